@@ -1,0 +1,122 @@
+/* main.c - droidmedic's entry point: parse options from the one table in
+ * src/opts.c, then run a subcommand (src/cli.c) or the dashboard (ui.c).
+ * Main thread only. */
+#include "config.h"
+
+#include <curses.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+#include "log.h"
+#include "opts.h"
+#include "ui.h"
+#include "version.h"
+
+static int
+parse_seconds(const char *name, const char *arg, int *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v < 0 || v > 86400 * 365) {
+		fprintf(stderr, "droidmedic: --%s wants seconds (0 or more), "
+		    "not '%s'\n", name, arg);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli_opts co = { .autostart = 1, .idle_exit_s = -1,
+	    .grace_s = -1 };
+	struct ui_opts uo = { .autostart = 1 };
+	const char *log_file = NULL, *cmd;
+	int verbose = 0, c;
+
+	setlocale(LC_ALL, "");
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, opts_short(), opts_long(),
+	    NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			opts_usage(stdout);
+			return 0;
+		case 'V':
+			version_print(stdout);
+			printf("  %s\n", curses_version());
+			return 0;
+		case 'v':
+			verbose++;
+			break;
+		case OPT_ASCII:
+			uo.ascii = 1;
+			break;
+		case OPT_NO_COLOR:
+			uo.no_color = 1;
+			break;
+		case OPT_JSON:
+			co.json = 1;
+			break;
+		case OPT_WATCH:
+			co.watch = 1;
+			break;
+		case OPT_FOREGROUND:
+			co.foreground = 1;
+			break;
+		case OPT_IDLE_EXIT:
+			if (parse_seconds("idle-exit", optarg,
+			    &co.idle_exit_s) < 0)
+				return 2;
+			break;
+		case OPT_GRACE:
+			if (parse_seconds("grace", optarg, &co.grace_s) < 0)
+				return 2;
+			break;
+		case OPT_NO_USB:
+			co.no_usb = 1;
+			break;
+		case OPT_FORCE:
+			co.force = 1;
+			break;
+		case OPT_LOG_FILE:
+			log_file = optarg;
+			break;
+		case OPT_NO_AUTOSTART:
+			co.autostart = uo.autostart = 0;
+			break;
+		case ':':
+			fprintf(stderr, "droidmedic: option %s needs an "
+			    "argument\n", argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, "droidmedic: unknown option '%s' "
+			    "(see droidmedic --help)\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	log_set_level(LOG_WARN + verbose);
+	if (log_open(log_file) < 0 && log_file != NULL)
+		fprintf(stderr, "droidmedic: cannot write the log file %s\n",
+		    log_file);
+
+	if (optind >= argc)
+		return ui_run(&uo);
+	cmd = argv[optind++];
+	if (strcmp(cmd, "devices") == 0)
+		return cli_devices(&co);
+	if (strcmp(cmd, "server") == 0)
+		return cli_server(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "doctor") == 0)
+		return cli_doctor(&co);
+	fprintf(stderr, "droidmedic: unknown command '%s' (see droidmedic "
+	    "--help)\n", cmd);
+	return 2;
+}

@@ -1,0 +1,110 @@
+/* opts.c - the option and command tables, and --help built from them. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "opts.h"
+
+const struct opt_def opt_table[] = {
+	{ "help",	 no_argument,	    'h', NULL, "show this help and exit" },
+	{ "version",	 no_argument,	    'V', NULL,
+	    "show versions (ours and the libraries') and exit" },
+	{ "verbose",	 no_argument,	    'v', NULL,
+	    "log more (repeat for debug)" },
+	{ "ascii",	 no_argument,	    OPT_ASCII, NULL,
+	    "draw borders with ASCII characters" },
+	{ "no-color",	 no_argument,	    OPT_NO_COLOR, NULL,
+	    "no colours (also when NO_COLOR is set)" },
+	{ "json",	 no_argument,	    OPT_JSON, NULL,
+	    "print JSON instead of text" },
+	{ "watch",	 no_argument,	    OPT_WATCH, NULL,
+	    "devices: keep printing changes until interrupted" },
+	{ "foreground",	 no_argument,	    OPT_FOREGROUND, NULL,
+	    "server start: stay in the foreground, log to stderr" },
+	{ "idle-exit",	 required_argument, OPT_IDLE_EXIT, "SECONDS",
+	    "server: exit after SECONDS idle (0 never; default 60)" },
+	{ "grace",	 required_argument, OPT_GRACE, "SECONDS",
+	    "server: keep a gone phone's row SECONDS (default 120)" },
+	{ "no-usb",	 no_argument,	    OPT_NO_USB, NULL,
+	    "server: do not scan USB" },
+	{ "force",	 no_argument,	    OPT_FORCE, NULL,
+	    "server stop: stop even while jobs run (cancels them)" },
+	{ "log-file",	 required_argument, OPT_LOG_FILE, "PATH",
+	    "write the log to PATH" },
+	{ "no-autostart", no_argument,	    OPT_NO_AUTOSTART, NULL,
+	    "do not start the bench server when none runs" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cmd_def cmd_table[] = {
+	{ "devices", "devices [--json] [--watch]",
+	    "list the phones on the bench" },
+	{ "server", "server start|stop|status",
+	    "control the background bench server" },
+	{ "doctor", "doctor [--json]",
+	    "check this machine's USB set-up and say how to fix it" },
+	{ NULL, NULL, NULL }
+};
+
+#define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
+
+const struct option *
+opts_long(void)
+{
+	static struct option longopts[NOPTS];
+
+	for (size_t i = 0; i < NOPTS; i++) {
+		longopts[i].name = opt_table[i].name;
+		longopts[i].has_arg = opt_table[i].has_arg;
+		longopts[i].flag = NULL;
+		longopts[i].val = opt_table[i].short_opt;
+	}
+	return longopts;
+}
+
+const char *
+opts_short(void)
+{
+	static char s[2 * NOPTS + 2];
+	size_t n = 0;
+
+	s[n++] = ':';	/* report missing arguments */
+	for (size_t i = 0; opt_table[i].name != NULL; i++) {
+		int c = opt_table[i].short_opt;
+
+		if (c > 0 && c < 256) {
+			s[n++] = (char)c;
+			if (opt_table[i].has_arg == required_argument)
+				s[n++] = ':';
+		}
+	}
+	s[n] = '\0';
+	return s;
+}
+
+void
+opts_usage(FILE *fp)
+{
+	fprintf(fp, "Usage: droidmedic [OPTIONS] [COMMAND]  (no command: the "
+	    "dashboard)\nBring broken Android phones back, from the "
+	    "terminal.\nCommands:\n");
+	for (int i = 0; cmd_table[i].name != NULL; i++)
+		fprintf(fp, "  %-29s %s\n", cmd_table[i].usage,
+		    cmd_table[i].help);
+	fprintf(fp, "Options:\n");
+	for (int i = 0; opt_table[i].name != NULL; i++) {
+		const struct opt_def *o = &opt_table[i];
+		char left[40];
+
+		if (o->short_opt > 0 && o->short_opt < 256)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s",
+			    o->short_opt, o->name, o->arg ? " " : "",
+			    o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+			    o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(fp, "  %-23s %s\n", left, o->help);
+	}
+	fprintf(fp, "\nSee droidmedic(1).\n");
+}

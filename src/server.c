@@ -1,0 +1,692 @@
+/* server.c - the bench server (see server.h).
+ *
+ * Threads: the main thread runs the poll loop below and owns the clients;
+ * usbscan has its own thread; the job engine has its workers.  All of them
+ * talk to this loop through the event bus only.  Nothing here blocks for
+ * long: replies are queued per client and written when the socket can take
+ * them, and a client that stops reading is dropped rather than stalling
+ * everyone (a dashboard over a dead SSH link must not stall a flash). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dev.h"
+#include "err.h"
+#include "ev.h"
+#include "job.h"
+#include "log.h"
+#include "paths.h"
+#include "proto.h"
+#include "server.h"
+#include "usbscan.h"
+#include "xmem.h"
+
+#define MAX_CLIENTS	64
+#define CLIENT_OUT_CAP	(8u << 20)	/* queued output before we drop it */
+#define TICK_MS		1000
+#define JOB_WORKERS	8
+
+struct sclient {
+	int fd;
+	int subscribed;
+	int closing;			/* close once the output is flushed */
+	char name[32];
+	struct linebuf in;
+	char *out;
+	size_t outlen, outcap;
+};
+
+struct server {
+	const struct server_opts *o;
+	int lfd, sigfd, lockfd;
+	char *sock_path;
+	struct evbus *bus;
+	struct devreg *reg;
+	struct jobeng *jobs;
+	struct usbscan *usb;
+	char usb_err[256];
+	struct sclient *clients[MAX_CLIENTS];
+	int nclients;
+	int64_t started_ms;
+	int64_t idle_since;		/* monotonic ms, 0 while busy */
+	int stopping;
+	int exit_code;
+};
+
+static struct evbus *tap_bus;
+
+/* Log lines at warning level or worse go to attached dashboards. */
+static void
+log_tap(int level, const char *module, const char *msg)
+{
+	struct ev ev;
+
+	if (tap_bus == NULL || level > LOG_WARN)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_LOG;
+	ev.err = level;
+	snprintf(ev.kind, sizeof(ev.kind), "%s", module);
+	snprintf(ev.text, sizeof(ev.text), "%s", msg);
+	evbus_post(tap_bus, &ev);
+}
+
+void
+server_opts_default(struct server_opts *o)
+{
+	const char *e = getenv("DROIDMEDIC_IDLE_EXIT");
+
+	memset(o, 0, sizeof(*o));
+	o->idle_exit_s = 60;
+	if (e != NULL && *e != '\0')
+		o->idle_exit_s = atoi(e);
+	o->grace_s = 120;
+}
+
+/* ---- clients ---------------------------------------------------------- */
+
+static void
+client_queue(struct server *s, struct sclient *c, cJSON *msg)
+{
+	size_t len;
+	char *line = proto_encode(msg, &len);
+
+	cJSON_Delete(msg);
+	if (line == NULL) {
+		log_err("server", "reply too large for client %s", c->name);
+		return;
+	}
+	if (c->outlen + len > CLIENT_OUT_CAP) {
+		log_warn("server", "client %s is not reading; dropping it",
+		    c->name);
+		c->closing = 2;		/* drop now */
+		free(line);
+		return;
+	}
+	if (c->outlen + len > c->outcap) {
+		size_t ncap = c->outcap ? c->outcap : 4096;
+
+		while (ncap < c->outlen + len)
+			ncap *= 2;
+		c->out = xrealloc(c->out, ncap);
+		c->outcap = ncap;
+	}
+	memcpy(c->out + c->outlen, line, len);
+	c->outlen += len;
+	free(line);
+	(void)s;
+}
+
+static void
+client_flush(struct sclient *c)
+{
+	ssize_t n;
+
+	while (c->outlen > 0) {
+		n = send(c->fd, c->out, c->outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				c->closing = 2;
+			return;
+		}
+		memmove(c->out, c->out + n, c->outlen - (size_t)n);
+		c->outlen -= (size_t)n;
+	}
+}
+
+static void
+client_drop(struct server *s, int i)
+{
+	struct sclient *c = s->clients[i];
+
+	log_info("server", "client %s (fd %d) left", c->name, c->fd);
+	close(c->fd);
+	linebuf_done(&c->in);
+	free(c->out);
+	free(c);
+	s->clients[i] = s->clients[--s->nclients];
+	s->clients[s->nclients] = NULL;
+}
+
+static void
+accept_client(struct server *s)
+{
+	struct sclient *c;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	int fd;
+
+	fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
+	    (cred.uid != getuid() && cred.uid != 0)) {
+		log_warn("server", "refused a client of another user");
+		close(fd);
+		return;
+	}
+	if (s->nclients >= MAX_CLIENTS) {
+		log_warn("server", "too many clients (%d); refusing one",
+		    MAX_CLIENTS);
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	snprintf(c->name, sizeof(c->name), "pid%d", (int)cred.pid);
+	linebuf_init(&c->in, PROTO_MAX_LINE);
+	s->clients[s->nclients++] = c;
+	log_info("server", "client %s connected (fd %d)", c->name, fd);
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+static cJSON *
+usb_status(struct server *s)
+{
+	cJSON *u = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(u, "ok", s->usb != NULL);
+	cJSON_AddBoolToObject(u, "hotplug", s->usb && usbscan_hotplug(s->usb));
+	cJSON_AddStringToObject(u, "error", s->usb_err);
+	return u;
+}
+
+static cJSON *
+devices_json(struct server *s)
+{
+	struct dev_info *list;
+	cJSON *arr = cJSON_CreateArray();
+	int n = devreg_list(s->reg, &list);
+
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, proto_dev_to_json(&list[i]));
+	free(list);
+	return arr;
+}
+
+static cJSON *
+jobs_json(struct server *s)
+{
+	struct job_info *list;
+	cJSON *arr = cJSON_CreateArray();
+	int n = jobeng_list(s->jobs, &list);
+
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, proto_job_to_json(&list[i]));
+	free(list);
+	return arr;
+}
+
+static cJSON *
+status_json(struct server *s)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(r, "server_version", PACKAGE_VERSION);
+	cJSON_AddNumberToObject(r, "proto", PROTO_VERSION);
+	cJSON_AddNumberToObject(r, "pid", (double)getpid());
+	cJSON_AddNumberToObject(r, "uptime_s",
+	    (double)((dm_now_ms() - s->started_ms) / 1000));
+	cJSON_AddNumberToObject(r, "clients", s->nclients);
+	cJSON_AddNumberToObject(r, "jobs_active", jobeng_active(s->jobs));
+	cJSON_AddNumberToObject(r, "devices", devreg_count(s->reg));
+	cJSON_AddStringToObject(r, "socket", s->sock_path);
+	cJSON_AddStringToObject(r, "log", log_path() ? log_path() : "");
+	cJSON_AddNumberToObject(r, "idle_exit_s", s->o->idle_exit_s);
+	cJSON_AddItemToObject(r, "usb", usb_status(s));
+	return r;
+}
+
+static const char *
+param_str(const cJSON *params, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static cJSON *
+handle(struct server *s, struct sclient *c, const cJSON *req)
+{
+	const cJSON *jid = cJSON_GetObjectItemCaseSensitive(req, "id");
+	const cJSON *jv = cJSON_GetObjectItemCaseSensitive(req, "v");
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(req, "params");
+	const char *op = param_str(req, "op");
+	unsigned id = cJSON_IsNumber(jid) && jid->valuedouble >= 0 &&
+	    jid->valuedouble < 4294967296.0 ? (unsigned)jid->valuedouble : 0;
+	struct dev_info di;
+	cJSON *r;
+	int rc;
+
+	if (!cJSON_IsNumber(jv) || (int)jv->valuedouble != PROTO_VERSION)
+		return proto_reply_err(id, DM_EVERSION,
+		    "protocol version mismatch: this server speaks v1; "
+		    "restart it with `droidmedic server stop`");
+	if (op == NULL)
+		return proto_reply_err(id, DM_EINVAL, "request without op");
+
+	if (strcmp(op, "hello") == 0) {
+		const char *name = param_str(params, "client");
+
+		if (name != NULL)
+			snprintf(c->name, sizeof(c->name), "%s", name);
+		r = status_json(s);
+		return proto_reply_ok(id, r);
+	}
+	if (strcmp(op, "status") == 0)
+		return proto_reply_ok(id, status_json(s));
+	if (strcmp(op, "devices") == 0) {
+		r = cJSON_CreateObject();
+		cJSON_AddItemToObject(r, "devices", devices_json(s));
+		return proto_reply_ok(id, r);
+	}
+	if (strcmp(op, "device") == 0) {
+		const char *what = param_str(params, "device");
+
+		rc = devreg_lookup(s->reg, what, &di);
+		if (rc < 0)
+			return proto_reply_err(id, rc, "no such device");
+		r = cJSON_CreateObject();
+		cJSON_AddItemToObject(r, "device", proto_dev_to_json(&di));
+		return proto_reply_ok(id, r);
+	}
+	if (strcmp(op, "subscribe") == 0) {
+		/* State and subscription in one step: nothing falls between
+		 * the snapshot and the first event, since both happen on this
+		 * thread before the bus is drained again. */
+		c->subscribed = 1;
+		r = cJSON_CreateObject();
+		cJSON_AddItemToObject(r, "devices", devices_json(s));
+		cJSON_AddItemToObject(r, "jobs", jobs_json(s));
+		return proto_reply_ok(id, r);
+	}
+	if (strcmp(op, "unsubscribe") == 0) {
+		c->subscribed = 0;
+		return proto_reply_ok(id, NULL);
+	}
+	if (strcmp(op, "jobs") == 0) {
+		r = cJSON_CreateObject();
+		cJSON_AddItemToObject(r, "jobs", jobs_json(s));
+		return proto_reply_ok(id, r);
+	}
+	if (strcmp(op, "job.cancel") == 0) {
+		const cJSON *j = cJSON_GetObjectItemCaseSensitive(params, "id");
+
+		if (!cJSON_IsNumber(j))
+			return proto_reply_err(id, DM_EINVAL, "need a job id");
+		rc = jobeng_cancel(s->jobs, (unsigned)j->valuedouble);
+		if (rc < 0)
+			return proto_reply_err(id, rc, "no such running job");
+		return proto_reply_ok(id, NULL);
+	}
+	if (strcmp(op, "rescan") == 0) {
+		if (s->usb == NULL)
+			return proto_reply_err(id, DM_EUNSUPP, s->usb_err);
+		usbscan_rescan(s->usb);
+		return proto_reply_ok(id, NULL);
+	}
+	if (strcmp(op, "stop") == 0) {
+		int active = jobeng_active(s->jobs);
+
+		if (active > 0 && !cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(params, "force"))) {
+			char msg[160];
+
+			snprintf(msg, sizeof(msg), "%d job%s still running; "
+			    "refusing to stop (--force cancels them)", active,
+			    active == 1 ? "" : "s");
+			return proto_reply_err(id, DM_EBUSY, msg);
+		}
+		log_info("server", "stop requested by %s", c->name);
+		s->stopping = 1;
+		return proto_reply_ok(id, NULL);
+	}
+	return proto_reply_err(id, DM_EINVAL, "unknown op");
+}
+
+static void
+client_read(struct server *s, struct sclient *c)
+{
+	char *line;
+	int rc;
+
+	rc = linebuf_fill(&c->in, c->fd);
+	if (rc == DM_ENOMEM) {
+		client_queue(s, c, proto_reply_err(0, DM_EINVAL,
+		    "message longer than the protocol allows"));
+		c->closing = 1;
+		return;
+	}
+	if (rc < 0) {
+		c->closing = 2;
+		return;
+	}
+	while ((line = linebuf_next(&c->in)) != NULL) {
+		cJSON *req = cJSON_ParseWithLength(line, strlen(line));
+
+		if (req == NULL || !cJSON_IsObject(req))
+			client_queue(s, c, proto_reply_err(0, DM_EINVAL,
+			    "not a JSON object"));
+		else
+			client_queue(s, c, handle(s, c, req));
+		cJSON_Delete(req);
+		free(line);
+	}
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+static void
+broadcast(struct server *s, const struct ev *ev)
+{
+	cJSON *msg;
+	size_t len;
+	char *line;
+
+	msg = proto_event(ev);
+	if (msg == NULL)
+		return;
+	line = proto_encode(msg, &len);
+	cJSON_Delete(msg);
+	if (line == NULL)
+		return;
+	for (int i = 0; i < s->nclients; i++) {
+		struct sclient *c = s->clients[i];
+
+		if (!c->subscribed || c->closing)
+			continue;
+		if (c->outlen + len > CLIENT_OUT_CAP) {
+			log_warn("server", "client %s is not reading; "
+			    "dropping it", c->name);
+			c->closing = 2;
+			continue;
+		}
+		if (c->outlen + len > c->outcap) {
+			size_t ncap = c->outcap ? c->outcap : 4096;
+
+			while (ncap < c->outlen + len)
+				ncap *= 2;
+			c->out = xrealloc(c->out, ncap);
+			c->outcap = ncap;
+		}
+		memcpy(c->out + c->outlen, line, len);
+		c->outlen += len;
+	}
+	free(line);
+}
+
+static void
+drain_bus(struct server *s)
+{
+	struct ev *list = evbus_take_all(s->bus);
+
+	for (struct ev *e = list; e != NULL; e = e->next) {
+		if (e->type == EV_DEVICE_ADD || e->type == EV_DEVICE_CHANGE ||
+		    e->type == EV_DEVICE_REMOVE)
+			log_info("server", "%s: #%u %s %s %s",
+			    ev_type_name(e->type), e->dev.id, e->dev.port,
+			    e->dev.serial, dev_mode_name(e->dev.mode));
+		broadcast(s, e);
+	}
+	ev_free_list(list);
+}
+
+/* ---- set-up ----------------------------------------------------------- */
+
+static int
+take_lock(struct server *s)
+{
+	char *path = paths_runtime_file("server.lock");
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	if (path == NULL) {
+		fprintf(stderr, "droidmedic: cannot use the runtime directory: "
+		    "%s\n", strerror(errno));
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (fd < 0) {
+		perror("droidmedic: server.lock");
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		fprintf(stderr, "droidmedic: server already running (pid %d)\n",
+		    atoi(buf));
+		close(fd);
+		return -2;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+		if (pwrite(fd, buf, (size_t)n, 0) != n)
+			log_warn("server", "cannot write the pid to the lock");
+	}
+	s->lockfd = fd;
+	return 0;
+}
+
+static int
+listen_socket(struct server *s)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	s->sock_path = paths_socket();
+	if (s->sock_path == NULL) {
+		fprintf(stderr, "droidmedic: no socket path: %s\n",
+		    strerror(errno));
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(s->sock_path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "droidmedic: socket path too long: %s\n",
+		    s->sock_path);
+		return -1;
+	}
+	strcpy(sa.sun_path, s->sock_path);
+	/* We hold the lock, so a socket file left there is stale. */
+	unlink(s->sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 16) < 0) {
+		fprintf(stderr, "droidmedic: cannot listen on %s: %s\n",
+		    s->sock_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	chmod(s->sock_path, 0600);
+	s->lfd = fd;
+	return 0;
+}
+
+static int
+signals_fd(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void
+on_signal(struct server *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("server", "SIGHUP ignored: jobs keep running");
+			continue;
+		}
+		log_info("server", "signal %u: stopping", si.ssi_signo);
+		s->stopping = 1;
+	}
+}
+
+static void
+tick(struct server *s)
+{
+	int64_t now = dm_mono_ms();
+
+	devreg_expire(s->reg, dm_now_ms(), (int64_t)s->o->grace_s * 1000);
+	if (s->nclients > 0 || jobeng_active(s->jobs) > 0) {
+		s->idle_since = 0;
+		return;
+	}
+	if (s->idle_since == 0)
+		s->idle_since = now;
+	if (s->o->idle_exit_s > 0 &&
+	    now - s->idle_since >= (int64_t)s->o->idle_exit_s * 1000) {
+		log_info("server", "idle for %d s with no clients or jobs: "
+		    "exiting", s->o->idle_exit_s);
+		s->stopping = 1;
+	}
+}
+
+int
+server_main(const struct server_opts *o)
+{
+	struct server srv, *s = &srv;
+	struct pollfd pfd[3 + MAX_CLIENTS];
+	int64_t next_tick;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+	s->lfd = s->sigfd = s->lockfd = -1;
+	s->started_ms = dm_now_ms();
+
+	if (log_path() == NULL && log_open(NULL) < 0)
+		fprintf(stderr, "droidmedic: cannot open the log: %s\n",
+		    strerror(errno));
+	log_to_stderr(o->log_stderr);
+	if (log_level() < LOG_INFO)
+		log_set_level(LOG_INFO);	/* the bench's record */
+	rc = take_lock(s);
+	if (rc < 0)
+		return rc == -2 ? 3 : 1;
+	if (listen_socket(s) < 0)
+		return 1;
+	s->sigfd = signals_fd();
+	if (s->sigfd < 0) {
+		perror("droidmedic: signalfd");
+		return 1;
+	}
+
+	s->bus = evbus_new();
+	tap_bus = s->bus;
+	log_set_tap(log_tap);
+	s->reg = devreg_new(s->bus);
+	s->jobs = jobeng_new(s->bus, s->reg, JOB_WORKERS);
+	if (!o->no_usb) {
+		s->usb = usbscan_new(s->reg, s->usb_err, sizeof(s->usb_err));
+		if (s->usb != NULL && usbscan_start(s->usb) < 0) {
+			snprintf(s->usb_err, sizeof(s->usb_err),
+			    "USB discovery did not start");
+			usbscan_free(s->usb);
+			s->usb = NULL;
+		}
+		if (s->usb == NULL)
+			log_warn("server", "USB unavailable: %s", s->usb_err);
+	} else {
+		snprintf(s->usb_err, sizeof(s->usb_err),
+		    "disabled (--no-usb)");
+	}
+	log_info("server", "droidmedic %s server pid %d on %s",
+	    PACKAGE_VERSION, (int)getpid(), s->sock_path);
+
+	next_tick = dm_mono_ms() + TICK_MS;
+	while (!s->stopping || s->nclients > 0) {
+		int n = 0, timeout;
+
+		pfd[n++] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = evbus_fd(s->bus),
+		    .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
+		for (int i = 0; i < s->nclients; i++) {
+			struct sclient *c = s->clients[i];
+
+			pfd[n++] = (struct pollfd){ .fd = c->fd,
+			    .events = (short)(POLLIN |
+			    (c->outlen ? POLLOUT : 0)) };
+		}
+		timeout = (int)(next_tick - dm_mono_ms());
+		if (timeout < 0)
+			timeout = 0;
+		if (s->stopping)
+			timeout = timeout > 100 ? 100 : timeout;
+		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
+			log_err("server", "poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[2].revents)
+			on_signal(s);
+		if (pfd[1].revents)
+			drain_bus(s);
+		for (int i = 0; i < s->nclients; i++) {
+			struct sclient *c = s->clients[i];
+			short re = pfd[3 + i].revents;
+
+			if (!c->closing && re & (POLLIN | POLLHUP | POLLERR))
+				client_read(s, c);
+			client_flush(c);
+		}
+		/* Drop finished or dead clients (backwards: drop swaps). */
+		for (int i = s->nclients - 1; i >= 0; i--) {
+			struct sclient *c = s->clients[i];
+
+			if (c->closing == 2 || (c->closing == 1 &&
+			    c->outlen == 0) || (s->stopping && c->outlen == 0))
+				client_drop(s, i);
+		}
+		if (!s->stopping && pfd[0].revents & POLLIN)
+			accept_client(s);
+		if (dm_mono_ms() >= next_tick) {
+			tick(s);
+			next_tick = dm_mono_ms() + TICK_MS;
+		}
+	}
+
+	log_info("server", "shutting down");
+	close(s->lfd);
+	unlink(s->sock_path);
+	for (int i = s->nclients - 1; i >= 0; i--)
+		client_drop(s, i);
+	usbscan_free(s->usb);
+	jobeng_free(s->jobs);		/* cancels and waits for jobs */
+	log_set_tap(NULL);
+	tap_bus = NULL;
+	devreg_free(s->reg);
+	evbus_free(s->bus);
+	close(s->sigfd);
+	free(s->sock_path);
+	close(s->lockfd);
+	log_close();
+	return s->exit_code;
+}

@@ -1,0 +1,28 @@
+# tests/lib/env.sh - a private world for one test script (sourced).
+# Gives the test its own HOME and XDG directories, so its bench server and
+# socket are its own, and stops that server on exit.
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${DROIDMEDIC:=$top_builddir/droidmedic}"
+export top_srcdir top_builddir DROIDMEDIC
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/dmtest.XXXXXX")
+mkdir -p "$T/run" "$T/home" "$T/state" "$T/config" "$T/cache"
+chmod 700 "$T/run"
+export HOME=$T/home XDG_RUNTIME_DIR=$T/run XDG_STATE_HOME=$T/state \
+	XDG_CONFIG_HOME=$T/config XDG_CACHE_HOME=$T/cache
+unset DROIDMEDIC_SOCKET DISPLAY
+export LC_ALL=C.UTF-8
+
+env_cleanup() {
+	"$DROIDMEDIC" server stop --force --no-autostart >/dev/null 2>&1
+	for f in "$T"/*.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	if [ -n "${KEEP_TEST_DIR:-}" ]; then
+		echo "# test dir kept: $T"
+	else
+		rm -rf "$T"
+	fi
+}
+trap env_cleanup EXIT
