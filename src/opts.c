@@ -43,7 +43,7 @@ const struct cmd_def cmd_table[] = {
 	{ "server", "server start|stop|status",
 	    "control the background bench server" },
 	{ "doctor", "doctor [--json]",
-	    "check this machine's USB set-up and say how to fix it" },
+	    "check this machine's USB set-up; say the fixes" },
 	{ NULL, NULL, NULL }
 };
 

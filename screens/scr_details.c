@@ -1,0 +1,306 @@
+/* scr_details.c - the details pane: every field the server knows about
+ * the selected phone in labelled lines, each problem with its full text
+ * and the fix on a line of its own, and the phone's jobs.  Long values
+ * wrap; the pane scrolls when it has the focus.  Main (UI) thread. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "draw.h"
+#include "scr.h"
+
+#define DET_LABEL	14	/* "Manufacturer: " */
+#define DET_BOTTOM	(1 << 20)	/* scrolled to the end; drawing clamps */
+
+/* Lines are laid out from the top of the text; only those between top
+ * and top + rows land on screen, so scrolling is just a different top. */
+struct det {
+	int y, x, w;		/* the inside of the pane */
+	int top, rows;
+	int line;		/* next logical line */
+};
+
+static void
+det_emit(struct det *d, int indent, const char *label, const char *text,
+    attr_t a)
+{
+	int row = d->line - d->top;
+
+	if (row >= 0 && row < d->rows) {
+		if (label != NULL)
+			draw_text(d->y + row, d->x, indent, label,
+			    draw_attr(DR_LABEL));
+		draw_text(d->y + row, d->x + indent, d->w - indent, text, a);
+	}
+	d->line++;
+}
+
+/* A paragraph: label (or nothing) in the first indent columns of its
+ * first line, text wrapped in the columns after indent. */
+static void
+det_para(struct det *d, int indent, const char *label, const char *text,
+    attr_t a)
+{
+	const char *next;
+	char part[512];
+	size_t n;
+	int w = d->w - indent;
+
+	if (w < 8) {
+		indent = 0;
+		w = d->w;
+	}
+	if (*text == '\0') {
+		det_emit(d, indent, label, "", a);
+		return;
+	}
+	while (*text != '\0') {
+		n = draw_wrap(text, w, &next);
+		if (n >= sizeof(part))
+			n = sizeof(part) - 1;
+		memcpy(part, text, n);
+		part[n] = '\0';
+		det_emit(d, indent, label, part, a);
+		label = NULL;
+		text = next;
+	}
+}
+
+static void
+det_field(struct det *d, const char *label, attr_t a, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+det_field(struct det *d, const char *label, attr_t a, const char *fmt, ...)
+{
+	char value[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	det_para(d, DET_LABEL, label, value, a);
+}
+
+/* "14:02:51", or with the date when it is not today. */
+static void
+det_time(char *buf, size_t len, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000), now = time(NULL);
+	struct tm tm, today;
+
+	if (ms <= 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	localtime_r(&t, &tm);
+	localtime_r(&now, &today);
+	if (tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday)
+		strftime(buf, len, "%H:%M:%S", &tm);
+	else
+		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void
+det_jobs(struct ui *ui, struct det *d, unsigned dev_id)
+{
+	char line[512];
+	int i, any = 0;
+
+	for (i = 0; i < ui->njobs; i++) {
+		const struct job_info *j = &ui->jobs[i];
+		attr_t a = A_NORMAL;
+
+		if (j->dev_id != dev_id)
+			continue;
+		if (!any)
+			det_para(d, 0, NULL, "", A_NORMAL);
+		any = 1;
+		if (j->state == JOB_FAILED)
+			a = draw_attr(DR_ERROR);
+		else if (j->state == JOB_DONE)
+			a = draw_attr(DR_OK);
+		if (j->total > 0)
+			snprintf(line, sizeof(line), "#%u %s: %s %d%% %s",
+			    j->id, j->kind, job_state_name(j->state),
+			    (int)(j->done * 100 / j->total), j->what);
+		else
+			snprintf(line, sizeof(line), "#%u %s: %s %s", j->id,
+			    j->kind, job_state_name(j->state), j->what);
+		det_para(d, DET_LABEL, "Job:", line, a);
+		if (j->errbuf[0] != '\0')
+			det_para(d, DET_LABEL, NULL, j->errbuf,
+			    draw_attr(DR_ERROR));
+	}
+}
+
+static void
+det_device(struct ui *ui, struct det *d, const struct ui_dev *ud)
+{
+	const struct dev_info *di = &ud->di;
+	char a[64], b[64];
+	int i;
+
+	det_field(d, "Serial:", A_BOLD, "%s", di->serial[0] != '\0' ?
+	    di->serial : "(none reported)");
+	det_field(d, "Mode:", draw_mode_attr(di->mode), "%s%s%s",
+	    dev_mode_label(di->mode), di->mode_detail[0] ? ", " : "",
+	    di->mode_detail);
+	if (di->present) {
+		det_field(d, "State:", draw_attr(DR_OK), "connected");
+	} else {
+		ui_age(a, sizeof(a), dm_now_ms() - ui_dev_gone_ms(ud));
+		det_field(d, "State:", draw_attr(DR_WARN),
+		    "offline %s rebooting/unplugged for %s",
+		    draw_glyph(G_DASH), a);
+	}
+	det_field(d, "Vendor:", A_NORMAL, "%s (USB %04x:%04x)",
+	    di->vendor[0] != '\0' ? di->vendor : "unknown", di->vid, di->pid);
+	det_field(d, "Manufacturer:", A_NORMAL, "%s", di->manufacturer);
+	det_field(d, "Product:", A_NORMAL, "%s", di->product);
+	det_field(d, "Port:", A_NORMAL, "%s", di->port);
+	det_field(d, "Transport:", A_NORMAL, "%s", di->transport);
+	det_field(d, "Device node:", A_NORMAL, "%s", di->devnode[0] != '\0' ?
+	    di->devnode : "-");
+	if (di->speed_mbps > 0)
+		det_field(d, "Speed:", A_NORMAL, "%s (%s%d Mbit/s)",
+		    di->speed[0] != '\0' ? di->speed : "?",
+		    di->speed_mbps == 1 ? "1." : "",
+		    di->speed_mbps == 1 ? 5 : di->speed_mbps);
+	else
+		det_field(d, "Speed:", A_NORMAL, "%s",
+		    di->speed[0] != '\0' ? di->speed : "unknown");
+	det_field(d, "Hub depth:", A_NORMAL, "%d%s", di->hub_depth,
+	    di->hub_depth == 0 ? " (straight into the computer)" : "");
+	det_time(a, sizeof(a), di->first_seen_ms);
+	det_time(b, sizeof(b), di->changed_ms);
+	det_field(d, "First seen:", A_NORMAL, "%s", a);
+	det_field(d, "Changed:", A_NORMAL, "%s", b);
+	if (!di->present) {
+		det_time(a, sizeof(a), ui_dev_gone_ms(ud));
+		det_field(d, "Gone since:", A_NORMAL, "%s", a);
+	}
+	det_field(d, "Row:", A_NORMAL, "%u%s", di->id,
+	    di->demo ? " (simulated demo phone)" : "");
+
+	if (di->nproblems <= 0) {
+		det_field(d, "Problems:", draw_attr(DR_OK), "none");
+	} else {
+		det_field(d, "Problems:", draw_attr(DR_PROBLEM), "%d",
+		    di->nproblems);
+		for (i = 0; i < di->nproblems && i < DEV_MAX_PROBLEMS; i++) {
+			const struct dev_problem *p = &di->problems[i];
+			char t[256];
+
+			if (p->text[0] != '\0' && p->code[0] != '\0')
+				snprintf(t, sizeof(t), "%s (%s)", p->text,
+				    p->code);
+			else
+				snprintf(t, sizeof(t), "%s", p->text[0] ?
+				    p->text : p->code);
+			det_para(d, 4, "  !", t, draw_attr(DR_PROBLEM));
+			if (p->fix[0] != '\0')
+				det_para(d, 9, "    FIX:", p->fix,
+				    draw_attr(DR_FIX));
+		}
+	}
+	det_jobs(ui, d, di->id);
+}
+
+static void
+scr_details_body(struct ui *ui, struct det *d, const struct ui_dev *ud)
+{
+	if (ud != NULL) {
+		det_device(ui, d, ud);
+		return;
+	}
+	det_para(d, 0, NULL, ui->ndevs > 0 ? "No phone selected." :
+	    "Details of the selected phone show here.", draw_attr(DR_DIM));
+	det_jobs(ui, d, 0);
+}
+
+void
+scr_details_draw(struct ui *ui, const struct ui_rect *r)
+{
+	const struct ui_dev *ud = ui_selected(ui);
+	struct det d;
+	char title[96];
+
+	if (ud != NULL)
+		snprintf(title, sizeof(title), " Details %s %s ",
+		    draw_glyph(G_SEP), ud->di.serial[0] ? ud->di.serial :
+		    draw_mode_short(ud->di.mode));
+	else
+		snprintf(title, sizeof(title), " Details ");
+	scr_frame(ui, PANE_DETAILS, r, title);
+	if (r->h < 3 || r->w < 6)
+		return;
+
+	d.y = r->y + 1;
+	d.x = r->x + 2;
+	d.w = r->w - 4;
+	/* Count the lines first (nothing lands on screen with no rows), so
+	 * the scroll position can be kept inside the text. */
+	d.rows = 0;
+	d.top = 0;
+	d.line = 0;
+	scr_details_body(ui, &d, ud);
+	ui->details_total = d.line;
+	d.rows = r->h - 2;
+	if (ui->details_top > d.line - d.rows)
+		ui->details_top = d.line - d.rows;
+	if (ui->details_top < 0)
+		ui->details_top = 0;
+	d.top = ui->details_top;
+	d.line = 0;
+	scr_details_body(ui, &d, ud);
+	if (d.line > d.rows && r->w > 20)
+		draw_textf(r->y + r->h - 1, r->x + r->w - 14, 12,
+		    draw_attr(DR_BORDER), " %d-%d/%d ", d.top + 1,
+		    d.top + d.rows < d.line ? d.top + d.rows : d.line, d.line);
+}
+
+int
+scr_details_key(struct ui *ui, enum key_action a)
+{
+	int page = ui->pane[PANE_DETAILS].h - 2;
+	int top = ui->details_top;
+
+	/* The bottom is found when drawing: the text and the pane may have
+	 * changed since the last frame (keys come in batches). */
+	if (page < 1)
+		page = 1;
+	switch (a) {
+	case ACT_UP:
+		top--;
+		break;
+	case ACT_DOWN:
+		top++;
+		break;
+	case ACT_PGUP:
+		top -= page;
+		break;
+	case ACT_PGDN:
+		top += page;
+		break;
+	case ACT_HOME:
+		top = 0;
+		break;
+	case ACT_END:
+		top = DET_BOTTOM;
+		break;
+	default:
+		return 0;
+	}
+	if (top > DET_BOTTOM)
+		top = DET_BOTTOM;
+	if (top < 0)
+		top = 0;
+	if (top == ui->details_top)
+		return 0;
+	ui->details_top = top;
+	return UI_REDRAW;
+}
