@@ -101,6 +101,15 @@ spawn_server(char *err, size_t errlen)
 	if (pid == 0) {
 		int fd;
 
+		sigset_t none;
+
+		/* The dashboard may have signals blocked or handled: the
+		 * server starts with a clean mask and default actions. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		setsid();
 		signal(SIGHUP, SIG_IGN);
 		if (fork() != 0)
