@@ -133,6 +133,20 @@ spawn_server(char *err, size_t errlen)
 	return 0;
 }
 
+/* Keep an event (taken) for client_next_event(). */
+static void
+queue_event(struct client *c, cJSON *m)
+{
+	struct qmsg *q = xcalloc(1, sizeof(*q));
+
+	q->msg = m;
+	if (c->tail)
+		c->tail->next = q;
+	else
+		c->head = q;
+	c->tail = q;
+}
+
 static int
 read_reply(struct client *c, unsigned id, cJSON **out, int timeout_ms,
     char *err, size_t errlen)
@@ -151,14 +165,7 @@ read_reply(struct client *c, unsigned id, cJSON **out, int timeout_ms,
 				return dm_fail(err, errlen, DM_EPROTO,
 				    "server sent something that is not JSON");
 			if (cJSON_GetObjectItemCaseSensitive(m, "event")) {
-				struct qmsg *q = xcalloc(1, sizeof(*q));
-
-				q->msg = m;
-				if (c->tail)
-					c->tail->next = q;
-				else
-					c->head = q;
-				c->tail = q;
+				queue_event(c, m);
 				continue;
 			}
 			jid = cJSON_GetObjectItemCaseSensitive(m, "id");
@@ -337,14 +344,7 @@ client_pump(struct client *c)
 			cJSON_Delete(m);	/* stray reply */
 			continue;
 		}
-		struct qmsg *q = xcalloc(1, sizeof(*q));
-
-		q->msg = m;
-		if (c->tail)
-			c->tail->next = q;
-		else
-			c->head = q;
-		c->tail = q;
+		queue_event(c, m);
 		n++;
 	}
 	if (rc < 0 && n == 0)

@@ -97,22 +97,15 @@ server_opts_default(struct server_opts *o)
 
 /* ---- clients ---------------------------------------------------------- */
 
+/* Queue bytes for a client; one that lets CLIENT_OUT_CAP pile up is not
+ * reading (a dead SSH link) and is dropped. */
 static void
-client_queue(struct server *s, struct sclient *c, cJSON *msg)
+client_append(struct sclient *c, const char *line, size_t len)
 {
-	size_t len;
-	char *line = proto_encode(msg, &len);
-
-	cJSON_Delete(msg);
-	if (line == NULL) {
-		log_err("server", "reply too large for client %s", c->name);
-		return;
-	}
 	if (c->outlen + len > CLIENT_OUT_CAP) {
 		log_warn("server", "client %s is not reading; dropping it",
 		    c->name);
-		c->closing = 2;		/* drop now */
-		free(line);
+		c->closing = 2;
 		return;
 	}
 	if (c->outlen + len > c->outcap) {
@@ -125,8 +118,21 @@ client_queue(struct server *s, struct sclient *c, cJSON *msg)
 	}
 	memcpy(c->out + c->outlen, line, len);
 	c->outlen += len;
+}
+
+static void
+client_queue(struct sclient *c, cJSON *msg)
+{
+	size_t len;
+	char *line = proto_encode(msg, &len);
+
+	cJSON_Delete(msg);
+	if (line == NULL) {
+		log_err("server", "reply too large for client %s", c->name);
+		return;
+	}
+	client_append(c, line, len);
 	free(line);
-	(void)s;
 }
 
 static void
@@ -367,7 +373,7 @@ client_read(struct server *s, struct sclient *c)
 
 	rc = linebuf_fill(&c->in, c->fd);
 	if (rc == DM_ENOMEM) {
-		client_queue(s, c, proto_reply_err(0, DM_EINVAL,
+		client_queue(c, proto_reply_err(0, DM_EINVAL,
 		    "message longer than the protocol allows"));
 		c->closing = 1;
 		return;
@@ -380,10 +386,10 @@ client_read(struct server *s, struct sclient *c)
 		cJSON *req = cJSON_ParseWithLength(line, strlen(line));
 
 		if (req == NULL || !cJSON_IsObject(req))
-			client_queue(s, c, proto_reply_err(0, DM_EINVAL,
+			client_queue(c, proto_reply_err(0, DM_EINVAL,
 			    "not a JSON object"));
 		else
-			client_queue(s, c, handle(s, c, req));
+			client_queue(c, handle(s, c, req));
 		cJSON_Delete(req);
 		free(line);
 	}
@@ -410,22 +416,7 @@ broadcast(struct server *s, const struct ev *ev)
 
 		if (!c->subscribed || c->closing)
 			continue;
-		if (c->outlen + len > CLIENT_OUT_CAP) {
-			log_warn("server", "client %s is not reading; "
-			    "dropping it", c->name);
-			c->closing = 2;
-			continue;
-		}
-		if (c->outlen + len > c->outcap) {
-			size_t ncap = c->outcap ? c->outcap : 4096;
-
-			while (ncap < c->outlen + len)
-				ncap *= 2;
-			c->out = xrealloc(c->out, ncap);
-			c->outcap = ncap;
-		}
-		memcpy(c->out + c->outlen, line, len);
-		c->outlen += len;
+		client_append(c, line, len);
 	}
 	free(line);
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dev.h"
 #include "err.h"
 #include "holder.h"
 #include "transport.h"
@@ -365,15 +366,6 @@ usb_timeout(int ms)
 	return ms == 0 ? 1 : (unsigned)ms;
 }
 
-static int64_t
-usb_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 usb_read(struct transport *t, void *buf, size_t len, int ms)
 {
@@ -400,7 +392,7 @@ static int
 usb_write(struct transport *t, const void *buf, size_t len, int ms)
 {
 	struct usb_priv *p = t->priv;
-	int64_t deadline = ms >= 0 ? usb_mono_ms() + ms : 0;
+	int64_t deadline = ms >= 0 ? dm_mono_ms() + ms : 0;
 	const unsigned char *b = buf;
 	unsigned char zlp[1];
 	size_t off = 0;
@@ -418,7 +410,7 @@ usb_write(struct transport *t, const void *buf, size_t len, int ms)
 		int left = -1;
 
 		if (ms >= 0) {
-			int64_t now = usb_mono_ms();
+			int64_t now = dm_mono_ms();
 
 			if (now >= deadline && off > 0)
 				return usb_fail(t, LIBUSB_ERROR_TIMEOUT,
@@ -447,7 +439,7 @@ usb_write(struct transport *t, const void *buf, size_t len, int ms)
 		int left = -1;
 
 		if (ms >= 0) {
-			int64_t now = usb_mono_ms();
+			int64_t now = dm_mono_ms();
 
 			left = now >= deadline ? 1 : (int)(deadline - now);
 		}

@@ -100,15 +100,6 @@ usbscan_port_path(char *buf, size_t len, int bus, const uint8_t *ports,
 	}
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Device strings end up on screens and in JSON: no control bytes. */
 static void
 clean_string(char *s)
@@ -592,7 +583,7 @@ static void *
 usbscan_thread(void *arg)
 {
 	struct usbscan *us = arg;
-	int64_t last = mono_ms();
+	int64_t last = dm_mono_ms();
 	int period = us->hotplug ? USBSCAN_REFRESH_MS : USBSCAN_POLL_MS;
 
 	while (!atomic_load(&us->stop)) {
@@ -627,10 +618,10 @@ usbscan_thread(void *arg)
 		pthread_mutex_unlock(&us->lock);
 		if (atomic_exchange(&us->dirty, 0))
 			due = 1;
-		if (!due && mono_ms() - last < period)
+		if (!due && dm_mono_ms() - last < period)
 			continue;
 		usbscan_scan(us);
-		last = mono_ms();
+		last = dm_mono_ms();
 		pthread_mutex_lock(&us->lock);
 		us->done = want;
 		pthread_cond_broadcast(&us->cond);
