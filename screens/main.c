@@ -39,7 +39,7 @@ main(int argc, char **argv)
 	    .grace_s = -1 };
 	struct ui_opts uo = { .autostart = 1 };
 	const char *log_file = NULL, *cmd;
-	int verbose = 0, c;
+	int verbose = 0, want_help = 0, c;
 
 	setlocale(LC_ALL, "");
 	opterr = 0;
@@ -47,8 +47,11 @@ main(int argc, char **argv)
 	    NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			opts_usage(stdout);
-			return 0;
+			want_help = 1;
+			break;
+		case 's':
+			co.serial = optarg;
+			break;
 		case 'V':
 			version_print(stdout);
 			printf("  %s\n", curses_version());
@@ -102,6 +105,10 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (want_help) {
+		opts_usage(stdout, verbose);
+		return 0;
+	}
 	log_set_level(LOG_WARN + verbose);
 	if (log_open(log_file) < 0 && log_file != NULL)
 		fprintf(stderr, "droidmedic: cannot write the log file %s\n",
@@ -116,6 +123,12 @@ main(int argc, char **argv)
 		return cli_server(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "doctor") == 0)
 		return cli_doctor(&co);
+	if (strcmp(cmd, "shell") == 0)
+		return cli_shell(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "pull") == 0)
+		return cli_pull(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "push") == 0)
+		return cli_push(&co, argc - optind, argv + optind);
 	fprintf(stderr, "droidmedic: unknown command '%s' (see droidmedic "
 	    "--help)\n", cmd);
 	return 2;

@@ -13,10 +13,22 @@ struct cli_opts {
 	int idle_exit_s;	/* -1: default */
 	int grace_s;		/* -1: default */
 	int no_usb;
+	const char *serial;	/* -s */
 };
 
 int cli_devices(const struct cli_opts *o);
 int cli_server(const struct cli_opts *o, int argc, char **argv);
 int cli_doctor(const struct cli_opts *o);
+
+/* cli_adb.c: commands that talk ADB to one phone. */
+int cli_shell(const struct cli_opts *o, int argc, char **argv);
+int cli_pull(const struct cli_opts *o, int argc, char **argv);
+int cli_push(const struct cli_opts *o, int argc, char **argv);
+
+/* Turn what the user typed after -s into a transport address:
+ * "tcp:H:P" and "usb:B-P" as they are, "HOST:PORT" as tcp:, anything
+ * else looked up (serial or row id) with the bench server.  0 or 1/2
+ * (exit status) after printing the problem. */
+int cli_resolve(const struct cli_opts *o, char *addr, size_t len);
 
 #endif

@@ -12,6 +12,8 @@ const struct opt_def opt_table[] = {
 	    "show versions (ours and the libraries') and exit" },
 	{ "verbose",	 no_argument,	    'v', NULL,
 	    "log more (repeat for debug)" },
+	{ "serial",	 required_argument, 's', "SERIAL",
+	    "the phone: serial, usb:PORT, tcp:HOST:PORT or HOST:PORT" },
 	{ "ascii",	 no_argument,	    OPT_ASCII, NULL,
 	    "draw borders with ASCII characters" },
 	{ "no-color",	 no_argument,	    OPT_NO_COLOR, NULL,
@@ -43,7 +45,13 @@ const struct cmd_def cmd_table[] = {
 	{ "server", "server start|stop|status",
 	    "control the background bench server" },
 	{ "doctor", "doctor [--json]",
-	    "check this machine's USB set-up; say the fixes" },
+	    "check this machine's USB set-up" },
+	{ "shell", "shell -s SERIAL [--] COMMAND...",
+	    "run a command on the phone" },
+	{ "pull", "pull -s SERIAL REMOTE [LOCAL]",
+	    "copy files or folders from the phone" },
+	{ "push", "push -s SERIAL LOCAL REMOTE",
+	    "copy files or folders to the phone" },
 	{ NULL, NULL, NULL }
 };
 
@@ -84,27 +92,41 @@ opts_short(void)
 }
 
 void
-opts_usage(FILE *fp)
+opts_usage(FILE *fp, int verbose)
 {
+	int col = 0;
+
 	fprintf(fp, "Usage: droidmedic [OPTIONS] [COMMAND]  (no command: the "
 	    "dashboard)\nBring broken Android phones back, from the "
-	    "terminal.\nCommands:\n");
+	    "terminal.\n\nCommands:\n");
 	for (int i = 0; cmd_table[i].name != NULL; i++)
-		fprintf(fp, "  %-29s %s\n", cmd_table[i].usage,
+		fprintf(fp, "  %-34s %s\n", cmd_table[i].usage,
 		    cmd_table[i].help);
-	fprintf(fp, "Options:\n");
+	fprintf(fp, "\nOptions%s:\n", verbose ? "" :
+	    " (-v --help explains each)");
 	for (int i = 0; opt_table[i].name != NULL; i++) {
 		const struct opt_def *o = &opt_table[i];
-		char left[40];
+		char item[48];
+		int n;
 
 		if (o->short_opt > 0 && o->short_opt < 256)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s",
+			n = snprintf(item, sizeof(item), "-%c, --%s%s%s",
 			    o->short_opt, o->name, o->arg ? " " : "",
 			    o->arg ? o->arg : "");
 		else
-			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+			n = snprintf(item, sizeof(item), "--%s%s%s", o->name,
 			    o->arg ? " " : "", o->arg ? o->arg : "");
-		fprintf(fp, "  %-23s %s\n", left, o->help);
+		if (verbose) {
+			fprintf(fp, "  %-24s %s\n", item, o->help);
+			continue;
+		}
+		if (col > 0 && col + 2 + n > 78) {
+			fputc('\n', fp);
+			col = 0;
+		}
+		col += fprintf(fp, "%s%s", col ? ", " : "  ", item);
 	}
+	if (col > 0)
+		fputc('\n', fp);
 	fprintf(fp, "\nSee droidmedic(1).\n");
 }

@@ -43,7 +43,8 @@ extern const struct cmd_def cmd_table[];	/* ends with name NULL */
 /* Build the getopt_long arrays (static storage). */
 const struct option *opts_long(void);
 const char *opts_short(void);
-/* Print --help (fits 80x24, ends with "See droidmedic(1)."). */
-void opts_usage(FILE *fp);
+/* Print --help (fits 80x24, ends with "See droidmedic(1)."); verbose
+ * explains each option on its own line. */
+void opts_usage(FILE *fp, int verbose);
 
 #endif

@@ -8,9 +8,9 @@ man=$top_srcdir/man/droidmedic.1
 help=$("$DROIDMEDIC" --help) || bail "--help failed"
 
 # The table is the source of truth: read the names out of it.
-opts=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p' "$top_srcdir/src/opts.c" |
-	grep -vE '^(devices|server|doctor)$')
-cmds=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", "[a-z].*/\1/p' "$top_srcdir/src/opts.c")
+table() { sed -n "/^const struct $1\[\] = {/,/^};/p" "$top_srcdir/src/opts.c"; }
+opts=$(table 'opt_def opt_table' | sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p')
+cmds=$(table 'cmd_def cmd_table' | sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p')
 [ "$(echo "$opts" | wc -l)" -ge 10 ] || bail "could not read the option table"
 [ -n "$cmds" ] || bail "could not read the command table"
 
@@ -26,6 +26,10 @@ done
 
 lines=$(printf '%s\n' "$help" | wc -l)
 check "--help is at most 23 lines ($lines)" test "$lines" -le 23
+vhelp=$("$DROIDMEDIC" -v --help)
+for o in $opts; do
+	check "--$o explained in -v --help" grep -qE -- "--$o( [A-Z]+)? +[a-z]" <<<"$vhelp"
+done
 wide=$(printf '%s\n' "$help" | awk 'length > 80' | wc -l)
 check "--help lines fit 80 columns" test "$wide" -eq 0
 check "--help ends with See droidmedic(1)." test "$(printf '%s\n' "$help" | tail -1)" = "See droidmedic(1)."

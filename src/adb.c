@@ -1,0 +1,901 @@
+/* adb.c - ADB host connection, authentication and streams (see adb.h).
+ *
+ * Threads: the handshake runs on the caller's thread; afterwards one
+ * reader thread per connection owns the transport's read side.  Writers
+ * (any stream's thread) share the write side under wlock, so a header and
+ * its payload are never split by another packet.  conn->lock guards the
+ * stream table and every stream's queue and flags; streams wait on their
+ * own condition variable. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "adb.h"
+#include "adbkey.h"
+#include "dev.h"
+#include "err.h"
+#include "log.h"
+#include "transport.h"
+#include "xmem.h"
+
+#define RX_HIGH_WATER	(8u << 20)	/* queued bytes before OKAY waits */
+#define READER_POLL_MS	250
+#define SHELL_V2_HDR	5
+
+struct chunk {
+	uint8_t *data;
+	size_t len, off;
+	struct chunk *next;
+};
+
+struct adb_stream {
+	struct adb_conn *c;
+	uint32_t local, remote;
+	pthread_cond_t cv;
+	int opened;		/* OKAY to our OPEN seen */
+	int refused;		/* CLSE before OKAY */
+	int closed;		/* remote CLSE seen */
+	int can_write;		/* the phone acknowledged our last WRTE */
+	int owe_okay;		/* a WRTE left unacknowledged: queue full */
+	struct chunk *head, *tail;
+	size_t queued;
+	char err[160];
+	struct adb_stream *next;
+};
+
+struct adb_conn {
+	struct transport t;
+	struct adb_banner banner;
+	uint32_t version, max_payload;
+	int checksum;		/* send checksums (old protocol) */
+	pthread_mutex_t lock;
+	pthread_mutex_t wlock;
+	pthread_t reader;
+	int reader_started;
+	atomic_int stop;
+	atomic_int dead;
+	char dead_why[200];
+	uint32_t next_local;
+	struct adb_stream *streams;
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int
+send_pkt(struct adb_conn *c, uint32_t cmd, uint32_t a0, uint32_t a1,
+    const void *data, uint32_t len, int ms)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->wlock);
+	rc = adbpkt_send(&c->t, cmd, a0, a1, data, len, c->checksum, ms);
+	pthread_mutex_unlock(&c->wlock);
+	return rc;
+}
+
+static struct timespec
+deadline(int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* Wait on s->cv with c->lock held; ms < 0: forever.  0 or DM_ETIMEOUT. */
+static int
+stream_wait(struct adb_stream *s, const struct timespec *dl)
+{
+	if (dl == NULL) {
+		pthread_cond_wait(&s->cv, &s->c->lock);
+		return 0;
+	}
+	if (pthread_cond_timedwait(&s->cv, &s->c->lock, dl) == ETIMEDOUT)
+		return DM_ETIMEOUT;
+	return 0;
+}
+
+static struct adb_stream *
+find_stream(struct adb_conn *c, uint32_t local)
+{
+	for (struct adb_stream *s = c->streams; s != NULL; s = s->next)
+		if (s->local == local)
+			return s;
+	return NULL;
+}
+
+/* Read one packet header, tolerating quiet periods (to notice stop).
+ * 0, 1 when stopped, or a dm_err. */
+static int
+read_header(struct adb_conn *c, uint8_t hdr[ADB_HEADER_SIZE])
+{
+	size_t got = 0;
+	int n;
+
+	while (got < ADB_HEADER_SIZE) {
+		if (atomic_load(&c->stop))
+			return 1;
+		n = transport_read(&c->t, hdr + got, ADB_HEADER_SIZE - got,
+		    got ? 10000 : READER_POLL_MS);
+		if (n == DM_ETIMEOUT && got == 0)
+			continue;
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return dm_fail(c->t.errbuf, sizeof(c->t.errbuf),
+			    DM_ECLOSED, "the phone closed the connection");
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+static void
+mark_dead(struct adb_conn *c, const char *why)
+{
+	pthread_mutex_lock(&c->lock);
+	if (!atomic_load(&c->dead)) {
+		snprintf(c->dead_why, sizeof(c->dead_why), "%s", why);
+		atomic_store(&c->dead, 1);
+	}
+	for (struct adb_stream *s = c->streams; s != NULL; s = s->next) {
+		if (s->err[0] == '\0')
+			snprintf(s->err, sizeof(s->err), "%s", why);
+		pthread_cond_broadcast(&s->cv);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- the reader thread -------------------------------------------------- */
+
+static void
+on_packet(struct adb_conn *c, struct adb_packet *p, uint8_t *owned)
+{
+	struct adb_stream *s;
+	int okay_now = 0;
+
+	pthread_mutex_lock(&c->lock);
+	s = find_stream(c, p->arg1);
+	switch (p->cmd) {
+	case ADB_OKAY:
+		if (s == NULL)
+			break;
+		if (!s->opened) {
+			s->opened = 1;
+			s->remote = p->arg0;
+		}
+		s->can_write = 1;
+		pthread_cond_broadcast(&s->cv);
+		break;
+	case ADB_WRTE:
+		if (s == NULL || s->closed) {
+			/* Unknown stream: tell the phone it is gone. */
+			pthread_mutex_unlock(&c->lock);
+			free(owned);
+			send_pkt(c, ADB_CLSE, 0, p->arg0, NULL, 0, 5000);
+			return;
+		}
+		if (p->len > 0) {
+			struct chunk *ch = xmalloc(sizeof(*ch));
+
+			ch->data = owned;
+			owned = NULL;
+			ch->len = p->len;
+			ch->off = 0;
+			ch->next = NULL;
+			if (s->tail)
+				s->tail->next = ch;
+			else
+				s->head = ch;
+			s->tail = ch;
+			s->queued += p->len;
+		}
+		if (s->queued < RX_HIGH_WATER)
+			okay_now = 1;
+		else
+			s->owe_okay = 1;
+		pthread_cond_broadcast(&s->cv);
+		break;
+	case ADB_CLSE:
+		if (s == NULL)
+			break;
+		if (!s->opened)
+			s->refused = 1;
+		s->closed = 1;
+		pthread_cond_broadcast(&s->cv);
+		break;
+	case ADB_CNXN:
+		/* The phone restarted adbd: every stream is gone. */
+		pthread_mutex_unlock(&c->lock);
+		free(owned);
+		mark_dead(c, "the phone restarted its adb daemon");
+		atomic_store(&c->stop, 1);
+		return;
+	default:
+		break;
+	}
+	{
+		uint32_t local = s ? s->local : 0, remote = s ? s->remote : 0;
+
+		pthread_mutex_unlock(&c->lock);
+		free(owned);
+		if (okay_now)
+			send_pkt(c, ADB_OKAY, local, remote, NULL, 0, 10000);
+	}
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct adb_conn *c = arg;
+	uint8_t hdr[ADB_HEADER_SIZE];
+	uint8_t *scratch = xmalloc(c->max_payload);
+	struct adb_packet p;
+	char why[200];
+	int rc;
+
+	for (;;) {
+		uint8_t *buf, *owned = NULL;
+
+		rc = read_header(c, hdr);
+		if (rc == 1)
+			break;
+		if (rc == 0)
+			rc = adbpkt_decode_header(hdr, &p, c->max_payload,
+			    c->t.errbuf, sizeof(c->t.errbuf));
+		if (rc < 0)
+			goto fail;
+		buf = scratch;
+		if (p.cmd == ADB_WRTE && p.len > 0)
+			buf = owned = xmalloc(p.len);
+		if (p.len > 0) {
+			rc = transport_read_full(&c->t, buf, p.len, 10000);
+			if (rc < 0) {
+				free(owned);
+				goto fail;
+			}
+		}
+		p.data = buf;
+		rc = adbpkt_verify(&p, c->version, c->t.errbuf,
+		    sizeof(c->t.errbuf));
+		if (rc < 0) {
+			free(owned);
+			goto fail;
+		}
+		on_packet(c, &p, owned);
+		if (atomic_load(&c->stop))
+			break;
+	}
+	free(scratch);
+	mark_dead(c, "connection closed");
+	return NULL;
+fail:
+	snprintf(why, sizeof(why), "%s", c->t.errbuf[0] ? c->t.errbuf :
+	    dm_strerror(rc));
+	log_warn("adb", "%s: link lost: %s", c->t.addr, why);
+	free(scratch);
+	mark_dead(c, why);
+	return NULL;
+}
+
+/* ---- handshake ----------------------------------------------------------- */
+
+static int
+handshake_recv(struct adb_conn *c, struct adb_packet *p, uint8_t *buf,
+    int ms, char *err, size_t errlen)
+{
+	int rc = adbpkt_recv(&c->t, p, buf, ADB_MAX_PAYLOAD, ADB_MAX_PAYLOAD,
+	    ms);
+
+	if (rc == 0)
+		rc = adbpkt_verify(p, ADB_VERSION_MIN, c->t.errbuf,
+		    sizeof(c->t.errbuf));
+	if (rc < 0)
+		return dm_fail(err, errlen, rc, "%s: %s", c->t.addr,
+		    c->t.errbuf[0] ? c->t.errbuf : dm_strerror(rc));
+	return 0;
+}
+
+static int
+on_cnxn(struct adb_conn *c, const struct adb_packet *p, char *err,
+    size_t errlen)
+{
+	c->version = p->arg0 < ADB_VERSION_SKIP_CHECKSUM ? p->arg0 :
+	    ADB_VERSION_SKIP_CHECKSUM;
+	if (c->version < ADB_VERSION_MIN)
+		return dm_fail(err, errlen, DM_EPROTO,
+		    "%s: unsupported ADB version %08x", c->t.addr, p->arg0);
+	c->max_payload = p->arg1 < ADB_MAX_PAYLOAD ? p->arg1 : ADB_MAX_PAYLOAD;
+	if (c->max_payload < 256)
+		return dm_fail(err, errlen, DM_EPROTO,
+		    "%s: phone offers a %u-byte payload", c->t.addr, p->arg1);
+	c->checksum = c->version < ADB_VERSION_SKIP_CHECKSUM;
+	if (adbpkt_parse_banner((const char *)p->data, p->len,
+	    &c->banner) < 0)
+		return dm_fail(err, errlen, DM_EPROTO,
+		    "%s: unreadable banner", c->t.addr);
+	return 0;
+}
+
+static int
+handshake(struct adb_conn *c, const struct adb_connect_opts *o, char *err,
+    size_t errlen)
+{
+	static const char banner[] = "host::features=" ADB_HOST_FEATURES;
+	int ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
+	int nkeys = adbkeys_count(o->keys), key = 0, sent_pub = 0;
+	uint8_t *buf = xmalloc(ADB_MAX_PAYLOAD);
+	uint8_t sig[ADBKEY_SIG_MAX];
+	struct adb_packet p;
+	int rc;
+
+	rc = send_pkt(c, ADB_CNXN, ADB_VERSION_SKIP_CHECKSUM, ADB_MAX_PAYLOAD,
+	    banner, sizeof(banner), ms);
+	if (rc < 0) {
+		rc = dm_fail(err, errlen, rc, "%s: %s", c->t.addr,
+		    c->t.errbuf);
+		goto out;
+	}
+	for (;;) {
+		int wait = ms;
+
+		if (sent_pub)
+			wait = o->auth_wait_ms;
+		if (sent_pub && wait <= 0) {
+			rc = dm_fail(err, errlen, DM_EACCES,
+			    "unauthorized: confirm the prompt on the phone");
+			goto out;
+		}
+		rc = handshake_recv(c, &p, buf, wait, err, errlen);
+		if (rc == DM_ETIMEOUT && sent_pub) {
+			rc = dm_fail(err, errlen, DM_EACCES,
+			    "unauthorized: the prompt on the phone was not "
+			    "accepted in time");
+			goto out;
+		}
+		if (rc < 0)
+			goto out;
+		if (p.cmd == ADB_CNXN) {
+			rc = on_cnxn(c, &p, err, errlen);
+			goto out;
+		}
+		if (p.cmd == ADB_STLS) {
+			rc = dm_fail(err, errlen, DM_EUNSUPP, "%s wants TLS "
+			    "(wireless debugging): not supported yet",
+			    c->t.addr);
+			goto out;
+		}
+		if (p.cmd != ADB_AUTH || p.arg0 != ADB_AUTH_TOKEN) {
+			rc = dm_fail(err, errlen, DM_EPROTO,
+			    "%s: unexpected %s during the handshake",
+			    c->t.addr, adbpkt_name(p.cmd));
+			goto out;
+		}
+		if (p.len != ADB_AUTH_TOKEN_SIZE) {
+			rc = dm_fail(err, errlen, DM_EPROTO,
+			    "%s: auth token of %u bytes (want 20)", c->t.addr,
+			    p.len);
+			goto out;
+		}
+		if (key < nkeys) {
+			int n = adbkeys_sign(o->keys, key, p.data, p.len, sig,
+			    sizeof(sig));
+
+			key++;
+			if (n < 0) {
+				rc = dm_fail(err, errlen, n, "cannot sign "
+				    "with %s", adbkeys_path(o->keys, key - 1));
+				goto out;
+			}
+			rc = send_pkt(c, ADB_AUTH, ADB_AUTH_SIGNATURE, 0, sig,
+			    (uint32_t)n, ms);
+		} else if (!sent_pub && nkeys > 0) {
+			char *line = adbkeys_pubkey_line(o->keys, 0);
+
+			if (line == NULL) {
+				rc = dm_fail(err, errlen, DM_EIO,
+				    "cannot encode the public key");
+				goto out;
+			}
+			/* The NUL goes too. */
+			rc = send_pkt(c, ADB_AUTH, ADB_AUTH_RSAPUBLICKEY, 0,
+			    line, (uint32_t)strlen(line) + 1, ms);
+			free(line);
+			sent_pub = 1;
+			log_info("adb", "%s: waiting for the user to allow "
+			    "USB debugging", c->t.addr);
+			if (o->on_prompt != NULL)
+				o->on_prompt(o->ud);
+		} else {
+			rc = dm_fail(err, errlen, DM_EACCES, "unauthorized: "
+			    "the phone refused every key we have");
+			goto out;
+		}
+		if (rc < 0) {
+			rc = dm_fail(err, errlen, rc, "%s: %s", c->t.addr,
+			    c->t.errbuf);
+			goto out;
+		}
+	}
+out:
+	free(buf);
+	return rc;
+}
+
+int
+adb_connect(const struct adb_connect_opts *o, struct adb_conn **out,
+    char *err, size_t errlen)
+{
+	struct adb_conn *c = xcalloc(1, sizeof(*c));
+	int rc;
+
+	*out = NULL;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->wlock, NULL);
+	atomic_init(&c->stop, 0);
+	atomic_init(&c->dead, 0);
+	c->next_local = 1;
+	c->checksum = 1;	/* until the phone's CNXN says otherwise */
+	c->t.want_iface = TRANSPORT_IFACE_ADB;
+	c->t.zlp = 1;
+	rc = transport_open(&c->t, o->addr);
+	if (rc < 0) {
+		dm_fail(err, errlen, rc, "%s", c->t.errbuf);
+		goto fail;
+	}
+	rc = handshake(c, o, err, errlen);
+	if (rc < 0)
+		goto fail;
+	if (pthread_create(&c->reader, NULL, reader_main, c) != 0) {
+		rc = dm_fail(err, errlen, DM_EIO, "cannot start a thread");
+		goto fail;
+	}
+	c->reader_started = 1;
+	log_info("adb", "%s: connected (%s, version %08x, payload %u)",
+	    o->addr, c->banner.type, c->version, c->max_payload);
+	*out = c;
+	return 0;
+fail:
+	transport_close(&c->t);
+	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->wlock);
+	free(c);
+	return rc;
+}
+
+static void
+free_chunks(struct adb_stream *s)
+{
+	while (s->head != NULL) {
+		struct chunk *n = s->head->next;
+
+		free(s->head->data);
+		free(s->head);
+		s->head = n;
+	}
+	s->tail = NULL;
+	s->queued = 0;
+}
+
+void
+adb_close(struct adb_conn *c)
+{
+	if (c == NULL)
+		return;
+	atomic_store(&c->stop, 1);
+	if (c->reader_started)
+		pthread_join(c->reader, NULL);
+	transport_close(&c->t);
+	while (c->streams != NULL) {
+		struct adb_stream *s = c->streams;
+
+		c->streams = s->next;
+		free_chunks(s);
+		pthread_cond_destroy(&s->cv);
+		free(s);
+	}
+	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->wlock);
+	free(c);
+}
+
+const struct adb_banner *
+adb_banner_get(const struct adb_conn *c)
+{
+	return &c->banner;
+}
+
+uint32_t
+adb_version(const struct adb_conn *c)
+{
+	return c->version;
+}
+
+uint32_t
+adb_max_payload(const struct adb_conn *c)
+{
+	return c->max_payload;
+}
+
+int
+adb_has_feature(const struct adb_conn *c, const char *name)
+{
+	return adbpkt_has_feature(c->banner.features, name) &&
+	    adbpkt_has_feature(ADB_HOST_FEATURES, name);
+}
+
+int
+adb_dead(const struct adb_conn *c)
+{
+	return atomic_load(&((struct adb_conn *)c)->dead);
+}
+
+/* ---- streams ------------------------------------------------------------ */
+
+static void
+unlink_stream(struct adb_conn *c, struct adb_stream *s)
+{
+	for (struct adb_stream **pp = &c->streams; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			return;
+		}
+}
+
+struct adb_stream *
+adb_open(struct adb_conn *c, const char *service, char *err, size_t errlen)
+{
+	struct adb_stream *s;
+	struct timespec dl = deadline(10000);
+	size_t n = strlen(service) + 1;
+	int rc = 0;
+
+	if (n > c->max_payload) {
+		dm_fail(err, errlen, DM_EINVAL, "service name too long");
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->c = c;
+	pthread_cond_init(&s->cv, NULL);
+	pthread_mutex_lock(&c->lock);
+	if (atomic_load(&c->dead)) {
+		dm_fail(err, errlen, DM_ECONN, "%s", c->dead_why);
+		pthread_mutex_unlock(&c->lock);
+		pthread_cond_destroy(&s->cv);
+		free(s);
+		return NULL;
+	}
+	s->local = c->next_local++;
+	if (c->next_local == 0)
+		c->next_local = 1;
+	s->next = c->streams;
+	c->streams = s;
+	pthread_mutex_unlock(&c->lock);
+
+	rc = send_pkt(c, ADB_OPEN, s->local, 0, service, (uint32_t)n, 10000);
+	pthread_mutex_lock(&c->lock);
+	while (rc == 0 && !s->opened && !s->refused && !atomic_load(&c->dead))
+		rc = stream_wait(s, &dl);
+	if (rc == 0 && s->opened) {
+		pthread_mutex_unlock(&c->lock);
+		return s;
+	}
+	if (rc == 0 && s->refused)
+		rc = dm_fail(err, errlen, DM_EUNSUPP,
+		    "the phone refused service '%.60s'", service);
+	else if (rc == 0)
+		rc = dm_fail(err, errlen, DM_ECONN, "%s", c->dead_why);
+	else
+		dm_fail(err, errlen, rc, "no answer to opening '%.60s'",
+		    service);
+	unlink_stream(c, s);
+	pthread_mutex_unlock(&c->lock);
+	pthread_cond_destroy(&s->cv);
+	free_chunks(s);
+	free(s);
+	return NULL;
+}
+
+const char *
+adb_stream_error(const struct adb_stream *s)
+{
+	return s->err[0] ? s->err : "stream closed";
+}
+
+int
+adb_stream_write(struct adb_stream *s, const void *buf, size_t len, int ms)
+{
+	struct adb_conn *c = s->c;
+	const uint8_t *p = buf;
+	struct timespec dl;
+	int rc = 0;
+
+	while (len > 0) {
+		uint32_t n = len > c->max_payload ? c->max_payload :
+		    (uint32_t)len;
+
+		dl = deadline(ms);
+		pthread_mutex_lock(&c->lock);
+		while (!s->can_write && !s->closed && !atomic_load(&c->dead) &&
+		    rc == 0)
+			rc = stream_wait(s, ms < 0 ? NULL : &dl);
+		if (rc == 0 && (s->closed || atomic_load(&c->dead)))
+			rc = s->closed ? DM_ECLOSED : DM_ECONN;
+		if (rc == 0)
+			s->can_write = 0;
+		pthread_mutex_unlock(&c->lock);
+		if (rc < 0) {
+			if (rc == DM_ETIMEOUT)
+				snprintf(s->err, sizeof(s->err),
+				    "the phone did not take data for %d ms",
+				    ms);
+			return rc;
+		}
+		rc = send_pkt(c, ADB_WRTE, s->local, s->remote, p, n, ms);
+		if (rc < 0)
+			return rc;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+adb_stream_read(struct adb_stream *s, void *buf, size_t len, int ms)
+{
+	struct adb_conn *c = s->c;
+	struct timespec dl = deadline(ms);
+	size_t got = 0;
+	int rc = 0, owe = 0;
+
+	pthread_mutex_lock(&c->lock);
+	while (s->head == NULL && !s->closed && !atomic_load(&c->dead) &&
+	    rc == 0)
+		rc = stream_wait(s, ms < 0 ? NULL : &dl);
+	if (s->head == NULL) {
+		pthread_mutex_unlock(&c->lock);
+		if (rc < 0)
+			return rc;
+		return s->closed ? 0 : DM_ECONN;
+	}
+	while (got < len && s->head != NULL) {
+		struct chunk *ch = s->head;
+		size_t n = ch->len - ch->off;
+
+		if (n > len - got)
+			n = len - got;
+		memcpy((uint8_t *)buf + got, ch->data + ch->off, n);
+		ch->off += n;
+		got += n;
+		s->queued -= n;
+		if (ch->off == ch->len) {
+			s->head = ch->next;
+			if (s->head == NULL)
+				s->tail = NULL;
+			free(ch->data);
+			free(ch);
+		}
+	}
+	if (s->owe_okay && s->queued < RX_HIGH_WATER) {
+		s->owe_okay = 0;
+		owe = 1;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (owe)
+		send_pkt(c, ADB_OKAY, s->local, s->remote, NULL, 0, 10000);
+	return (int)got;
+}
+
+int
+adb_stream_read_full(struct adb_stream *s, void *buf, size_t len, int ms)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		int n = adb_stream_read(s, (uint8_t *)buf + got, len - got,
+		    ms);
+
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return DM_ECLOSED;
+		got += (size_t)n;
+	}
+	return (int)got;
+}
+
+void
+adb_stream_close(struct adb_stream *s)
+{
+	struct adb_conn *c;
+	int send;
+
+	if (s == NULL)
+		return;
+	c = s->c;
+	pthread_mutex_lock(&c->lock);
+	send = !atomic_load(&c->dead);
+	unlink_stream(c, s);
+	pthread_mutex_unlock(&c->lock);
+	if (send)
+		send_pkt(c, ADB_CLSE, s->local, s->remote, NULL, 0, 2000);
+	free_chunks(s);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+}
+
+/* ---- shell --------------------------------------------------------------- */
+
+static uint32_t
+get32le(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+int
+adb_shell(struct adb_conn *c, const char *cmd, adb_out_fn out, void *ud,
+    int *exit_code, int ms, char *err, size_t errlen)
+{
+	int v2 = adb_has_feature(c, "shell_v2");
+	struct adb_stream *s;
+	uint8_t *buf = NULL;
+	char *service;
+	int rc = 0, n;
+
+	*exit_code = -1;
+	service = xasprintf("%s%s", v2 ? "shell,v2,raw:" : "shell:", cmd);
+	s = adb_open(c, service, err, errlen);
+	free(service);
+	if (s == NULL)
+		return DM_EUNSUPP;
+	buf = xmalloc(64 * 1024);
+	if (!v2) {
+		while ((n = adb_stream_read(s, buf, 64 * 1024, ms)) > 0)
+			if (out != NULL && out(ud, 1, buf, (size_t)n) != 0)
+				break;
+		if (n < 0)
+			rc = dm_fail(err, errlen, n, "shell: %s",
+			    adb_stream_error(s));
+		goto out;
+	}
+	for (;;) {
+		uint8_t hdr[SHELL_V2_HDR];
+		uint32_t len;
+
+		n = adb_stream_read_full(s, hdr, sizeof(hdr), ms);
+		if (n == DM_ECLOSED)
+			break;		/* ended without an exit packet */
+		if (n < 0) {
+			rc = dm_fail(err, errlen, n, "shell: %s",
+			    adb_stream_error(s));
+			break;
+		}
+		len = get32le(hdr + 1);
+		if (hdr[0] == 3 && len == 1) {
+			uint8_t code;
+
+			n = adb_stream_read_full(s, &code, 1, ms);
+			if (n < 0) {
+				rc = dm_fail(err, errlen, DM_EPROTO,
+				    "shell: truncated exit packet");
+				break;
+			}
+			*exit_code = code;
+			break;
+		}
+		while (len > 0) {
+			size_t want = len > 64 * 1024 ? 64 * 1024 : len;
+
+			n = adb_stream_read_full(s, buf, want, ms);
+			if (n < 0) {
+				rc = dm_fail(err, errlen, n == DM_ECLOSED ?
+				    DM_EPROTO : n, "shell: truncated packet");
+				goto out;
+			}
+			if ((hdr[0] == 1 || hdr[0] == 2) && out != NULL &&
+			    out(ud, hdr[0], buf, want) != 0)
+				goto out;
+			len -= (uint32_t)want;
+		}
+		if (hdr[0] > 5) {
+			rc = dm_fail(err, errlen, DM_EPROTO,
+			    "shell: unknown packet id %u", hdr[0]);
+			break;
+		}
+	}
+out:
+	free(buf);
+	adb_stream_close(s);
+	return rc;
+}
+
+struct capture {
+	char *buf;
+	size_t len, cap, limit;
+	int over;
+};
+
+static int
+capture_out(void *ud, int fd, const void *data, size_t len)
+{
+	struct capture *k = ud;
+
+	if (fd != 1)
+		return 0;
+	if (k->len + len > k->limit) {
+		k->over = 1;
+		return 1;
+	}
+	if (k->len + len + 1 > k->cap) {
+		while (k->len + len + 1 > k->cap)
+			k->cap = k->cap ? k->cap * 2 : 4096;
+		k->buf = xrealloc(k->buf, k->cap);
+	}
+	memcpy(k->buf + k->len, data, len);
+	k->len += len;
+	k->buf[k->len] = '\0';
+	return 0;
+}
+
+int
+adb_shell_capture(struct adb_conn *c, const char *cmd, char **out,
+    size_t *outlen, size_t cap, int *exit_code, int ms, char *err,
+    size_t errlen)
+{
+	struct capture k = { .limit = cap };
+	int rc;
+
+	rc = adb_shell(c, cmd, capture_out, &k, exit_code, ms, err, errlen);
+	if (rc == 0 && k.over)
+		rc = dm_fail(err, errlen, DM_ENOMEM,
+		    "'%.40s' printed more than %zu bytes", cmd, cap);
+	if (rc < 0) {
+		free(k.buf);
+		return rc;
+	}
+	if (k.buf == NULL)
+		k.buf = xstrdup("");
+	*out = k.buf;
+	if (outlen != NULL)
+		*outlen = k.len;
+	return 0;
+}
+
+int
+adb_reboot(struct adb_conn *c, const char *target, char *err, size_t errlen)
+{
+	static const char *const ok[] = { "", "bootloader", "recovery",
+	    "sideload", "sideload-auto-reboot", "fastboot", NULL };
+	struct adb_stream *s;
+	char *service;
+	char b[64];
+	int i;
+
+	for (i = 0; ok[i] != NULL; i++)
+		if (strcmp(ok[i], target) == 0)
+			break;
+	if (ok[i] == NULL)
+		return dm_fail(err, errlen, DM_EINVAL,
+		    "unknown reboot target '%s'", target);
+	service = xasprintf("reboot:%s", target);
+	s = adb_open(c, service, err, errlen);
+	free(service);
+	if (s == NULL)
+		return DM_EUNSUPP;
+	/* adbd answers, then the link drops: either is success. */
+	(void)adb_stream_read(s, b, sizeof(b), 3000);
+	adb_stream_close(s);
+	return 0;
+}

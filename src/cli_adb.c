@@ -1,0 +1,272 @@
+/* cli_adb.c - shell, pull and push: headless commands that speak ADB to
+ * one phone.  They connect to the phone themselves (TCP, or USB by port
+ * path; the bench server is asked only to resolve a serial), so they work
+ * next to a running dashboard.  Main thread. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "adb.h"
+#include "adbkey.h"
+#include "adbsync.h"
+#include "cli.h"
+#include "client.h"
+#include "dev.h"
+#include "err.h"
+#include "proto.h"
+#include "xmem.h"
+
+static int
+looks_like_hostport(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+
+	if (colon == NULL || colon == s || colon[1] == '\0')
+		return 0;
+	for (const char *p = colon + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
+int
+cli_resolve(const struct cli_opts *o, char *addr, size_t len)
+{
+	struct client *c;
+	struct dev_info di;
+	cJSON *params, *res = NULL;
+	char err[256];
+	int rc;
+
+	if (o->serial == NULL || *o->serial == '\0') {
+		fprintf(stderr, "droidmedic: which phone? give -s SERIAL "
+		    "(see `droidmedic devices`)\n");
+		return 2;
+	}
+	if (!strncmp(o->serial, "tcp:", 4) || !strncmp(o->serial, "usb:", 4)) {
+		snprintf(addr, len, "%s", o->serial);
+		return 0;
+	}
+	if (looks_like_hostport(o->serial)) {
+		snprintf(addr, len, "tcp:%s", o->serial);
+		return 0;
+	}
+	c = client_connect(o->autostart, "cli", err, sizeof(err));
+	if (c == NULL) {
+		fprintf(stderr, "droidmedic: %s\n", err);
+		return 1;
+	}
+	params = cJSON_CreateObject();
+	cJSON_AddStringToObject(params, "device", o->serial);
+	rc = client_call(c, "device", params, &res, 10000, err, sizeof(err));
+	client_free(c);
+	if (rc < 0) {
+		fprintf(stderr, "droidmedic: no phone '%s' on the bench (%s)\n",
+		    o->serial, err);
+		return 1;
+	}
+	proto_dev_from_json(cJSON_GetObjectItemCaseSensitive(res, "device"),
+	    &di);
+	cJSON_Delete(res);
+	if (!di.present) {
+		fprintf(stderr, "droidmedic: %s is offline\n", o->serial);
+		return 1;
+	}
+	snprintf(addr, len, "%s", di.port);
+	return 0;
+}
+
+static void
+on_prompt(void *ud)
+{
+	(void)ud;
+	fprintf(stderr, "droidmedic: unauthorized - confirm the prompt on "
+	    "the phone (\"Allow USB debugging?\")\n");
+}
+
+/* Connect to the phone of -s; NULL after printing why (*status set). */
+static struct adb_conn *
+connect_phone(const struct cli_opts *o, struct adbkeys **keys, int *status)
+{
+	struct adb_connect_opts co = { 0 };
+	struct adb_conn *c = NULL;
+	char addr[128], err[512];
+	int rc;
+
+	*status = cli_resolve(o, addr, sizeof(addr));
+	if (*status != 0)
+		return NULL;
+	*keys = adbkeys_load(err, sizeof(err));
+	if (*keys == NULL) {
+		fprintf(stderr, "droidmedic: ADB key: %s\n", err);
+		*status = 1;
+		return NULL;
+	}
+	co.addr = addr;
+	co.keys = *keys;
+	co.timeout_ms = 10000;
+	co.auth_wait_ms = 60000;
+	co.on_prompt = on_prompt;
+	rc = adb_connect(&co, &c, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "droidmedic: %s\n", err);
+		adbkeys_free(*keys);
+		*keys = NULL;
+		*status = 1;
+		return NULL;
+	}
+	return c;
+}
+
+static int
+shell_out(void *ud, int fd, const void *data, size_t len)
+{
+	FILE *fp = fd == 2 ? stderr : stdout;
+
+	(void)ud;
+	if (fwrite(data, 1, len, fp) != len)
+		return 1;
+	if (fd == 2)
+		fflush(stderr);
+	return 0;
+}
+
+int
+cli_shell(const struct cli_opts *o, int argc, char **argv)
+{
+	struct adbkeys *keys = NULL;
+	struct adb_conn *c;
+	size_t len = 0;
+	char *cmd, err[512];
+	int status, code, rc;
+
+	if (argc > 0 && strcmp(argv[0], "--") == 0) {
+		argc--;
+		argv++;
+	}
+	if (argc == 0) {
+		fprintf(stderr, "droidmedic: shell: which command? "
+		    "(interactive shells are not supported)\n");
+		return 2;
+	}
+	c = connect_phone(o, &keys, &status);
+	if (c == NULL)
+		return status;
+	/* Words are joined with spaces, as adb does: the phone's shell
+	 * parses the line. */
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	cmd = xcalloc(1, len + 1);
+	for (int i = 0; i < argc; i++) {
+		if (i > 0)
+			strcat(cmd, " ");
+		strcat(cmd, argv[i]);
+	}
+	rc = adb_shell(c, cmd, shell_out, NULL, &code, -1, err, sizeof(err));
+	fflush(stdout);
+	free(cmd);
+	adb_close(c);
+	adbkeys_free(keys);
+	if (rc < 0) {
+		fprintf(stderr, "droidmedic: %s\n", err);
+		return 1;
+	}
+	return code < 0 ? 0 : code;
+}
+
+struct xfer {
+	int64_t t0, last;
+	int tty;
+};
+
+static int
+xfer_progress(void *ud, uint64_t done, uint64_t total, const char *path)
+{
+	struct xfer *x = ud;
+	int64_t now = dm_mono_ms();
+
+	(void)path;
+	if (!x->tty || now - x->last < 200)
+		return 0;
+	x->last = now;
+	fprintf(stderr, "\r%6.1f / %.1f MiB", (double)done / 1048576.0,
+	    (double)total / 1048576.0);
+	return 0;
+}
+
+static int
+transfer(const struct cli_opts *o, int push, const char *src,
+    const char *dst)
+{
+	struct adbkeys *keys = NULL;
+	struct adbsync *s;
+	struct adb_conn *c;
+	struct xfer x = { .t0 = dm_mono_ms(), .tty = isatty(2) };
+	uint64_t files = 0, bytes = 0;
+	char err[512];
+	double secs;
+	int status, rc;
+
+	c = connect_phone(o, &keys, &status);
+	if (c == NULL)
+		return status;
+	s = adbsync_open(c, err, sizeof(err));
+	if (s == NULL) {
+		fprintf(stderr, "droidmedic: %s\n", err);
+		adb_close(c);
+		adbkeys_free(keys);
+		return 1;
+	}
+	if (push)
+		rc = adbsync_push(s, src, dst, xfer_progress, &x, &files,
+		    &bytes, err, sizeof(err));
+	else
+		rc = adbsync_pull(s, src, dst, xfer_progress, &x, &files,
+		    &bytes, err, sizeof(err));
+	adbsync_close(s);
+	adb_close(c);
+	adbkeys_free(keys);
+	if (x.tty && x.last)
+		fputc('\n', stderr);
+	if (rc < 0) {
+		fprintf(stderr, "droidmedic: %s\n", err);
+		return 1;
+	}
+	secs = (double)(dm_mono_ms() - x.t0) / 1000.0;
+	if (o->json)
+		printf("{\"files\": %llu, \"bytes\": %llu, \"seconds\": %.3f}"
+		    "\n", (unsigned long long)files,
+		    (unsigned long long)bytes, secs);
+	else
+		printf("%s: %llu file%s, %.1f MiB in %.2f s (%.1f MiB/s)\n",
+		    src, (unsigned long long)files, files == 1 ? "" : "s",
+		    (double)bytes / 1048576.0, secs, secs > 0 ?
+		    (double)bytes / 1048576.0 / secs : 0.0);
+	return 0;
+}
+
+int
+cli_pull(const struct cli_opts *o, int argc, char **argv)
+{
+	if (argc < 1 || argc > 2) {
+		fprintf(stderr, "droidmedic: usage: pull -s SERIAL REMOTE "
+		    "[LOCAL]\n");
+		return 2;
+	}
+	return transfer(o, 0, argv[0], argc > 1 ? argv[1] : ".");
+}
+
+int
+cli_push(const struct cli_opts *o, int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "droidmedic: usage: push -s SERIAL LOCAL "
+		    "REMOTE\n");
+		return 2;
+	}
+	return transfer(o, 1, argv[0], argv[1]);
+}
