@@ -129,6 +129,12 @@ main(int argc, char **argv)
 		return cli_pull(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "push") == 0)
 		return cli_push(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "connect") == 0)
+		return cli_connect(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "disconnect") == 0)
+		return cli_disconnect(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "info") == 0)
+		return cli_info(&co, argc - optind, argv + optind);
 	fprintf(stderr, "droidmedic: unknown command '%s' (see droidmedic "
 	    "--help)\n", cmd);
 	return 2;

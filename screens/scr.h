@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "dev.h"
 #include "job.h"
 #include "keys.h"
@@ -31,6 +33,7 @@ struct ui_rect {
 struct ui_dev {
 	struct dev_info di;
 	int64_t gone_local_ms;	/* when we saw it go (server gave no time) */
+	cJSON *ident;		/* the phone's identity object, or NULL */
 };
 
 #define UI_LOG_MAX	500

@@ -137,6 +137,98 @@ det_jobs(struct ui *ui, struct det *d, unsigned dev_id)
 	}
 }
 
+/* A string at a dotted path in the identity ("build.android"), or NULL
+ * when missing, null or empty. */
+static const char *
+id_str(const cJSON *id, const char *path)
+{
+	char key[48];
+	const char *dot;
+	const cJSON *o = id;
+
+	while (o != NULL && (dot = strchr(path, '.')) != NULL) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		o = cJSON_GetObjectItemCaseSensitive(o, key);
+		path = dot + 1;
+	}
+	o = cJSON_GetObjectItemCaseSensitive(o, path);
+	return cJSON_IsString(o) && o->valuestring[0] ? o->valuestring : NULL;
+}
+
+static double
+id_num(const cJSON *id, const char *obj, const char *key, int *ok)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(id, obj), key);
+
+	*ok = cJSON_IsNumber(o);
+	return *ok ? o->valuedouble : 0;
+}
+
+/* What the phone said about itself (adb mode), a few lines a technician
+ * reads first; `droidmedic info` has everything. */
+static void
+det_identity(struct det *d, const struct ui_dev *ud)
+{
+	const cJSON *id = ud->ident;
+	const char *v, *w;
+	int ok, ok2;
+	double x, y;
+
+	if (ud->di.summary[0] != '\0')
+		det_field(d, "Phone:", A_BOLD, "%s", ud->di.summary);
+	if (id == NULL)
+		return;
+	if ((v = id_str(id, "model")) != NULL)
+		det_field(d, "Model:", A_NORMAL, "%s%s%s%s", v,
+		    id_str(id, "marketname") ? " (" : "",
+		    id_str(id, "marketname") ? id_str(id, "marketname") : "",
+		    id_str(id, "marketname") ? ")" : "");
+	if ((v = id_str(id, "codename")) != NULL)
+		det_field(d, "Codename:", A_NORMAL, "%s", v);
+	w = id_str(id, "region.source");
+	if ((v = id_str(id, "region.firmware")) != NULL)
+		det_field(d, "Region:", A_NORMAL, "%s%s%s%s", v,
+		    w ? " (from " : "", w ? w : "", w ? ")" : "");
+	if ((v = id_str(id, "radio.carrier")) != NULL)
+		det_field(d, "Carrier:", A_NORMAL, "%s", v);
+	w = id_str(id, "build.security_patch");
+	if ((v = id_str(id, "build.android")) != NULL)
+		det_field(d, "Android:", A_NORMAL, "%s%s%s", v,
+		    w ? ", patch " : "", w ? w : "");
+	if ((v = id_str(id, "os.skin")) != NULL)
+		det_field(d, "Skin:", A_NORMAL, "%s %s", v,
+		    id_str(id, "os.skin_version") ?
+		    id_str(id, "os.skin_version") : "");
+	if ((v = id_str(id, "build.fingerprint")) != NULL)
+		det_para(d, 14, "Build:", v, A_NORMAL);
+	w = id_str(id, "security.verified_boot");
+	if ((v = id_str(id, "security.bootloader")) != NULL)
+		det_field(d, "Bootloader:", strcmp(v, "unlocked") == 0 ?
+		    draw_attr(DR_WARN) : A_NORMAL, "%s%s%s", v,
+		    w ? ", verified boot " : "", w ? w : "");
+	if ((v = id_str(id, "boot.mode")) != NULL)
+		det_field(d, "Boot mode:", A_NORMAL, "%s", v);
+	x = id_num(id, "battery", "percent", &ok);
+	if (ok) {
+		y = id_num(id, "battery", "temperature_c", &ok2);
+		v = id_str(id, "battery.health");
+		if (ok2)
+			det_field(d, "Battery:", x < 20 ? draw_attr(DR_WARN) :
+			    A_NORMAL, "%.0f%%, %.1f C%s%s", x, y,
+			    v ? ", " : "", v ? v : "");
+		else
+			det_field(d, "Battery:", x < 20 ? draw_attr(DR_WARN) :
+			    A_NORMAL, "%.0f%%%s%s", x, v ? ", " : "",
+			    v ? v : "");
+	}
+	x = id_num(id, "storage", "avail_bytes", &ok);
+	y = id_num(id, "storage", "size_bytes", &ok2);
+	if (ok && ok2 && y > 0)
+		det_field(d, "Storage:", x / y < 0.05 ? draw_attr(DR_WARN) :
+		    A_NORMAL, "%.1f GB free of %.1f GB", x / 1e9, y / 1e9);
+}
+
 static void
 det_device(struct ui *ui, struct det *d, const struct ui_dev *ud)
 {
@@ -149,8 +241,10 @@ det_device(struct ui *ui, struct det *d, const struct ui_dev *ud)
 	det_field(d, "Mode:", draw_mode_attr(di->mode), "%s%s%s",
 	    dev_mode_label(di->mode), di->mode_detail[0] ? ", " : "",
 	    di->mode_detail);
+	det_identity(d, ud);
 	if (di->present) {
-		det_field(d, "State:", draw_attr(DR_OK), "connected");
+		det_field(d, "State:", draw_attr(DR_OK), "connected%s%s",
+		    di->adb_path[0] ? ", adb over " : "", di->adb_path);
 	} else {
 		ui_age(a, sizeof(a), dm_now_ms() - ui_dev_gone_ms(ud));
 		det_field(d, "State:", draw_attr(DR_WARN),

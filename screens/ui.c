@@ -239,7 +239,8 @@ ui_dev_tag(const struct dev_info *di)
 
 /* A device row was added or changed: update it, and say what changed. */
 static void
-ui_dev_update(struct ui *ui, const struct dev_info *di, int quiet)
+ui_dev_update(struct ui *ui, const struct dev_info *di,
+    const cJSON *ident, int quiet)
 {
 	struct ui_dev *d = ui_dev_find(ui, di->id);
 	int i;
@@ -278,6 +279,8 @@ ui_dev_update(struct ui *ui, const struct dev_info *di, int quiet)
 			    di->problems[di->nproblems - 1].text);
 		d->di = *di;
 	}
+	cJSON_Delete(d->ident);
+	d->ident = cJSON_IsObject(ident) ? cJSON_Duplicate(ident, 1) : NULL;
 	d->gone_local_ms = di->present ? 0 : (d->gone_local_ms ?
 	    d->gone_local_ms : dm_now_ms());
 	if (ui->sel_id == 0)
@@ -293,6 +296,7 @@ ui_dev_remove(struct ui *ui, unsigned id)
 	if (d == NULL)
 		return;
 	ui_log_add(ui, LOG_INFO, "dev", "%s: removed", ui_dev_tag(&d->di));
+	cJSON_Delete(d->ident);
 	i = (int)(d - ui->devs);
 	memmove(&ui->devs[i], &ui->devs[i + 1], (size_t)(ui->ndevs - i - 1) *
 	    sizeof(*ui->devs));
@@ -378,6 +382,8 @@ ui_job_event(struct ui *ui, const char *name, const cJSON *ev,
 static void
 ui_model_free(struct ui *ui)
 {
+	for (int i = 0; i < ui->ndevs; i++)
+		cJSON_Delete(ui->devs[i].ident);
 	free(ui->devs);
 	free(ui->jobs);
 	free(ui->vis);
@@ -420,13 +426,16 @@ ui_load_state(struct ui *ui, const cJSON *res)
 	struct dev_info di;
 	struct job_info ji;
 
+	for (int k = 0; k < ui->ndevs; k++)
+		cJSON_Delete(ui->devs[k].ident);
 	ui->ndevs = 0;
 	ui->njobs = 0;
 	arr = cJSON_GetObjectItemCaseSensitive(res, "devices");
 	cJSON_ArrayForEach(it, arr) {
 		memset(&di, 0, sizeof(di));
 		if (proto_dev_from_json(it, &di) == 0)
-			ui_dev_update(ui, &di, 1);
+			ui_dev_update(ui, &di, cJSON_GetObjectItemCaseSensitive(
+			    it, "identity"), 1);
 	}
 	arr = cJSON_GetObjectItemCaseSensitive(res, "jobs");
 	cJSON_ArrayForEach(it, arr) {
@@ -455,7 +464,8 @@ ui_event(struct ui *ui, const cJSON *ev)
 		if (strcmp(name, "device.remove") == 0)
 			ui_dev_remove(ui, di.id);
 		else
-			ui_dev_update(ui, &di, 0);
+			ui_dev_update(ui, &di, cJSON_GetObjectItemCaseSensitive(
+			    obj, "identity"), 0);
 		ui_refilter(ui, 1);
 	} else if (strncmp(name, "job.", 4) == 0) {
 		obj = cJSON_GetObjectItemCaseSensitive(ev, "job");

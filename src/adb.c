@@ -325,6 +325,10 @@ on_cnxn(struct adb_conn *c, const struct adb_packet *p, char *err,
 	    &c->banner) < 0)
 		return dm_fail(err, errlen, DM_EPROTO,
 		    "%s: unreadable banner", c->t.addr);
+	if (c->banner.type[0] == '\0' || strcmp(c->banner.type, "host") == 0)
+		return dm_fail(err, errlen, DM_EPROTO,
+		    "%s: the other end is not a phone (banner type '%s')",
+		    c->t.addr, c->banner.type);
 	return 0;
 }
 
@@ -357,7 +361,24 @@ handshake(struct adb_conn *c, const struct adb_connect_opts *o, char *err,
 			    "unauthorized: confirm the prompt on the phone");
 			goto out;
 		}
-		rc = handshake_recv(c, &p, buf, wait, err, errlen);
+		if (sent_pub) {
+			/* Wait for the user in slices, to notice a cancel. */
+			int64_t until = dm_mono_ms() + wait;
+
+			do {
+				if (o->cancelled != NULL &&
+				    o->cancelled(o->ud)) {
+					rc = dm_fail(err, errlen, DM_ECANCEL,
+					    "cancelled while waiting for the "
+					    "phone's prompt");
+					goto out;
+				}
+				rc = handshake_recv(c, &p, buf, 500, err,
+				    errlen);
+			} while (rc == DM_ETIMEOUT && dm_mono_ms() < until);
+		} else {
+			rc = handshake_recv(c, &p, buf, wait, err, errlen);
+		}
 		if (rc == DM_ETIMEOUT && sent_pub) {
 			rc = dm_fail(err, errlen, DM_EACCES,
 			    "unauthorized: the prompt on the phone was not "
@@ -433,27 +454,12 @@ out:
 	return rc;
 }
 
-int
-adb_connect(const struct adb_connect_opts *o, struct adb_conn **out,
-    char *err, size_t errlen)
+static int
+connect_common(struct adb_conn *c, const struct adb_connect_opts *o,
+    struct adb_conn **out, char *err, size_t errlen)
 {
-	struct adb_conn *c = xcalloc(1, sizeof(*c));
 	int rc;
 
-	*out = NULL;
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_mutex_init(&c->wlock, NULL);
-	atomic_init(&c->stop, 0);
-	atomic_init(&c->dead, 0);
-	c->next_local = 1;
-	c->checksum = 1;	/* until the phone's CNXN says otherwise */
-	c->t.want_iface = TRANSPORT_IFACE_ADB;
-	c->t.zlp = 1;
-	rc = transport_open(&c->t, o->addr);
-	if (rc < 0) {
-		dm_fail(err, errlen, rc, "%s", c->t.errbuf);
-		goto fail;
-	}
 	rc = handshake(c, o, err, errlen);
 	if (rc < 0)
 		goto fail;
@@ -463,7 +469,7 @@ adb_connect(const struct adb_connect_opts *o, struct adb_conn **out,
 	}
 	c->reader_started = 1;
 	log_info("adb", "%s: connected (%s, version %08x, payload %u)",
-	    o->addr, c->banner.type, c->version, c->max_payload);
+	    c->t.addr, c->banner.type, c->version, c->max_payload);
 	*out = c;
 	return 0;
 fail:
@@ -472,6 +478,52 @@ fail:
 	pthread_mutex_destroy(&c->wlock);
 	free(c);
 	return rc;
+}
+
+static struct adb_conn *
+conn_new(void)
+{
+	struct adb_conn *c = xcalloc(1, sizeof(*c));
+
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->wlock, NULL);
+	atomic_init(&c->stop, 0);
+	atomic_init(&c->dead, 0);
+	c->next_local = 1;
+	c->checksum = 1;	/* until the phone's CNXN says otherwise */
+	return c;
+}
+
+int
+adb_connect(const struct adb_connect_opts *o, struct adb_conn **out,
+    char *err, size_t errlen)
+{
+	struct adb_conn *c = conn_new();
+	int rc;
+
+	*out = NULL;
+	c->t.want_iface = TRANSPORT_IFACE_ADB;
+	c->t.zlp = 1;
+	rc = transport_open(&c->t, o->addr);
+	if (rc < 0) {
+		dm_fail(err, errlen, rc, "%s", c->t.errbuf);
+		pthread_mutex_destroy(&c->lock);
+		pthread_mutex_destroy(&c->wlock);
+		free(c);
+		return rc;
+	}
+	return connect_common(c, o, out, err, errlen);
+}
+
+int
+adb_connect_over(const struct transport *t, const struct adb_connect_opts *o,
+    struct adb_conn **out, char *err, size_t errlen)
+{
+	struct adb_conn *c = conn_new();
+
+	*out = NULL;
+	c->t = *t;
+	return connect_common(c, o, out, err, errlen);
 }
 
 static void

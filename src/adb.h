@@ -16,6 +16,7 @@
 #include "adbpkt.h"
 
 struct adbkeys;
+struct transport;
 struct adb_conn;
 struct adb_stream;
 
@@ -28,6 +29,8 @@ struct adb_connect_opts {
 	int auth_wait_ms;
 	/* Called (once) when the phone shows the prompt and we wait. */
 	void (*on_prompt)(void *ud);
+	/* Polled while waiting for the user: non-zero gives up (DM_ECANCEL). */
+	int (*cancelled)(void *ud);
 	void *ud;
 };
 
@@ -35,6 +38,11 @@ struct adb_connect_opts {
  * DM_EACCES means unauthorized (the phone did not accept our key). */
 int adb_connect(const struct adb_connect_opts *o, struct adb_conn **out,
     char *err, size_t errlen);
+/* The same over a transport the caller opened (tests and fuzzing use an
+ * in-memory one); the connection takes it over, adb_close() closes it. */
+int adb_connect_over(const struct transport *t,
+    const struct adb_connect_opts *o, struct adb_conn **out, char *err,
+    size_t errlen);
 void adb_close(struct adb_conn *c);
 
 /* The phone's banner (type "device", "recovery", "sideload", ...). */

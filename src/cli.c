@@ -52,9 +52,12 @@ print_dev_line(const struct dev_info *d)
 {
 	char what[48];
 
-	snprintf(what, sizeof(what), "%s%s%s", d->vendor,
-	    d->vendor[0] && d->product[0] ? " " : "", d->product);
-	printf("%-3u %-18s %-20s %-12s %-24s %s", d->id,
+	if (d->summary[0] != '\0')
+		snprintf(what, sizeof(what), "%s", d->summary);
+	else
+		snprintf(what, sizeof(what), "%s%s%s", d->vendor,
+		    d->vendor[0] && d->product[0] ? " " : "", d->product);
+	printf("%-3u %-18s %-20s %-20s %-24s %s", d->id,
 	    dev_mode_name(d->mode), d->serial[0] ? d->serial : "-",
 	    d->port, what[0] ? what : "-", d->speed[0] ? d->speed : "-");
 	if (!d->present)
@@ -72,7 +75,7 @@ print_dev_table(const cJSON *devices)
 	const cJSON *j;
 	int n = 0;
 
-	printf("%-3s %-18s %-20s %-12s %-24s %s\n", "ID", "MODE", "SERIAL",
+	printf("%-3s %-18s %-20s %-20s %-24s %s\n", "ID", "MODE", "SERIAL",
 	    "PORT", "DEVICE", "SPEED");
 	cJSON_ArrayForEach(j, devices) {
 		struct dev_info d;

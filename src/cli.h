@@ -24,6 +24,9 @@ int cli_doctor(const struct cli_opts *o);
 int cli_shell(const struct cli_opts *o, int argc, char **argv);
 int cli_pull(const struct cli_opts *o, int argc, char **argv);
 int cli_push(const struct cli_opts *o, int argc, char **argv);
+int cli_connect(const struct cli_opts *o, int argc, char **argv);
+int cli_disconnect(const struct cli_opts *o, int argc, char **argv);
+int cli_info(const struct cli_opts *o, int argc, char **argv);
 
 /* Turn what the user typed after -s into a transport address:
  * "tcp:H:P" and "usb:B-P" as they are, "HOST:PORT" as tcp:, anything

@@ -4,6 +4,7 @@
  * next to a running dashboard.  Main thread. */
 #include "config.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,4 +270,261 @@ cli_push(const struct cli_opts *o, int argc, char **argv)
 		return 2;
 	}
 	return transfer(o, 1, argv[0], argv[1]);
+}
+
+/* ---- connect, disconnect, info: through the bench server ---------------- */
+
+static int
+print_error_json(const char *what, const char *msg)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddBoolToObject(o, "ok", 0);
+	cJSON_AddStringToObject(o, "error", what);
+	cJSON_AddStringToObject(o, "message", msg);
+	s = cJSON_Print(o);
+	printf("%s\n", s);
+	cJSON_free(s);
+	cJSON_Delete(o);
+	return 1;
+}
+
+int
+cli_connect(const struct cli_opts *o, int argc, char **argv)
+{
+	struct client *c;
+	cJSON *params, *res = NULL, *ev;
+	const cJSON *jdev, *jjob;
+	unsigned dev, job;
+	char err[512];
+	int64_t until;
+	int rc, status = 1;
+
+	if (argc != 1) {
+		fprintf(stderr, "droidmedic: usage: connect HOST[:PORT]\n");
+		return 2;
+	}
+	c = client_connect(o->autostart, "cli", err, sizeof(err));
+	if (c == NULL) {
+		fprintf(stderr, "droidmedic: %s\n", err);
+		return 1;
+	}
+	/* Subscribe first so the connect job's end cannot slip past. */
+	rc = client_call(c, "subscribe", NULL, NULL, 10000, err, sizeof(err));
+	params = cJSON_CreateObject();
+	cJSON_AddStringToObject(params, "address", argv[0]);
+	if (rc == 0)
+		rc = client_call(c, "connect", params, &res, 10000, err,
+		    sizeof(err));
+	else
+		cJSON_Delete(params);
+	if (rc < 0) {
+		client_free(c);
+		if (o->json)
+			return print_error_json(dm_errname(rc), err);
+		fprintf(stderr, "droidmedic: %s\n", err);
+		return 1;
+	}
+	jdev = cJSON_GetObjectItemCaseSensitive(res, "device");
+	jjob = cJSON_GetObjectItemCaseSensitive(res, "job");
+	dev = cJSON_IsNumber(jdev) ? (unsigned)jdev->valuedouble : 0;
+	job = cJSON_IsNumber(jjob) ? (unsigned)jjob->valuedouble : 0;
+	cJSON_Delete(res);
+	if (job == 0) {
+		printf("already connected to %s\n", argv[0]);
+		client_free(c);
+		return 0;
+	}
+	/* The user may have to walk to the phone and tap Allow. */
+	until = dm_mono_ms() + 6 * 60 * 1000;
+	while (dm_mono_ms() < until) {
+		struct pollfd p = { .fd = client_fd(c), .events = POLLIN };
+
+		if (poll(&p, 1, 500) <= 0)
+			continue;
+		if (client_pump(c) == DM_ECLOSED) {
+			fprintf(stderr, "droidmedic: the server went away\n");
+			break;
+		}
+		while ((ev = client_next_event(c)) != NULL) {
+			const cJSON *name = cJSON_GetObjectItemCaseSensitive(ev,
+			    "event");
+			const cJSON *jj = cJSON_GetObjectItemCaseSensitive(ev,
+			    "job");
+			const cJSON *jd = cJSON_GetObjectItemCaseSensitive(ev,
+			    "device");
+			struct job_info ji;
+			struct dev_info di;
+
+			if (!cJSON_IsString(name)) {
+				cJSON_Delete(ev);
+				continue;
+			}
+			if (jd != NULL && proto_dev_from_json(jd, &di) == 0 &&
+			    di.id == dev && di.mode == DEV_MODE_UNAUTHORIZED &&
+			    !o->json)
+				fprintf(stderr, "droidmedic: unauthorized - "
+				    "confirm the prompt on the phone\n");
+			if (strcmp(name->valuestring, "job.done") == 0 &&
+			    jj != NULL && proto_job_from_json(jj, &ji) == 0 &&
+			    ji.id == job) {
+				const cJSON *txt = cJSON_GetObjectItem(ev,
+				    "text");
+
+				status = ji.err == 0 ? 0 : 1;
+				if (o->json && status)
+					print_error_json(dm_errname(ji.err),
+					    cJSON_IsString(txt) ?
+					    txt->valuestring : "");
+				else if (status)
+					fprintf(stderr, "droidmedic: %s\n",
+					    cJSON_IsString(txt) ?
+					    txt->valuestring : "failed");
+				until = 0;
+			}
+			cJSON_Delete(ev);
+		}
+	}
+	if (status == 0) {
+		cJSON *p2 = cJSON_CreateObject();
+		char idbuf[16];
+
+		snprintf(idbuf, sizeof(idbuf), "%u", dev);
+		cJSON_AddStringToObject(p2, "device", idbuf);
+		res = NULL;
+		if (client_call(c, "device", p2, &res, 10000, err,
+		    sizeof(err)) == 0) {
+			const cJSON *d = cJSON_GetObjectItemCaseSensitive(res,
+			    "device");
+			struct dev_info di;
+
+			if (o->json) {
+				char *s = cJSON_Print(d);
+
+				printf("%s\n", s);
+				cJSON_free(s);
+			} else if (proto_dev_from_json(d, &di) == 0) {
+				printf("connected to %s: %s%s%s\n", di.serial,
+				    dev_mode_name(di.mode),
+				    di.summary[0] ? ", " : "", di.summary);
+			}
+		}
+		cJSON_Delete(res);
+	}
+	client_free(c);
+	return status;
+}
+
+int
+cli_disconnect(const struct cli_opts *o, int argc, char **argv)
+{
+	struct client *c;
+	cJSON *params;
+	char err[512];
+	int rc;
+
+	if (argc != 1) {
+		fprintf(stderr, "droidmedic: usage: disconnect HOST[:PORT]\n");
+		return 2;
+	}
+	c = client_connect(0, "cli", err, sizeof(err));
+	if (c == NULL) {
+		fprintf(stderr, "droidmedic: %s\n", err);
+		return 1;
+	}
+	params = cJSON_CreateObject();
+	cJSON_AddStringToObject(params, "device", argv[0]);
+	rc = client_call(c, "disconnect", params, NULL, 10000, err,
+	    sizeof(err));
+	client_free(c);
+	if (rc < 0) {
+		fprintf(stderr, "droidmedic: %s\n", err);
+		return 1;
+	}
+	if (!o->json)
+		printf("disconnected %s\n", argv[0]);
+	return 0;
+}
+
+static void
+print_kv(const char *k, const cJSON *v)
+{
+	if (cJSON_IsString(v) && v->valuestring[0] != '\0')
+		printf("  %-24s %s\n", k, v->valuestring);
+	else if (cJSON_IsNumber(v))
+		printf("  %-24s %g\n", k, v->valuedouble);
+	else if (cJSON_IsBool(v))
+		printf("  %-24s %s\n", k, cJSON_IsTrue(v) ? "yes" : "no");
+}
+
+/* Print an identity object: scalars first, then nested objects. */
+static void
+print_identity(const cJSON *id, const char *prefix)
+{
+	const cJSON *v;
+
+	cJSON_ArrayForEach(v, id) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "%s%s", prefix, v->string);
+		if (cJSON_IsObject(v))
+			print_identity(v, key[0] ? strcat(key, ".") : key);
+		else
+			print_kv(key, v);
+	}
+}
+
+int
+cli_info(const struct cli_opts *o, int argc, char **argv)
+{
+	struct client *c;
+	struct dev_info di;
+	cJSON *params, *res = NULL;
+	const cJSON *d, *id;
+	char err[512];
+	int rc;
+
+	(void)argv;
+	if (argc != 0 || o->serial == NULL) {
+		fprintf(stderr, "droidmedic: usage: info -s SERIAL [--json]\n");
+		return 2;
+	}
+	c = client_connect(o->autostart, "cli", err, sizeof(err));
+	if (c == NULL) {
+		fprintf(stderr, "droidmedic: %s\n", err);
+		return 1;
+	}
+	params = cJSON_CreateObject();
+	cJSON_AddStringToObject(params, "device", o->serial);
+	rc = client_call(c, "device", params, &res, 10000, err, sizeof(err));
+	client_free(c);
+	if (rc < 0) {
+		fprintf(stderr, "droidmedic: no phone '%s' on the bench (%s)\n",
+		    o->serial, err);
+		return 1;
+	}
+	d = cJSON_GetObjectItemCaseSensitive(res, "device");
+	if (o->json) {
+		char *s = cJSON_Print(d);
+
+		printf("%s\n", s);
+		cJSON_free(s);
+		cJSON_Delete(res);
+		return 0;
+	}
+	proto_dev_from_json(d, &di);
+	printf("%s  %s  %s\n", di.serial[0] ? di.serial : "(no serial)",
+	    dev_mode_name(di.mode), di.port);
+	if (di.summary[0])
+		printf("  %s\n", di.summary);
+	id = cJSON_GetObjectItemCaseSensitive(d, "identity");
+	if (cJSON_IsObject(id))
+		print_identity(id, "");
+	else
+		printf("  (not identified yet: %s)\n", di.mode == DEV_MODE_ADB ?
+		    "identification is running" :
+		    "identification needs adb mode");
+	cJSON_Delete(res);
+	return 0;
 }

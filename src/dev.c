@@ -23,6 +23,9 @@ struct dev {
 	atomic_int removed;
 	struct devreg *reg;		/* for the lock; valid while referenced */
 	struct dev_info info;
+	enum dev_mode refined;		/* protocol's mode, DEV_MODE_UNKNOWN */
+	char refined_detail[64];
+	char *ident;			/* identity JSON or NULL */
 };
 
 struct devreg {
@@ -181,6 +184,7 @@ dev_unref(struct dev *d)
 	if (d == NULL || atomic_fetch_sub(&d->refs, 1) != 1)
 		return;
 	reg = d->reg;
+	free(d->ident);
 	free(d);
 	reg_unref(reg);
 }
@@ -254,6 +258,7 @@ info_clean(struct dev_info *dst, const struct dev_info *src)
 	dst->hub_depth = src->hub_depth;
 	dst->present = 1;
 	dst->demo = src->demo;
+	copy_str(dst->adb_path, sizeof(dst->adb_path), src->adb_path);
 	for (int i = 0; i < src->nproblems && i < DEV_MAX_PROBLEMS; i++)
 		dev_info_add_problem(dst, src->problems[i].code,
 		    src->problems[i].text, src->problems[i].fix);
@@ -289,6 +294,42 @@ match_row(struct devreg *reg, const struct dev_info *o)
 	return NULL;
 }
 
+/* Same family: what USB reports (adb, fastboot) and what the protocol
+ * learned (unauthorized, recovery...; fastbootd). */
+static int
+same_family(enum dev_mode usb, enum dev_mode learned)
+{
+	switch (usb) {
+	case DEV_MODE_ADB:
+		return learned == DEV_MODE_ADB ||
+		    learned == DEV_MODE_UNAUTHORIZED ||
+		    learned == DEV_MODE_RECOVERY ||
+		    learned == DEV_MODE_SIDELOAD;
+	case DEV_MODE_FASTBOOT:
+		return learned == DEV_MODE_FASTBOOT ||
+		    learned == DEV_MODE_FASTBOOTD;
+	default:
+		return 0;
+	}
+}
+
+/* A present row observed again: keep what the protocol learned while the
+ * observation's USB-level mode still agrees with it.  Lock held. */
+static void
+keep_learned(const struct dev *d, struct dev_info *obs)
+{
+	if (d->refined != DEV_MODE_UNKNOWN &&
+	    same_family(obs->mode, d->refined)) {
+		obs->mode = d->refined;
+		snprintf(obs->mode_detail, sizeof(obs->mode_detail), "%s",
+		    d->refined_detail);
+	}
+	if (obs->adb_path[0] == '\0')
+		memcpy(obs->adb_path, d->info.adb_path, sizeof(obs->adb_path));
+	if (d->ident != NULL)
+		memcpy(obs->summary, d->info.summary, sizeof(obs->summary));
+}
+
 unsigned
 devreg_seen(struct devreg *reg, const struct dev_info *obs, int64_t now_ms)
 {
@@ -307,6 +348,7 @@ devreg_seen(struct devreg *reg, const struct dev_info *obs, int64_t now_ms)
 		d->reg = reg;
 		atomic_fetch_add(&reg->refs, 1);
 		clean.id = reg->next_id++;
+		clean.presence = 1;
 		clean.first_seen_ms = now_ms;
 		clean.changed_ms = now_ms;
 		d->info = clean;
@@ -325,6 +367,12 @@ devreg_seen(struct devreg *reg, const struct dev_info *obs, int64_t now_ms)
 			    d->info.serial);
 		clean.id = d->info.id;
 		clean.first_seen_ms = d->info.first_seen_ms;
+		if (!d->info.present) {
+			clean.presence = d->info.presence + 1;
+		} else {
+			clean.presence = d->info.presence;
+			keep_learned(d, &clean);
+		}
 		if (!d->info.present || info_differs(&d->info, &clean)) {
 			clean.changed_ms = now_ms;
 			d->info = clean;
@@ -358,6 +406,10 @@ devreg_gone(struct devreg *reg, const char *port, int64_t now_ms)
 		d->info.mode_detail[0] = '\0';
 		d->info.nproblems = 0;
 		memset(d->info.problems, 0, sizeof(d->info.problems));
+		d->info.adb_path[0] = '\0';
+		d->refined = DEV_MODE_UNKNOWN;
+		free(d->ident);
+		d->ident = NULL;
 		id = d->info.id;
 		ev_info = d->info;
 		break;
@@ -481,4 +533,100 @@ devreg_acquire(struct devreg *reg, unsigned id)
 		dev_ref(d);
 	pthread_mutex_unlock(&reg->lock);
 	return d;
+}
+
+int
+devreg_refine(struct devreg *reg, unsigned id, unsigned presence,
+    enum dev_mode mode, const char *detail, const char *adb_path)
+{
+	struct dev_info ev_info;
+	struct dev *d;
+	int changed = 0;
+
+	pthread_mutex_lock(&reg->lock);
+	d = find_id(reg, id);
+	if (d == NULL || !d->info.present || d->info.presence != presence) {
+		pthread_mutex_unlock(&reg->lock);
+		return d ? DM_EEXIST : DM_ENOENT;
+	}
+	d->refined = mode;
+	copy_str(d->refined_detail, sizeof(d->refined_detail), detail);
+	if (d->info.mode != mode ||
+	    strcmp(d->info.mode_detail, d->refined_detail) != 0 ||
+	    (adb_path && strcmp(d->info.adb_path, adb_path) != 0)) {
+		d->info.mode = mode;
+		copy_str(d->info.mode_detail, sizeof(d->info.mode_detail),
+		    detail);
+		if (adb_path != NULL)
+			copy_str(d->info.adb_path, sizeof(d->info.adb_path),
+			    adb_path);
+		d->info.changed_ms = dm_now_ms();
+		changed = 1;
+	}
+	ev_info = d->info;
+	pthread_mutex_unlock(&reg->lock);
+	if (changed)
+		post_dev(reg->bus, EV_DEVICE_CHANGE, &ev_info);
+	return 0;
+}
+
+int
+devreg_set_ident(struct devreg *reg, unsigned id, unsigned presence,
+    const char *json, const char *summary)
+{
+	struct dev_info ev_info;
+	struct dev *d;
+
+	pthread_mutex_lock(&reg->lock);
+	d = find_id(reg, id);
+	if (d == NULL || !d->info.present || d->info.presence != presence) {
+		pthread_mutex_unlock(&reg->lock);
+		return d ? DM_EEXIST : DM_ENOENT;
+	}
+	free(d->ident);
+	d->ident = json ? xstrdup(json) : NULL;
+	copy_str(d->info.summary, sizeof(d->info.summary), summary);
+	d->info.changed_ms = dm_now_ms();
+	ev_info = d->info;
+	pthread_mutex_unlock(&reg->lock);
+	post_dev(reg->bus, EV_DEVICE_CHANGE, &ev_info);
+	return 0;
+}
+
+char *
+devreg_get_ident(struct devreg *reg, unsigned id)
+{
+	struct dev *d;
+	char *copy = NULL;
+
+	pthread_mutex_lock(&reg->lock);
+	d = find_id(reg, id);
+	if (d != NULL && d->ident != NULL)
+		copy = xstrdup(d->ident);
+	pthread_mutex_unlock(&reg->lock);
+	return copy;
+}
+
+int
+devreg_drop(struct devreg *reg, unsigned id)
+{
+	struct dev *d = NULL;
+
+	pthread_mutex_lock(&reg->lock);
+	for (int i = 0; i < reg->nrows; i++)
+		if (reg->rows[i]->info.id == id) {
+			d = reg->rows[i];
+			memmove(&reg->rows[i], &reg->rows[i + 1],
+			    (size_t)(reg->nrows - i - 1) * sizeof(*reg->rows));
+			reg->nrows--;
+			break;
+		}
+	pthread_mutex_unlock(&reg->lock);
+	if (d == NULL)
+		return DM_ENOENT;
+	atomic_store(&d->removed, 1);
+	d->info.present = 0;
+	post_dev(reg->bus, EV_DEVICE_REMOVE, &d->info);
+	dev_unref(d);
+	return 0;
 }

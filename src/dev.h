@@ -78,6 +78,9 @@ struct dev_info {
 	int64_t gone_ms;	/* when it went away, 0 when present */
 	int nproblems;
 	struct dev_problem problems[DEV_MAX_PROBLEMS];
+	unsigned presence;	/* +1 each time the row becomes present */
+	char summary[128];	/* one line from the phone's identity */
+	char adb_path[16];	/* "usb", "tcp", "adb-server": how ADB goes */
 };
 
 /* Append a problem to an observation (dropped when the array is full). */
@@ -96,6 +99,22 @@ unsigned devreg_seen(struct devreg *reg, const struct dev_info *obs,
 /* The source lost the device on this port; the row turns offline.
  * Returns the row id, or 0 when no present row had that port. */
 unsigned devreg_gone(struct devreg *reg, const char *port, int64_t now_ms);
+/* What the protocol learned about a present row: a mode that USB alone
+ * cannot tell (unauthorized, recovery, sideload, fastbootd) and how ADB
+ * reaches it.  It sticks until the row goes away, even when discovery
+ * reports the plain USB-level mode again.  0 or DM_ENOENT (or DM_EEXIST
+ * when presence no longer matches: the phone left meanwhile). */
+int devreg_refine(struct devreg *reg, unsigned id, unsigned presence,
+    enum dev_mode mode, const char *detail, const char *adb_path);
+/* The phone's identity as a JSON text (copied) and its one-line summary;
+ * cleared when the row goes away. */
+int devreg_set_ident(struct devreg *reg, unsigned id, unsigned presence,
+    const char *json, const char *summary);
+/* A malloc'ed copy of the identity JSON, or NULL. */
+char *devreg_get_ident(struct devreg *reg, unsigned id);
+
+/* Drop one row now (a network phone the user disconnected). */
+int devreg_drop(struct devreg *reg, unsigned id);
 /* Drop rows gone for longer than grace_ms; returns how many. */
 int devreg_expire(struct devreg *reg, int64_t now_ms, int64_t grace_ms);
 

@@ -36,6 +36,7 @@ struct job {
 	struct dev *dev;
 	atomic_int cancel;
 	int64_t last_progress_ms;
+	int flags;
 	struct job_info info;		/* under eng->lock */
 	struct job *next;
 };
@@ -262,6 +263,13 @@ int
 jobeng_submit(struct jobeng *eng, unsigned dev_id, const char *kind,
     job_fn fn, void *arg, void (*arg_free)(void *))
 {
+	return jobeng_submit_flags(eng, dev_id, kind, fn, arg, arg_free, 0);
+}
+
+int
+jobeng_submit_flags(struct jobeng *eng, unsigned dev_id, const char *kind,
+    job_fn fn, void *arg, void (*arg_free)(void *), int flags)
+{
 	struct dev *dev = NULL;
 	struct job_info snap;
 	struct job *j;
@@ -284,6 +292,7 @@ jobeng_submit(struct jobeng *eng, unsigned dev_id, const char *kind,
 	j->fn = fn;
 	j->arg = arg;
 	j->arg_free = arg_free;
+	j->flags = flags;
 	j->dev = dev;
 	atomic_init(&j->cancel, 0);
 	snprintf(j->info.kind, sizeof(j->info.kind), "%s", kind);
@@ -357,6 +366,19 @@ jobeng_active(struct jobeng *eng)
 	pthread_mutex_lock(&eng->lock);
 	for (struct job *j = eng->head; j != NULL; j = j->next)
 		if (!is_final(j->info.state))
+			n++;
+	pthread_mutex_unlock(&eng->lock);
+	return n;
+}
+
+int
+jobeng_active_fg(struct jobeng *eng)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&eng->lock);
+	for (struct job *j = eng->head; j != NULL; j = j->next)
+		if (!is_final(j->info.state) && !(j->flags & JOB_BACKGROUND))
 			n++;
 	pthread_mutex_unlock(&eng->lock);
 	return n;

@@ -55,9 +55,18 @@ void jobeng_free(struct jobeng *eng);
  * device row). */
 int jobeng_submit(struct jobeng *eng, unsigned dev_id, const char *kind,
     job_fn fn, void *arg, void (*arg_free)(void *));
+
+/* A background job (identification, connecting) only reads: stopping the
+ * server cancels it without asking, unlike a flash or a backup. */
+#define JOB_BACKGROUND	1
+int jobeng_submit_flags(struct jobeng *eng, unsigned dev_id,
+    const char *kind, job_fn fn, void *arg, void (*arg_free)(void *),
+    int flags);
 int jobeng_cancel(struct jobeng *eng, unsigned job_id);
-/* Queued plus running jobs. */
+/* Queued plus running jobs; jobeng_active_fg() leaves out background
+ * ones. */
 int jobeng_active(struct jobeng *eng);
+int jobeng_active_fg(struct jobeng *eng);
 /* Copy every job still known (finished ones are kept for a while). */
 int jobeng_list(struct jobeng *eng, struct job_info **out);
 int jobeng_get(struct jobeng *eng, unsigned job_id, struct job_info *out);

@@ -46,6 +46,9 @@ proto_dev_to_json(const struct dev_info *di)
 	cJSON_AddNumberToObject(o, "hub_depth", di->hub_depth);
 	cJSON_AddBoolToObject(o, "present", di->present);
 	cJSON_AddBoolToObject(o, "demo", di->demo);
+	cJSON_AddNumberToObject(o, "presence", di->presence);
+	add_str(o, "summary", di->summary);
+	add_str(o, "adb_path", di->adb_path);
 	cJSON_AddNumberToObject(o, "first_seen_ms", (double)di->first_seen_ms);
 	cJSON_AddNumberToObject(o, "changed_ms", (double)di->changed_ms);
 	cJSON_AddNumberToObject(o, "gone_ms", (double)di->gone_ms);
@@ -131,6 +134,9 @@ proto_dev_from_json(const cJSON *j, struct dev_info *di)
 	di->hub_depth = (int)get_num(j, "hub_depth", 0, 16);
 	di->present = get_bool(j, "present");
 	di->demo = get_bool(j, "demo");
+	di->presence = (unsigned)get_num(j, "presence", 0, 4294967295.0);
+	get_str(j, "summary", di->summary, sizeof(di->summary));
+	get_str(j, "adb_path", di->adb_path, sizeof(di->adb_path));
 	di->first_seen_ms = (int64_t)get_num(j, "first_seen_ms", 0, 9e15);
 	di->changed_ms = (int64_t)get_num(j, "changed_ms", 0, 9e15);
 	di->gone_ms = (int64_t)get_num(j, "gone_ms", 0, 9e15);

@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "adbmgr.h"
 #include "dev.h"
 #include "err.h"
 #include "ev.h"
@@ -56,6 +57,7 @@ struct server {
 	struct devreg *reg;
 	struct jobeng *jobs;
 	struct usbscan *usb;
+	struct adbmgr *adb;
 	char usb_err[256];
 	struct sclient *clients[MAX_CLIENTS];
 	int nclients;
@@ -212,6 +214,20 @@ usb_status(struct server *s)
 	return u;
 }
 
+/* A row as JSON, with the phone's identity when it has one. */
+static cJSON *
+dev_json(struct server *s, const struct dev_info *di)
+{
+	cJSON *o = proto_dev_to_json(di), *ident = NULL;
+	char *text = devreg_get_ident(s->reg, di->id);
+
+	if (text != NULL)
+		ident = cJSON_Parse(text);
+	free(text);
+	cJSON_AddItemToObject(o, "identity", ident ? ident : cJSON_CreateNull());
+	return o;
+}
+
 static cJSON *
 devices_json(struct server *s)
 {
@@ -220,7 +236,7 @@ devices_json(struct server *s)
 	int n = devreg_list(s->reg, &list);
 
 	for (int i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, proto_dev_to_json(&list[i]));
+		cJSON_AddItemToArray(arr, dev_json(s, &list[i]));
 	free(list);
 	return arr;
 }
@@ -308,7 +324,7 @@ handle(struct server *s, struct sclient *c, const cJSON *req)
 		if (rc < 0)
 			return proto_reply_err(id, rc, "no such device");
 		r = cJSON_CreateObject();
-		cJSON_AddItemToObject(r, "device", proto_dev_to_json(&di));
+		cJSON_AddItemToObject(r, "device", dev_json(s, &di));
 		return proto_reply_ok(id, r);
 	}
 	if (strcmp(op, "subscribe") == 0) {
@@ -340,6 +356,35 @@ handle(struct server *s, struct sclient *c, const cJSON *req)
 			return proto_reply_err(id, rc, "no such running job");
 		return proto_reply_ok(id, NULL);
 	}
+	if (strcmp(op, "connect") == 0) {
+		const char *addr = param_str(params, "address");
+		char msg[256];
+		unsigned job = 0;
+
+		if (addr == NULL)
+			return proto_reply_err(id, DM_EINVAL,
+			    "need an address (HOST[:PORT])");
+		rc = adbmgr_connect(s->adb, addr, cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(params, "demo")), &job,
+		    msg, sizeof(msg));
+		if (rc < 0)
+			return proto_reply_err(id, rc, msg);
+		r = cJSON_CreateObject();
+		cJSON_AddNumberToObject(r, "device", rc);
+		cJSON_AddNumberToObject(r, "job", job);
+		return proto_reply_ok(id, r);
+	}
+	if (strcmp(op, "disconnect") == 0) {
+		const char *what = param_str(params, "device");
+		char msg[256];
+
+		if (what == NULL)
+			return proto_reply_err(id, DM_EINVAL, "need a device");
+		rc = adbmgr_disconnect(s->adb, what, msg, sizeof(msg));
+		if (rc < 0)
+			return proto_reply_err(id, rc, msg);
+		return proto_reply_ok(id, NULL);
+	}
 	if (strcmp(op, "rescan") == 0) {
 		if (s->usb == NULL)
 			return proto_reply_err(id, DM_EUNSUPP, s->usb_err);
@@ -347,7 +392,7 @@ handle(struct server *s, struct sclient *c, const cJSON *req)
 		return proto_reply_ok(id, NULL);
 	}
 	if (strcmp(op, "stop") == 0) {
-		int active = jobeng_active(s->jobs);
+		int active = jobeng_active_fg(s->jobs);
 
 		if (active > 0 && !cJSON_IsTrue(
 		    cJSON_GetObjectItemCaseSensitive(params, "force"))) {
@@ -407,6 +452,10 @@ broadcast(struct server *s, const struct ev *ev)
 	msg = proto_event(ev);
 	if (msg == NULL)
 		return;
+	if (ev->type == EV_DEVICE_ADD || ev->type == EV_DEVICE_CHANGE) {
+		cJSON_ReplaceItemInObjectCaseSensitive(msg, "device",
+		    dev_json(s, &ev->dev));
+	}
 	line = proto_encode(msg, &len);
 	cJSON_Delete(msg);
 	if (line == NULL)
@@ -429,9 +478,13 @@ drain_bus(struct server *s)
 	for (struct ev *e = list; e != NULL; e = e->next) {
 		if (e->type == EV_DEVICE_ADD || e->type == EV_DEVICE_CHANGE ||
 		    e->type == EV_DEVICE_REMOVE)
+		{
 			log_info("server", "%s: #%u %s %s %s",
 			    ev_type_name(e->type), e->dev.id, e->dev.port,
 			    e->dev.serial, dev_mode_name(e->dev.mode));
+			if (e->type != EV_DEVICE_REMOVE)
+				adbmgr_on_device(s->adb, &e->dev);
+		}
 		broadcast(s, e);
 	}
 	ev_free_list(list);
@@ -595,6 +648,7 @@ server_main(const struct server_opts *o)
 	log_set_tap(log_tap);
 	s->reg = devreg_new(s->bus);
 	s->jobs = jobeng_new(s->bus, s->reg, JOB_WORKERS);
+	s->adb = adbmgr_new(s->reg, s->jobs, o->grace_s);
 	if (!o->no_usb) {
 		s->usb = usbscan_new(s->reg, s->usb_err, sizeof(s->usb_err));
 		if (s->usb != NULL && usbscan_start(s->usb) < 0) {
@@ -669,8 +723,10 @@ server_main(const struct server_opts *o)
 	unlink(s->sock_path);
 	for (int i = s->nclients - 1; i >= 0; i--)
 		client_drop(s, i);
+	adbmgr_stop(s->adb);
 	usbscan_free(s->usb);
 	jobeng_free(s->jobs);		/* cancels and waits for jobs */
+	adbmgr_free(s->adb);		/* after the jobs: they use it */
 	log_set_tap(NULL);
 	tap_bus = NULL;
 	devreg_free(s->reg);

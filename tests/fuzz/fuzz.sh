@@ -11,14 +11,18 @@ command -v clang >/dev/null || bail "clang is needed (apt-get install clang)"
 
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
  -I$top_builddir -I$S -include config.h $(pkg-config --cflags libcjson libusb-1.0)"
-libs="$(pkg-config --libs libcjson) -lpthread"
+libs="$(pkg-config --libs libcjson libusb-1.0 libcrypto libcurl libarchive) -lpthread"
 common="$S/err.c $S/xmem.c $S/log.c $S/paths.c $S/dev.c $S/ev.c $S/job.c"
 
 declare -A srcs=(
 	[proto]="$S/proto.c"
 	[usbdesc]="$S/usbclass.c"
+	[props]="$S/props.c $S/ident.c"
+	# the whole host stack: every engine source but the ones listed in
+	# $common (they are added below)
+	[adb]="$(ls "$S"/*.c | grep -vE '/(err|xmem|log|paths|dev|ev|job)\.c$' | tr '\n' ' ')"
 )
-for t in proto usbdesc; do
+for t in proto usbdesc props adb; do
 	exe=$B/fuzz_$t
 	# shellcheck disable=SC2086
 	if clang $flags -o "$exe" "$top_srcdir/tests/fuzz/fuzz_$t.c" \

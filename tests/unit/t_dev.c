@@ -237,6 +237,54 @@ test_problems(void **state)
 	devreg_free(reg);
 }
 
+static void
+test_refine_and_ident(void **state)
+{
+	struct devreg *reg = devreg_new(NULL);
+	struct dev_info a = obs("usb:1-2", "R58", DEV_MODE_ADB), got;
+	unsigned id;
+	char *j;
+
+	(void)state;
+	id = devreg_seen(reg, &a, 0);
+	devreg_get(reg, id, &got);
+	assert_int_equal(got.presence, 1);
+	/* The protocol learns it is unauthorized ... */
+	assert_int_equal(devreg_refine(reg, id, 1, DEV_MODE_UNAUTHORIZED,
+	    "confirm the prompt", "usb"), 0);
+	assert_int_equal(devreg_set_ident(reg, id, 1, "{\"model\":\"x\"}",
+	    "Xiaomi 14"), 0);
+	/* ... and discovery reporting plain adb again does not undo it. */
+	devreg_seen(reg, &a, 1);
+	devreg_get(reg, id, &got);
+	assert_int_equal(got.mode, DEV_MODE_UNAUTHORIZED);
+	assert_string_equal(got.adb_path, "usb");
+	assert_string_equal(got.summary, "Xiaomi 14");
+	j = devreg_get_ident(reg, id);
+	assert_string_equal(j, "{\"model\":\"x\"}");
+	free(j);
+	/* A stale presence is refused: the phone left meanwhile. */
+	assert_int_equal(devreg_refine(reg, id, 7, DEV_MODE_RECOVERY, "",
+	    NULL), DM_EEXIST);
+	/* In fastboot the learned adb mode no longer applies. */
+	a.mode = DEV_MODE_FASTBOOT;
+	devreg_seen(reg, &a, 2);
+	devreg_get(reg, id, &got);
+	assert_int_equal(got.mode, DEV_MODE_FASTBOOT);
+	/* Gone and back: a new presence, nothing learned survives. */
+	devreg_gone(reg, "usb:1-2", 3);
+	a.mode = DEV_MODE_ADB;
+	devreg_seen(reg, &a, 4);
+	devreg_get(reg, id, &got);
+	assert_int_equal(got.presence, 2);
+	assert_int_equal(got.mode, DEV_MODE_ADB);
+	assert_string_equal(got.summary, "");
+	assert_null(devreg_get_ident(reg, id));
+	assert_int_equal(devreg_refine(reg, 999, 1, DEV_MODE_ADB, "", NULL),
+	    DM_ENOENT);
+	devreg_free(reg);
+}
+
 int
 main(void)
 {
@@ -249,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_ref_outlives_row),
 		cmocka_unit_test(test_problems),
+		cmocka_unit_test(test_refine_and_ident),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -214,6 +214,24 @@ test_bad_submit_and_shutdown(void **state)
 	devreg_free(reg);
 }
 
+static void
+test_background_jobs(void **state)
+{
+	struct jobeng *eng = jobeng_new(NULL, NULL, 2);
+	atomic_int started = 0;
+	int bg;
+
+	(void)state;
+	bg = jobeng_submit_flags(eng, 0, "identify", until_cancelled,
+	    &started, NULL, JOB_BACKGROUND);
+	assert_true(bg > 0);
+	while (!atomic_load(&started))
+		usleep(1000);
+	assert_int_equal(jobeng_active(eng), 1);
+	assert_int_equal(jobeng_active_fg(eng), 0);	/* stop may go on */
+	jobeng_free(eng);
+}
+
 static int
 noop(struct job *job, void *arg)
 {
@@ -251,6 +269,7 @@ main(void)
 		cmocka_unit_test(test_progress_throttled_and_failure),
 		cmocka_unit_test(test_bad_submit_and_shutdown),
 		cmocka_unit_test(test_finished_jobs_pruned),
+		cmocka_unit_test(test_background_jobs),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
