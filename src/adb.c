@@ -25,6 +25,7 @@
 #include "xmem.h"
 
 #define RX_HIGH_WATER	(8u << 20)	/* queued bytes before OKAY waits */
+#define ADB_WINDOW	(32u << 20)	/* delayed-ack window we grant */
 #define READER_POLL_MS	250
 #define SHELL_V2_HDR	5
 
@@ -43,6 +44,8 @@ struct adb_stream {
 	int closed;		/* remote CLSE seen */
 	int can_write;		/* the phone acknowledged our last WRTE */
 	int owe_okay;		/* a WRTE left unacknowledged: queue full */
+	int64_t avail;		/* delayed ack: bytes we may still send */
+	uint32_t owed;		/* delayed ack: bytes received, not yet acked */
 	struct chunk *head, *tail;
 	size_t queued;
 	char err[160];
@@ -54,6 +57,7 @@ struct adb_conn {
 	struct adb_banner banner;
 	uint32_t version, max_payload;
 	int checksum;		/* send checksums (old protocol) */
+	int delayed_ack;	/* both offer delayed_ack: windowed streams */
 	pthread_mutex_t lock;
 	pthread_mutex_t wlock;
 	pthread_t reader;
@@ -77,6 +81,22 @@ send_pkt(struct adb_conn *c, uint32_t cmd, uint32_t a0, uint32_t a1,
 	rc = adbpkt_send(&c->t, cmd, a0, a1, data, len, c->checksum, ms);
 	pthread_mutex_unlock(&c->wlock);
 	return rc;
+}
+
+/* OKAY for a stream; with delayed ack it says how many bytes we took. */
+static int
+send_okay(struct adb_conn *c, uint32_t local, uint32_t remote,
+    uint32_t acked)
+{
+	uint8_t v[4];
+
+	if (!c->delayed_ack)
+		return send_pkt(c, ADB_OKAY, local, remote, NULL, 0, 10000);
+	v[0] = (uint8_t)acked;
+	v[1] = (uint8_t)(acked >> 8);
+	v[2] = (uint8_t)(acked >> 16);
+	v[3] = (uint8_t)(acked >> 24);
+	return send_pkt(c, ADB_OKAY, local, remote, v, 4, 10000);
 }
 
 static struct timespec
@@ -175,7 +195,17 @@ on_packet(struct adb_conn *c, struct adb_packet *p, uint8_t *owned)
 			s->opened = 1;
 			s->remote = p->arg0;
 		}
-		s->can_write = 1;
+		if (c->delayed_ack && p->len == 4) {
+			int32_t v = (int32_t)((uint32_t)p->data[0] |
+			    (uint32_t)p->data[1] << 8 |
+			    (uint32_t)p->data[2] << 16 |
+			    (uint32_t)p->data[3] << 24);
+
+			s->avail += v;
+			s->can_write = s->avail > 0;
+		} else {
+			s->can_write = 1;
+		}
 		pthread_cond_broadcast(&s->cv);
 		break;
 	case ADB_WRTE:
@@ -201,6 +231,7 @@ on_packet(struct adb_conn *c, struct adb_packet *p, uint8_t *owned)
 			s->tail = ch;
 			s->queued += p->len;
 		}
+		s->owed += p->len;
 		if (s->queued < RX_HIGH_WATER)
 			okay_now = 1;
 		else
@@ -227,11 +258,16 @@ on_packet(struct adb_conn *c, struct adb_packet *p, uint8_t *owned)
 	}
 	{
 		uint32_t local = s ? s->local : 0, remote = s ? s->remote : 0;
+		uint32_t acked = 0;
 
+		if (okay_now) {
+			acked = s->owed;
+			s->owed = 0;
+		}
 		pthread_mutex_unlock(&c->lock);
 		free(owned);
 		if (okay_now)
-			send_pkt(c, ADB_OKAY, local, remote, NULL, 0, 10000);
+			send_okay(c, local, remote, acked);
 	}
 }
 
@@ -321,10 +357,12 @@ on_cnxn(struct adb_conn *c, const struct adb_packet *p, char *err,
 		return dm_fail(err, errlen, DM_EPROTO,
 		    "%s: phone offers a %u-byte payload", c->t.addr, p->arg1);
 	c->checksum = c->version < ADB_VERSION_SKIP_CHECKSUM;
+	/* delayed_ack: parsed below once the banner is read */
 	if (adbpkt_parse_banner((const char *)p->data, p->len,
 	    &c->banner) < 0)
 		return dm_fail(err, errlen, DM_EPROTO,
 		    "%s: unreadable banner", c->t.addr);
+	c->delayed_ack = adbpkt_has_feature(c->banner.features, "delayed_ack");
 	if (c->banner.type[0] == '\0' || strcmp(c->banner.type, "host") == 0)
 		return dm_fail(err, errlen, DM_EPROTO,
 		    "%s: the other end is not a phone (banner type '%s')",
@@ -635,7 +673,8 @@ adb_open(struct adb_conn *c, const char *service, char *err, size_t errlen)
 	c->streams = s;
 	pthread_mutex_unlock(&c->lock);
 
-	rc = send_pkt(c, ADB_OPEN, s->local, 0, service, (uint32_t)n, 10000);
+	rc = send_pkt(c, ADB_OPEN, s->local, c->delayed_ack ? ADB_WINDOW : 0,
+	    service, (uint32_t)n, 10000);
 	pthread_mutex_lock(&c->lock);
 	while (rc == 0 && !s->opened && !s->refused && !atomic_load(&c->dead))
 		rc = stream_wait(s, &dl);
@@ -684,8 +723,12 @@ adb_stream_write(struct adb_stream *s, const void *buf, size_t len, int ms)
 			rc = stream_wait(s, ms < 0 ? NULL : &dl);
 		if (rc == 0 && (s->closed || atomic_load(&c->dead)))
 			rc = s->closed ? DM_ECLOSED : DM_ECONN;
-		if (rc == 0)
+		if (rc == 0 && c->delayed_ack) {
+			s->avail -= n;
+			s->can_write = s->avail > 0;
+		} else if (rc == 0) {
 			s->can_write = 0;
+		}
 		pthread_mutex_unlock(&c->lock);
 		if (rc < 0) {
 			if (rc == DM_ETIMEOUT)
@@ -739,13 +782,17 @@ adb_stream_read(struct adb_stream *s, void *buf, size_t len, int ms)
 			free(ch);
 		}
 	}
+	uint32_t acked = 0;
+
 	if (s->owe_okay && s->queued < RX_HIGH_WATER) {
 		s->owe_okay = 0;
 		owe = 1;
+		acked = s->owed;
+		s->owed = 0;
 	}
 	pthread_mutex_unlock(&c->lock);
 	if (owe)
-		send_pkt(c, ADB_OKAY, s->local, s->remote, NULL, 0, 10000);
+		send_okay(c, s->local, s->remote, acked);
 	return (int)got;
 }
 

@@ -92,6 +92,6 @@ int adb_reboot(struct adb_conn *c, const char *target, char *err,
 
 /* What we offer in our CNXN. */
 #define ADB_HOST_FEATURES "shell_v2,cmd,stat_v2,ls_v2,fixed_push_mkdir," \
-	"fixed_push_symlink_timestamp"
+	"fixed_push_symlink_timestamp,delayed_ack"
 
 #endif
