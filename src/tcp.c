@@ -190,6 +190,36 @@ tcp_close(struct transport *t)
 	t->priv = NULL;
 }
 
+int
+transport_tcp_adopt(struct transport *t, int fd, const char *name)
+{
+	struct tcp_priv *p;
+	int one = 1, fl;
+
+	t->ops = NULL;
+	t->priv = NULL;
+	t->errbuf[0] = '\0';
+	snprintf(t->addr, sizeof(t->addr), "%s", name ? name : "tcp:?");
+	if (fd < 0)
+		return dm_fail(t->errbuf, sizeof(t->errbuf), DM_EINVAL,
+		    "%s: no socket to adopt", t->addr);
+	/* Non-blocking, so that the poll() deadlines of read/write work. */
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		close(fd);
+		return dm_fail(t->errbuf, sizeof(t->errbuf), DM_EINVAL,
+		    "%s: not a socket we can use: %s", t->addr,
+		    strerror(errno));
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	p = xcalloc(1, sizeof(*p));
+	p->fd = fd;
+	t->priv = p;
+	t->ops = &transport_tcp_ops;
+	t->max_packet = 0;
+	return 0;
+}
+
 const struct transport_ops transport_tcp_ops = {
 	.name = "tcp",
 	.open = tcp_open,

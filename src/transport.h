@@ -47,6 +47,12 @@ struct transport {
 extern const struct transport_ops transport_tcp_ops;
 extern const struct transport_ops transport_usb_ops;
 
+/* Wrap a connected socket (from accept()) as a tcp transport: the device
+ * side of droidmedic-sim.  The transport owns fd from then on, also when
+ * this fails; transport_close() closes it.  name ("tcp:127.0.0.1:15001")
+ * goes into t->addr for messages.  0 or DM_EINVAL. */
+int transport_tcp_adopt(struct transport *t, int fd, const char *name);
+
 /* Pick the backend by the address prefix and open it.  0 or dm_err. */
 int transport_open(struct transport *t, const char *addr);
 void transport_close(struct transport *t);

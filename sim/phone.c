@@ -1,0 +1,536 @@
+/* phone.c - one simulated phone's life (see phone.h): its port, its
+ * connections, reboots between modes.
+ *
+ * Threads: the phone's own thread accepts connections, starts a thread
+ * for each (adbd_serve) and carries out reboots and the final stop.
+ * Service threads ask for reboots through phone_reboot(); the main thread
+ * wakes phones with phone_wake() and stops them with phone_free().
+ * Lock order: ph->lock before a connection's lock, never the other way;
+ * ph->claim_lock is taken alone. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "adbd.h"
+#include "err.h"
+#include "log.h"
+#include "paths.h"
+#include "phone.h"
+#include "vfs.h"
+#include "xmem.h"
+
+#define RELISTEN_MS	5000	/* after a reboot, retry the port */
+
+struct phone {
+	struct profile *prof;
+	char *dir, *keys;
+	struct vfs *vfs;
+	struct fault *faults;
+	size_t nfaults;
+	uint8_t *claimed;
+	pthread_mutex_t claim_lock;
+	int port;
+	int lfd;
+	int wake[2];		/* pipe: reboot, wake, stop */
+	pthread_t th;
+	int started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;	/* connection threads end; wake/stop */
+	enum sim_mode mode;
+	int down;		/* adb side down: new connections kicked */
+	int stop;
+	int woken;
+	char target[64];	/* pending reboot */
+	int reboot;
+	struct adbd_conn **conns;
+	size_t nconns, cap;
+	int nthreads;		/* connection threads alive */
+	unsigned seq;		/* connection numbers, for logs */
+};
+
+static pthread_mutex_t say_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+phone_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&say_lock);
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+	pthread_mutex_unlock(&say_lock);
+}
+
+const struct profile *
+phone_profile(const struct phone *ph)
+{
+	return ph->prof;
+}
+
+const char *
+phone_serial(const struct phone *ph)
+{
+	return ph->prof->serial;
+}
+
+int
+phone_port(const struct phone *ph)
+{
+	return ph->port;
+}
+
+struct vfs *
+phone_vfs(const struct phone *ph)
+{
+	return ph->vfs;
+}
+
+const char *
+phone_dir(const struct phone *ph)
+{
+	return ph->dir;
+}
+
+const char *
+phone_keys_path(const struct phone *ph)
+{
+	return ph->keys;
+}
+
+enum sim_mode
+phone_mode(struct phone *ph)
+{
+	enum sim_mode m;
+
+	pthread_mutex_lock(&ph->lock);
+	m = ph->mode;
+	pthread_mutex_unlock(&ph->lock);
+	return m;
+}
+
+const struct fault *
+phone_faults(const struct phone *ph, size_t *n)
+{
+	*n = ph->nfaults;
+	return ph->faults;
+}
+
+int
+phone_fault_claim(struct phone *ph, size_t i)
+{
+	int first;
+
+	pthread_mutex_lock(&ph->claim_lock);
+	first = i < ph->nfaults && !ph->claimed[i];
+	if (first)
+		ph->claimed[i] = 1;
+	pthread_mutex_unlock(&ph->claim_lock);
+	return first;
+}
+
+static void
+poke(struct phone *ph)
+{
+	char b = 1;
+
+	if (write(ph->wake[1], &b, 1) < 0 && errno != EAGAIN)
+		log_warn("sim", "%s: wake pipe: %s", ph->prof->serial,
+		    strerror(errno));
+}
+
+void
+phone_reboot(struct phone *ph, const char *target)
+{
+	pthread_mutex_lock(&ph->lock);
+	snprintf(ph->target, sizeof(ph->target), "%s", target);
+	ph->reboot = 1;
+	pthread_mutex_unlock(&ph->lock);
+	poke(ph);
+}
+
+void
+phone_wake(struct phone *ph)
+{
+	pthread_mutex_lock(&ph->lock);
+	ph->woken = 1;
+	pthread_cond_broadcast(&ph->cond);
+	pthread_mutex_unlock(&ph->lock);
+}
+
+void
+phone_conn_add(struct phone *ph, struct adbd_conn *c)
+{
+	pthread_mutex_lock(&ph->lock);
+	if (ph->nconns == ph->cap) {
+		ph->cap = ph->cap ? ph->cap * 2 : 8;
+		ph->conns = xrealloc(ph->conns, ph->cap * sizeof(*ph->conns));
+	}
+	ph->conns[ph->nconns++] = c;
+	/* Accepted just as the phone went down: it goes too. */
+	if (ph->down)
+		adbd_conn_kick(c);
+	pthread_mutex_unlock(&ph->lock);
+}
+
+void
+phone_conn_del(struct phone *ph, struct adbd_conn *c)
+{
+	pthread_mutex_lock(&ph->lock);
+	for (size_t i = 0; i < ph->nconns; i++)
+		if (ph->conns[i] == c) {
+			ph->conns[i] = ph->conns[--ph->nconns];
+			break;
+		}
+	pthread_mutex_unlock(&ph->lock);
+}
+
+static int
+listen_on(int port, int *out, char *err, size_t errlen)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd, one = 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);	/* loopback only */
+	sa.sin_port = htons((uint16_t)port);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return dm_fail(err, errlen, dm_from_errno(errno), "socket: %s",
+		    strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 16) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+		int e = errno;
+
+		close(fd);
+		return dm_fail(err, errlen, e == EADDRINUSE ? DM_EBUSY :
+		    dm_from_errno(e), "127.0.0.1:%d: %s", port, strerror(e));
+	}
+	*out = fd;
+	return ntohs(sa.sin_port);
+}
+
+int
+phone_new(struct phone **out, struct profile *prof, const char *state,
+    int port, const struct fault *extra, size_t nextra, char *err,
+    size_t errlen)
+{
+	struct phone *ph = xcalloc(1, sizeof(*ph));
+	int rc;
+
+	*out = NULL;
+	ph->prof = prof;
+	ph->lfd = -1;
+	ph->wake[0] = ph->wake[1] = -1;
+	ph->mode = prof->mode;
+	pthread_mutex_init(&ph->lock, NULL);
+	pthread_mutex_init(&ph->claim_lock, NULL);
+	pthread_cond_init(&ph->cond, NULL);
+	ph->nfaults = prof->nfaults + nextra;
+	ph->faults = xcalloc(ph->nfaults + 1, sizeof(*ph->faults));
+	ph->claimed = xcalloc(ph->nfaults + 1, 1);
+	if (prof->nfaults > 0)
+		memcpy(ph->faults, prof->faults,
+		    prof->nfaults * sizeof(*ph->faults));
+	if (nextra > 0)
+		memcpy(ph->faults + prof->nfaults, extra,
+		    nextra * sizeof(*ph->faults));
+	rc = paths_mkdirs(state, 0700);
+	if (rc < 0) {
+		rc = dm_fail(err, errlen, dm_from_errno(-rc), "state directory "
+		    "%s: %s", state, strerror(-rc));
+		goto out;
+	}
+	ph->dir = xasprintf("%s/%s", state, prof->serial);
+	ph->keys = xasprintf("%s/adb_keys", ph->dir);
+	rc = vfs_new(&ph->vfs, ph->dir);
+	if (rc < 0) {
+		rc = dm_fail(err, errlen, dm_from_errno(-rc), "%s: %s", ph->dir,
+		    strerror(-rc));
+		goto out;
+	}
+	rc = vfs_populate(ph->vfs, prof->storage, prof->nstorage, err, errlen);
+	if (rc < 0) {
+		char detail[256];
+
+		snprintf(detail, sizeof(detail), "%s", err);
+		rc = dm_fail(err, errlen, dm_from_errno(-rc), "%s: %s",
+		    prof->path, detail);
+		goto out;
+	}
+	if (pipe2(ph->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		rc = dm_fail(err, errlen, dm_from_errno(errno), "pipe: %s",
+		    strerror(errno));
+		goto out;
+	}
+	rc = listen_on(port, &ph->lfd, err, errlen);
+	if (rc < 0)
+		goto out;
+	ph->port = rc;
+	rc = 0;
+out:
+	if (rc < 0) {
+		ph->prof = NULL;	/* the caller keeps its profile */
+		phone_free(ph);
+		return rc;
+	}
+	*out = ph;
+	return 0;
+}
+
+static void
+say_up(struct phone *ph)
+{
+	phone_say("sim: %s adb tcp:127.0.0.1:%d %s", ph->prof->serial,
+	    ph->port, profile_mode_name(ph->mode));
+}
+
+struct conn_arg {
+	struct phone *ph;
+	int fd;
+	char name[96];
+};
+
+static void *
+conn_main(void *arg)
+{
+	struct conn_arg *a = arg;
+	struct phone *ph = a->ph;
+
+	adbd_serve(ph, a->fd, a->name);
+	free(a);
+	pthread_mutex_lock(&ph->lock);
+	ph->nthreads--;
+	pthread_cond_broadcast(&ph->cond);
+	pthread_mutex_unlock(&ph->lock);
+	return NULL;
+}
+
+static void
+accept_one(struct phone *ph)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	struct conn_arg *a;
+	pthread_attr_t attr;
+	pthread_t th;
+	int fd;
+
+	fd = accept4(ph->lfd, (struct sockaddr *)&sa, &len, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	a = xcalloc(1, sizeof(*a));
+	a->ph = ph;
+	a->fd = fd;
+	snprintf(a->name, sizeof(a->name), "%s#%u(:%u)", ph->prof->serial,
+	    ++ph->seq, ntohs(sa.sin_port));
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&ph->lock);
+	ph->nthreads++;
+	pthread_mutex_unlock(&ph->lock);
+	if (pthread_create(&th, &attr, conn_main, a) != 0) {
+		log_err("sim", "%s: no thread for a connection",
+		    ph->prof->serial);
+		close(fd);
+		free(a);
+		pthread_mutex_lock(&ph->lock);
+		ph->nthreads--;
+		pthread_mutex_unlock(&ph->lock);
+	}
+	pthread_attr_destroy(&attr);
+}
+
+/* Close the port and every connection; wait for their threads. */
+static void
+go_down(struct phone *ph)
+{
+	pthread_mutex_lock(&ph->lock);
+	ph->down = 1;
+	for (size_t i = 0; i < ph->nconns; i++)
+		adbd_conn_kick(ph->conns[i]);
+	pthread_mutex_unlock(&ph->lock);
+	if (ph->lfd >= 0) {
+		close(ph->lfd);
+		ph->lfd = -1;
+	}
+	pthread_mutex_lock(&ph->lock);
+	while (ph->nthreads > 0)
+		pthread_cond_wait(&ph->cond, &ph->lock);
+	pthread_mutex_unlock(&ph->lock);
+}
+
+/* Wait ms (forever when negative) or until stopped, or woken when
+ * wakeable.  1 when stopped. */
+static int
+stay_away(struct phone *ph, int ms, int wakeable)
+{
+	struct timespec by;
+	int stopped;
+
+	clock_gettime(CLOCK_REALTIME, &by);
+	by.tv_sec += ms / 1000;
+	by.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (by.tv_nsec >= 1000000000L) {
+		by.tv_sec++;
+		by.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&ph->lock);
+	ph->woken = 0;
+	while (!ph->stop && !(wakeable && ph->woken) &&
+	    pthread_cond_timedwait(&ph->cond, &ph->lock, &by) != ETIMEDOUT)
+		;
+	stopped = ph->stop;
+	pthread_mutex_unlock(&ph->lock);
+	return stopped;
+}
+
+static int
+relisten(struct phone *ph)
+{
+	char err[256];
+	int rc = DM_EBUSY;
+
+	for (int waited = 0; waited < RELISTEN_MS; waited += 100) {
+		rc = listen_on(ph->port, &ph->lfd, err, sizeof(err));
+		if (rc >= 0)
+			return 0;
+		usleep(100000);
+	}
+	log_err("sim", "%s: cannot listen again: %s", ph->prof->serial, err);
+	return rc;
+}
+
+/* The whole reboot, on the phone's thread. */
+static void
+do_reboot(struct phone *ph, const char *target)
+{
+	enum sim_mode next = SIM_MODE_DEVICE;
+	int bootloader = 0;
+
+	if (strcmp(target, "recovery") == 0)
+		next = SIM_MODE_RECOVERY;
+	else if (strcmp(target, "sideload") == 0 ||
+	    strcmp(target, "sideload-auto-reboot") == 0)
+		next = SIM_MODE_SIDELOAD;
+	else if (strcmp(target, "bootloader") == 0 ||
+	    strcmp(target, "fastboot") == 0 || strcmp(target, "shutdown") == 0)
+		bootloader = 1;
+	phone_say("sim: %s down %s", ph->prof->serial,
+	    target[0] ? target : "reboot");
+	go_down(ph);
+	if (bootloader) {
+		pthread_mutex_lock(&ph->lock);
+		ph->mode = SIM_MODE_BOOTLOADER;
+		pthread_mutex_unlock(&ph->lock);
+		/* No fastboot yet: back as a device on SIGUSR1 or timeout. */
+		if (stay_away(ph, ph->prof->bootloader_ms, 1))
+			return;
+		next = SIM_MODE_DEVICE;
+	} else if (stay_away(ph, ph->prof->reboot_ms, 0)) {
+		return;
+	}
+	if (relisten(ph) < 0)
+		return;
+	pthread_mutex_lock(&ph->lock);
+	ph->mode = next;
+	ph->down = 0;
+	pthread_mutex_unlock(&ph->lock);
+	say_up(ph);
+}
+
+static void *
+phone_main(void *arg)
+{
+	struct phone *ph = arg;
+
+	if (ph->mode == SIM_MODE_BOOTLOADER)
+		phone_reboot(ph, "bootloader");
+	for (;;) {
+		struct pollfd p[2] = { { ph->wake[0], POLLIN, 0 },
+		    { ph->lfd, POLLIN, 0 } };
+		char target[64], buf[64];
+		int reboot, stop;
+
+		if (poll(p, ph->lfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			break;
+		while (read(ph->wake[0], buf, sizeof(buf)) > 0)
+			;
+		pthread_mutex_lock(&ph->lock);
+		stop = ph->stop;
+		reboot = ph->reboot;
+		ph->reboot = 0;
+		snprintf(target, sizeof(target), "%s", ph->target);
+		pthread_mutex_unlock(&ph->lock);
+		if (stop)
+			break;
+		if (reboot) {
+			do_reboot(ph, target);
+			continue;
+		}
+		if (ph->lfd >= 0 && (p[1].revents & POLLIN))
+			accept_one(ph);
+	}
+	go_down(ph);
+	return NULL;
+}
+
+int
+phone_start(struct phone *ph)
+{
+	if (ph->mode != SIM_MODE_BOOTLOADER)
+		say_up(ph);
+	if (pthread_create(&ph->th, NULL, phone_main, ph) != 0)
+		return DM_ENOMEM;
+	ph->started = 1;
+	return 0;
+}
+
+void
+phone_free(struct phone *ph)
+{
+	if (ph == NULL)
+		return;
+	if (ph->started) {
+		pthread_mutex_lock(&ph->lock);
+		ph->stop = 1;
+		pthread_cond_broadcast(&ph->cond);
+		pthread_mutex_unlock(&ph->lock);
+		poke(ph);
+		pthread_join(ph->th, NULL);
+	}
+	if (ph->lfd >= 0)
+		close(ph->lfd);
+	if (ph->wake[0] >= 0) {
+		close(ph->wake[0]);
+		close(ph->wake[1]);
+	}
+	vfs_free(ph->vfs);
+	pthread_mutex_destroy(&ph->lock);
+	pthread_mutex_destroy(&ph->claim_lock);
+	pthread_cond_destroy(&ph->cond);
+	free(ph->conns);
+	free(ph->faults);
+	free(ph->claimed);
+	free(ph->dir);
+	free(ph->keys);
+	free(ph);
+}

@@ -1,0 +1,110 @@
+/* profile.h - one simulated phone, as described by a JSON file in
+ * sim/profiles/ (the format is documented in sim/profiles/README.md).
+ *
+ * Loading reads the JSON and every fixture it names (real captures that
+ * are never copied into the repository: they are read at run time from
+ * the fixtures directory, --fixtures or $DROIDMEDIC_FIXTURES).  A loaded
+ * profile is read-only and shared by all threads of its phone. */
+#ifndef DM_SIM_PROFILE_H
+#define DM_SIM_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct propdb;
+
+enum sim_mode {
+	SIM_MODE_DEVICE = 0,
+	SIM_MODE_RECOVERY,
+	SIM_MODE_SIDELOAD,
+	SIM_MODE_BOOTLOADER,	/* adb side down (fastboot comes later) */
+};
+
+enum sim_auth {
+	SIM_AUTH_NONE = 0,	/* CNXN straight away (ro.adb.secure=0) */
+	SIM_AUTH_PROMPT,	/* unknown keys wait for "Allow" */
+	SIM_AUTH_REJECT,	/* unknown keys are never allowed */
+};
+
+enum fault_type {
+	FAULT_OVERSIZE = 1,	/* header length above the maximum */
+	FAULT_BAD_MAGIC,	/* magic != command ^ 0xffffffff */
+	FAULT_BAD_CHECKSUM,	/* wrong data_check (checksum versions) */
+	FAULT_TRUNCATE,		/* half a payload, then close */
+	FAULT_STALL,		/* stop answering, keep the socket open */
+	FAULT_CLOSE,		/* close the connection */
+};
+
+enum fault_when {
+	FAULT_AT_CNXN = 1,	/* instead of the CNXN (or AUTH) reply */
+	FAULT_AT_OPEN,		/* instead of the OKAY to an OPEN */
+	FAULT_AT_WRTE,		/* on the first WRTE the phone sends */
+	FAULT_AT_RECV,		/* in a sync RECV after after_bytes */
+};
+
+struct fault {
+	enum fault_type type;
+	enum fault_when when;
+	uint64_t after_bytes;	/* FAULT_AT_RECV */
+	uint32_t length;	/* FAULT_OVERSIZE: 0 = maximum + 1 */
+	int once;		/* only the first connection that gets there */
+};
+
+struct sim_command {
+	char *line;		/* exact command line */
+	char *out, *err;	/* stdout, stderr */
+	size_t outlen, errlen;
+	int exit_code;
+};
+
+struct storage_entry {
+	char *path;		/* device path, "/sdcard/DCIM/x.jpg" */
+	int is_dir;
+	uint64_t size;		/* files: bytes of the seeded pattern */
+	uint64_t seed;
+	char *text;		/* files: literal content instead */
+	int64_t mtime;		/* 0 = leave the current time */
+	unsigned mode;		/* permission bits */
+};
+
+struct profile {
+	char *path;		/* the JSON file */
+	char *serial;
+	enum sim_mode mode;
+	uint32_t version;	/* ADB protocol version we offer */
+	uint32_t max_payload;
+	char *features;		/* "shell_v2,cmd,..." */
+	enum sim_auth auth;
+	int auth_delay_ms;	/* prompt: time until "Allow" is tapped */
+	struct propdb *props;
+	struct sim_command *cmds;
+	size_t ncmds;
+	struct storage_entry *storage;
+	size_t nstorage;
+	struct fault *faults;
+	size_t nfaults;
+	int reboot_ms;		/* time away during a reboot */
+	int bootloader_ms;	/* time in bootloader before coming back */
+	char *uname;		/* `uname -a` */
+};
+
+/* Load a profile; fixtures is the fixtures directory (NULL when none was
+ * given).  0 or a negative dm_err with the whole story in err: the file,
+ * the line and column of a JSON error, the fixture and the variable to
+ * set when a capture is missing. */
+int profile_load(struct profile **out, const char *path, const char *fixtures,
+    char *err, size_t errlen);
+void profile_free(struct profile *p);
+
+/* A fault written as "TYPE[@WHEN][+BYTES]", e.g. "close@recv+1048576",
+ * "bad_magic@cnxn", "stall@open" (WHEN defaults to wrte).  0 or
+ * DM_EINVAL. */
+int profile_parse_fault(struct fault *f, const char *spec, char *err,
+    size_t errlen);
+
+const char *profile_mode_name(enum sim_mode m);
+/* The exact-match command, or NULL. */
+const struct sim_command *profile_command(const struct profile *p,
+    const char *line);
+
+#endif
