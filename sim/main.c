@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -191,9 +192,19 @@ parse_args(int argc, char **argv, struct cli *c)
 static int
 write_ports(const char *path, struct phone **ph, size_t n)
 {
-	char *tmp = xasprintf("%s.tmp", path);
-	FILE *fp = fopen(tmp, "w");
+	struct stat st;
+	char *tmp;
+	FILE *fp;
 	int rc = 0;
+
+	/* Written beside and renamed, so a reader never sees half of it;
+	 * but never rename over something that is not a plain file (a
+	 * FIFO, or /dev/null: renaming over it would replace the device). */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		tmp = xstrdup(path);
+	else
+		tmp = xasprintf("%s.tmp", path);
+	fp = fopen(tmp, "w");
 
 	if (fp == NULL) {
 		rc = -errno;
@@ -201,7 +212,8 @@ write_ports(const char *path, struct phone **ph, size_t n)
 		for (size_t i = 0; i < n; i++)
 			fprintf(fp, "%s %d\n", phone_serial(ph[i]),
 			    phone_port(ph[i]));
-		if (fclose(fp) != 0 || rename(tmp, path) < 0)
+		if (fclose(fp) != 0 ||
+		    (strcmp(tmp, path) != 0 && rename(tmp, path) < 0))
 			rc = -errno;
 	}
 	if (rc < 0)

@@ -137,6 +137,10 @@ dt=$(($(now_ms) - t0))
 diag "32-phone bench listed in $dt ms"
 spid=$("$D" --no-autostart server status --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
 cpu() { awk '{ print $14 + $15 }' "/proc/$spid/stat"; }
+# Phones in adb mode get identified once (a background job each): idle
+# means after that.
+no_jobs() { "$D" --no-autostart server status --json | $PY -c 'import json,sys; sys.exit(json.load(sys.stdin)["jobs_active"] != 0)'; }
+check "the 32 identification jobs finish" wait_for 60 no_jobs
 c0=$(cpu)
 sleep 2
 c1=$(cpu)
