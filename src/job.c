@@ -194,6 +194,10 @@ worker(void *arg)
 			    dm_strerror(rc));
 		snap = j->info;
 		prune(eng);
+		/* The done event is queued before anyone waiting hears the
+		 * job ended (the bus has its own lock; it never calls us). */
+		post(eng, EV_JOB_DONE, &snap,
+		    rc ? snap.errbuf : job_state_name(snap.state));
 		pthread_cond_broadcast(&eng->ended);
 		pthread_cond_broadcast(&eng->work);	/* its device is free */
 		pthread_mutex_unlock(&eng->lock);
@@ -201,8 +205,6 @@ worker(void *arg)
 		log_info("job", "job %u (%s) %s%s%s", snap.id, snap.kind,
 		    job_state_name(snap.state), rc ? ": " : "",
 		    rc ? snap.errbuf : "");
-		post(eng, EV_JOB_DONE, &snap,
-		    rc ? snap.errbuf : job_state_name(snap.state));
 		pthread_mutex_lock(&eng->lock);
 	}
 	pthread_mutex_unlock(&eng->lock);
@@ -332,7 +334,6 @@ int
 jobeng_cancel(struct jobeng *eng, unsigned job_id)
 {
 	struct job_info snap;
-	int queued = 0;
 	struct job *j;
 
 	pthread_mutex_lock(&eng->lock);
@@ -349,12 +350,10 @@ jobeng_cancel(struct jobeng *eng, unsigned job_id)
 		snprintf(j->info.errbuf, sizeof(j->info.errbuf),
 		    "cancelled before it started");
 		snap = j->info;
-		queued = 1;
+		post(eng, EV_JOB_DONE, &snap, snap.errbuf);
 		pthread_cond_broadcast(&eng->ended);
 	}
 	pthread_mutex_unlock(&eng->lock);
-	if (queued)
-		post(eng, EV_JOB_DONE, &snap, snap.errbuf);
 	return 0;
 }
 
