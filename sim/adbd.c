@@ -35,6 +35,7 @@
 #include "sync.h"
 #include "transport.h"
 #include "xmem.h"
+#include "bytes.h"
 
 #define WRITE_MS	30000	/* host not reading this long: drop it */
 #define READ_MS		30000	/* host stuck inside one packet */
@@ -98,21 +99,7 @@ struct adbd_conn {
 	size_t rbuf_size;
 };
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 static void
 deadline_in(struct timespec *ts, int ms)
@@ -246,17 +233,17 @@ fault_fire(struct adbd_conn *c, const struct fault *f, uint32_t cmd,
 		big = f->length ? f->length :
 		    (c->online ? c->max_payload : ADB_MAX_PAYLOAD) + 1;
 		adbpkt_encode_header(hdr, cmd, a0, a1, NULL, 0, 0);
-		put32(hdr + 12, big);
+		le32_put(hdr + 12, big);
 		conn_write(c, hdr, sizeof(hdr), NULL, 0);
 		conn_stall(c);
 		return DM_ECLOSED;
 	case FAULT_BAD_MAGIC:
-		put32(hdr + 20, get32(hdr + 20) ^ 0x00010000u);
+		le32_put(hdr + 20, le32_get(hdr + 20) ^ 0x00010000u);
 		conn_write(c, hdr, sizeof(hdr), data, len);
 		conn_stall(c);
 		return DM_ECLOSED;
 	case FAULT_BAD_CHECKSUM:
-		put32(hdr + 16, get32(hdr + 16) + 1);
+		le32_put(hdr + 16, le32_get(hdr + 16) + 1);
 		return conn_write(c, hdr, sizeof(hdr), data, len);
 	case FAULT_TRUNCATE:
 		if (len > 0)
@@ -487,7 +474,7 @@ send_okay(struct adbd_conn *c, uint32_t id, uint32_t rid, int delayed,
 
 	if (!delayed)
 		return conn_send(c, 0, ADB_OKAY, id, rid, NULL, 0);
-	put32(v, acked);
+	le32_put(v, acked);
 	return conn_send(c, 0, ADB_OKAY, id, rid, v, 4);
 }
 
@@ -842,7 +829,7 @@ on_open(struct adbd_conn *c, const struct adb_packet *p)
 	pthread_mutex_unlock(&c->lock);
 	log_info("sim", "%s: OPEN \"%s\" -> stream %u", c->name, shown, s->id);
 	/* Under delayed ack our OKAY grants the host its window. */
-	put32(window, ADBD_WINDOW);
+	le32_put(window, ADBD_WINDOW);
 	if (conn_send(c, FAULT_AT_OPEN, ADB_OKAY, s->id, s->rid,
 	    c->delayed_ack ? window : NULL, c->delayed_ack ? 4 : 0) < 0)
 		goto drop;
@@ -920,7 +907,7 @@ on_okay(struct adbd_conn *c, const struct adb_packet *p)
 		if (!c->delayed_ack)
 			s->waiting = 0;
 		else if (p->len == 4)
-			s->avail += (int32_t)get32(p->data);
+			s->avail += (int32_t)le32_get(p->data);
 		else
 			log_warn("sim", "%s: OKAY with %u bytes under delayed "
 			    "ack", c->name, p->len);

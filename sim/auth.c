@@ -19,15 +19,10 @@
 #include "auth.h"
 #include "err.h"
 #include "xmem.h"
+#include "bytes.h"
 
 #define KEYS_FILE_MAX	(1u << 20)
 
-static uint32_t
-get32le(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 int
 auth_key_from_struct(const uint8_t *blob, size_t len, EVP_PKEY **key,
@@ -46,8 +41,8 @@ auth_key_from_struct(const uint8_t *blob, size_t len, EVP_PKEY **key,
 	if (len != AUTH_PUBKEY_SIZE)
 		return dm_fail(err, errlen, DM_EINVAL, "public key struct is "
 		    "%zu bytes, not %d", len, AUTH_PUBKEY_SIZE);
-	words = get32le(blob);
-	exponent = get32le(blob + 8 + 2 * 4 * AUTH_MODULUS_WORDS);
+	words = le32_get(blob);
+	exponent = le32_get(blob + 8 + 2 * 4 * AUTH_MODULUS_WORDS);
 	if (words != AUTH_MODULUS_WORDS)
 		return dm_fail(err, errlen, DM_EINVAL, "public key has %u "
 		    "modulus words, not %d", words, AUTH_MODULUS_WORDS);

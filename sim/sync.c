@@ -22,6 +22,7 @@
 #include "sync.h"
 #include "vfs.h"
 #include "xmem.h"
+#include "bytes.h"
 
 #define SYNC_DATA_MAX	65536
 #define SYNC_PATH_MAX	1024
@@ -40,28 +41,8 @@ struct sync {
 	uint8_t *buf;		/* SYNC_DATA_MAX */
 };
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 static int
 send_msg(struct sync *y, const char *id, uint32_t v)
@@ -69,7 +50,7 @@ send_msg(struct sync *y, const char *id, uint32_t v)
 	uint8_t m[8];
 
 	memcpy(m, id, 4);
-	put32(m + 4, v);
+	le32_put(m + 4, v);
 	return adbd_stream_write(y->s, m, sizeof(m));
 }
 
@@ -120,20 +101,20 @@ fill_stat2(uint8_t *p, int err, const struct stat *st, const char *dev)
 	uint32_t uid, gid;
 
 	memset(p, 0, STAT2_SIZE - 4);
-	put32(p, (uint32_t)err);
+	le32_put(p, (uint32_t)err);
 	if (err != 0)
 		return;
 	ids_for(dev, &uid, &gid);
-	put64(p + 4, (uint64_t)st->st_dev);
-	put64(p + 12, (uint64_t)st->st_ino);
-	put32(p + 20, (uint32_t)st->st_mode);
-	put32(p + 24, (uint32_t)st->st_nlink);
-	put32(p + 28, uid);
-	put32(p + 32, gid);
-	put64(p + 36, (uint64_t)st->st_size);
-	put64(p + 44, (uint64_t)st->st_atime);
-	put64(p + 52, (uint64_t)st->st_mtime);
-	put64(p + 60, (uint64_t)st->st_ctime);
+	le64_put(p + 4, (uint64_t)st->st_dev);
+	le64_put(p + 12, (uint64_t)st->st_ino);
+	le32_put(p + 20, (uint32_t)st->st_mode);
+	le32_put(p + 24, (uint32_t)st->st_nlink);
+	le32_put(p + 28, uid);
+	le32_put(p + 32, gid);
+	le64_put(p + 36, (uint64_t)st->st_size);
+	le64_put(p + 44, (uint64_t)st->st_atime);
+	le64_put(p + 52, (uint64_t)st->st_mtime);
+	le64_put(p + 60, (uint64_t)st->st_ctime);
 }
 
 static int
@@ -148,14 +129,14 @@ do_stat(struct sync *y, uint32_t id, const char *path)
 	if (e == 0 && (follow ? stat(host, &st) : lstat(host, &st)) < 0)
 		e = -errno;
 	free(host);
-	put32(r, id);
+	le32_put(r, id);
 	if (id == ID("STAT")) {
 		/* v1: mode, size, mtime; all zero when missing. */
 		memset(r + 4, 0, 12);
 		if (e == 0) {
-			put32(r + 4, (uint32_t)st.st_mode);
-			put32(r + 8, (uint32_t)st.st_size);
-			put32(r + 12, (uint32_t)st.st_mtime);
+			le32_put(r + 4, (uint32_t)st.st_mode);
+			le32_put(r + 8, (uint32_t)st.st_size);
+			le32_put(r + 12, (uint32_t)st.st_mtime);
 		}
 		return adbd_stream_write(y->s, r, 16);
 	}
@@ -201,13 +182,13 @@ do_list(struct sync *y, uint32_t id, const char *path)
 			if (v2) {
 				memcpy(r, "DNT2", 4);
 				fill_stat2(r + 4, 0, &st, path);
-				put32(r + 72, (uint32_t)len);
+				le32_put(r + 72, (uint32_t)len);
 			} else {
 				memcpy(r, "DENT", 4);
-				put32(r + 4, (uint32_t)st.st_mode);
-				put32(r + 8, (uint32_t)st.st_size);
-				put32(r + 12, (uint32_t)st.st_mtime);
-				put32(r + 16, (uint32_t)len);
+				le32_put(r + 4, (uint32_t)st.st_mode);
+				le32_put(r + 8, (uint32_t)st.st_size);
+				le32_put(r + 12, (uint32_t)st.st_mtime);
+				le32_put(r + 16, (uint32_t)len);
 			}
 			rc = adbd_stream_write(y->s, r, v2 ? DNT2_SIZE :
 			    DENT_SIZE);
@@ -286,7 +267,7 @@ do_recv(struct sync *y, const char *path)
 		}
 		if (n > 0) {
 			memcpy(p, "DATA", 4);
-			put32(p + 4, (uint32_t)n);
+			le32_put(p + 4, (uint32_t)n);
 			rc = adbd_stream_commit(y->s, 8 + (size_t)n);
 			if (rc < 0)
 				break;
@@ -314,7 +295,7 @@ swallow(struct sync *y)
 
 		if (rc < 0)
 			return rc;
-		len = get32(m + 4);
+		len = le32_get(m + 4);
 		if (memcmp(m, "DONE", 4) == 0)
 			return 0;
 		if (memcmp(m, "DATA", 4) != 0 || len > SYNC_DATA_MAX)
@@ -405,7 +386,7 @@ do_send(struct sync *y, const char *path, uint32_t mode, int dry)
 		rc = adbd_stream_read_full(y->s, m, sizeof(m));
 		if (rc < 0)
 			goto out;
-		len = get32(m + 4);
+		len = le32_get(m + 4);
 		if (memcmp(m, "DONE", 4) == 0) {
 			mtime = len;
 			break;
@@ -495,8 +476,8 @@ send_v2(struct sync *y, const char *path)
 
 	if (rc < 0)
 		return rc;
-	mode = get32(m + 4);
-	flags = get32(m + 8);
+	mode = le32_get(m + 4);
+	flags = le32_get(m + 8);
 	if (memcmp(m, "SND2", 4) != 0) {
 		rc = send_fail(y, "SND2 setup expected");
 		return rc < 0 ? rc : 0;
@@ -519,9 +500,9 @@ recv_v2(struct sync *y, const char *path)
 
 	if (rc < 0)
 		return rc;
-	if (memcmp(m, "RCV2", 4) != 0 || get32(m + 4) != 0) {
+	if (memcmp(m, "RCV2", 4) != 0 || le32_get(m + 4) != 0) {
 		rc = send_fail(y, "compression %#x not supported",
-		    get32(m + 4));
+		    le32_get(m + 4));
 		return rc < 0 ? rc : 0;
 	}
 	return do_recv(y, path);
@@ -543,8 +524,8 @@ sync_service(struct adbd_stream *s, const char *service)
 		rc = adbd_stream_read_full(s, m, sizeof(m));
 		if (rc < 0)
 			break;
-		id = get32(m);
-		len = get32(m + 4);
+		id = le32_get(m);
+		len = le32_get(m + 4);
 		if (id == ID("QUIT")) {
 			rc = 0;
 			break;

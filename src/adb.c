@@ -23,6 +23,7 @@
 #include "log.h"
 #include "transport.h"
 #include "xmem.h"
+#include "bytes.h"
 
 #define RX_HIGH_WATER	(8u << 20)	/* queued bytes before OKAY waits */
 #define ADB_WINDOW	(32u << 20)	/* delayed-ack window we grant */
@@ -836,12 +837,6 @@ adb_stream_close(struct adb_stream *s)
 
 /* ---- shell --------------------------------------------------------------- */
 
-static uint32_t
-get32le(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 int
 adb_shell(struct adb_conn *c, const char *cmd, adb_out_fn out, void *ud,
@@ -881,7 +876,7 @@ adb_shell(struct adb_conn *c, const char *cmd, adb_out_fn out, void *ud,
 			    adb_stream_error(s));
 			break;
 		}
-		len = get32le(hdr + 1);
+		len = le32_get(hdr + 1);
 		if (hdr[0] == 3 && len == 1) {
 			uint8_t code;
 

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "paths.h"
 #include "xmem.h"
+#include "bytes.h"
 
 #define MAX_KEYS 32
 
@@ -278,14 +279,6 @@ adbkeys_sign(const struct adbkeys *ks, int i, const uint8_t *token,
 	return rc;
 }
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 int
 adbkeys_pubkey_struct(const struct adbkeys *ks, int i,
@@ -323,12 +316,12 @@ adbkeys_pubkey_struct(const struct adbkeys *ks, int i,
 	if (!BN_mod(rr, rr, n, bc))
 		goto out;
 	memset(out, 0, ADBKEY_PUBKEY_SIZE);
-	put32(out, 64);
-	put32(out + 4, (uint32_t)BN_get_word(n0inv));
+	le32_put(out, 64);
+	le32_put(out + 4, (uint32_t)BN_get_word(n0inv));
 	if (BN_bn2lebinpad(n, out + 8, 256) != 256 ||
 	    BN_bn2lebinpad(rr, out + 264, 256) != 256)
 		goto out;
-	put32(out + 520, (uint32_t)BN_get_word(e));
+	le32_put(out + 520, (uint32_t)BN_get_word(e));
 	rc = 0;
 out:
 	BN_free(n);

@@ -8,22 +8,9 @@
 #include "adbpkt.h"
 #include "err.h"
 #include "transport.h"
+#include "bytes.h"
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 const char *
 adbpkt_name(uint32_t cmd)
@@ -57,12 +44,12 @@ adbpkt_encode_header(uint8_t out[ADB_HEADER_SIZE], uint32_t cmd,
     uint32_t arg0, uint32_t arg1, const void *data, uint32_t len,
     int with_checksum)
 {
-	put32(out, cmd);
-	put32(out + 4, arg0);
-	put32(out + 8, arg1);
-	put32(out + 12, len);
-	put32(out + 16, with_checksum && len ? adbpkt_checksum(data, len) : 0);
-	put32(out + 20, cmd ^ 0xffffffffu);
+	le32_put(out, cmd);
+	le32_put(out + 4, arg0);
+	le32_put(out + 8, arg1);
+	le32_put(out + 12, len);
+	le32_put(out + 16, with_checksum && len ? adbpkt_checksum(data, len) : 0);
+	le32_put(out + 20, cmd ^ 0xffffffffu);
 }
 
 int
@@ -71,12 +58,12 @@ adbpkt_decode_header(const uint8_t in[ADB_HEADER_SIZE], struct adb_packet *p,
 {
 	uint32_t magic;
 
-	p->cmd = get32(in);
-	p->arg0 = get32(in + 4);
-	p->arg1 = get32(in + 8);
-	p->len = get32(in + 12);
-	p->check = get32(in + 16);
-	magic = get32(in + 20);
+	p->cmd = le32_get(in);
+	p->arg0 = le32_get(in + 4);
+	p->arg1 = le32_get(in + 8);
+	p->len = le32_get(in + 12);
+	p->check = le32_get(in + 16);
+	magic = le32_get(in + 20);
 	p->data = NULL;
 	if (magic != (p->cmd ^ 0xffffffffu))
 		return dm_fail(err, errlen, DM_EPROTO,

@@ -17,6 +17,7 @@
 #include "adbsync.h"
 #include "err.h"
 #include "xmem.h"
+#include "bytes.h"
 
 #define SYNC_DATA_MAX	(64 * 1024)
 #define SYNC_PATH_MAX	1024
@@ -43,27 +44,8 @@ struct plan {
 	uint64_t total;
 };
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 struct adbsync *
 adbsync_open(struct adb_conn *c, char *err, size_t errlen)
@@ -89,7 +71,7 @@ adbsync_close(struct adbsync *s)
 	if (s == NULL)
 		return;
 	memcpy(quit, "QUIT", 4);
-	put32(quit + 4, 0);
+	le32_put(quit + 4, 0);
 	adb_stream_write(s->st, quit, sizeof(quit), 2000);
 	adb_stream_close(s->st);
 	free(s->buf);
@@ -104,7 +86,7 @@ request(struct adbsync *s, const char *id, const char *path, size_t len)
 	if (len > SYNC_PATH_MAX)
 		return DM_EINVAL;
 	memcpy(hdr, id, 4);
-	put32(hdr + 4, (uint32_t)len);
+	le32_put(hdr + 4, (uint32_t)len);
 	memcpy(hdr + 8, path, len);
 	return adb_stream_write(s->st, hdr, 8 + len, SYNC_MS);
 }
@@ -156,10 +138,10 @@ adbsync_stat(struct adbsync *s, const char *path, struct adbsync_stat *st)
 			return rc;
 		if (memcmp(r, "LST2", 4) != 0)
 			return DM_EPROTO;
-		st->error = (int)get32(r + 4);
-		st->mode = get32(r + 24);
-		st->size = get64(r + 40);
-		st->mtime = (int64_t)get64(r + 56);
+		st->error = (int)le32_get(r + 4);
+		st->mode = le32_get(r + 24);
+		st->size = le64_get(r + 40);
+		st->mtime = (int64_t)le64_get(r + 56);
 		if (st->error != 0)
 			st->mode = 0;
 		return 0;
@@ -169,9 +151,9 @@ adbsync_stat(struct adbsync *s, const char *path, struct adbsync_stat *st)
 		return rc;
 	if (memcmp(r, "STAT", 4) != 0)
 		return DM_EPROTO;
-	st->mode = get32(r + 4);
-	st->size = get32(r + 8);
-	st->mtime = get32(r + 12);
+	st->mode = le32_get(r + 4);
+	st->size = le32_get(r + 8);
+	st->mtime = le32_get(r + 12);
 	return 0;
 }
 
@@ -210,16 +192,16 @@ list_dir(struct adbsync *s, const char *path, list_fn fn, void *ud,
 			    "list %s: unexpected reply", path);
 		memset(&st, 0, sizeof(st));
 		if (s->v2) {
-			st.error = (int)get32(d + 4);
-			st.mode = get32(d + 24);
-			st.size = get64(d + 40);
-			st.mtime = (int64_t)get64(d + 56);
-			namelen = get32(d + 72);
+			st.error = (int)le32_get(d + 4);
+			st.mode = le32_get(d + 24);
+			st.size = le64_get(d + 40);
+			st.mtime = (int64_t)le64_get(d + 56);
+			namelen = le32_get(d + 72);
 		} else {
-			st.mode = get32(d + 4);
-			st.size = get32(d + 8);
-			st.mtime = get32(d + 12);
-			namelen = get32(d + 16);
+			st.mode = le32_get(d + 4);
+			st.size = le32_get(d + 8);
+			st.mtime = le32_get(d + 12);
+			namelen = le32_get(d + 16);
 		}
 		if (namelen > 1024)
 			return dm_fail(err, errlen, DM_EPROTO,
@@ -337,7 +319,7 @@ recv_one(struct adbsync *s, const struct entry *e, int fd, uint64_t *done,
 		if (rc < 0)
 			return dm_fail(err, errlen, rc, "pull %s: %s",
 			    e->remote, adb_stream_error(s->st));
-		len = get32(h + 4);
+		len = le32_get(h + 4);
 		if (memcmp(h, "DONE", 4) == 0)
 			return 0;
 		if (memcmp(h, "FAIL", 4) == 0)
@@ -539,7 +521,7 @@ send_file(struct adbsync *s, const char *local, const char *remote,
 		if (got == 0)
 			break;
 		memcpy(h, "DATA", 4);
-		put32(h + 4, (uint32_t)got);
+		le32_put(h + 4, (uint32_t)got);
 		rc = adb_stream_write(s->st, h, 8 + (size_t)got, SYNC_MS);
 		*done += (uint64_t)got;
 		if (rc == 0 && progress != NULL &&
@@ -551,7 +533,7 @@ send_file(struct adbsync *s, const char *local, const char *remote,
 		return dm_fail(err, errlen, rc, "push %s: %s", remote,
 		    rc == DM_ECANCEL ? "cancelled" : adb_stream_error(s->st));
 	memcpy(h, "DONE", 4);
-	put32(h + 4, (uint32_t)lst->st_mtime);
+	le32_put(h + 4, (uint32_t)lst->st_mtime);
 	rc = adb_stream_write(s->st, h, 8, SYNC_MS);
 	if (rc == 0)
 		rc = rd(s, h, 8);
@@ -559,7 +541,7 @@ send_file(struct adbsync *s, const char *local, const char *remote,
 		return dm_fail(err, errlen, rc, "push %s: %s", remote,
 		    adb_stream_error(s->st));
 	if (memcmp(h, "FAIL", 4) == 0)
-		return read_fail(s, get32(h + 4), remote, err, errlen);
+		return read_fail(s, le32_get(h + 4), remote, err, errlen);
 	if (memcmp(h, "OKAY", 4) != 0)
 		return dm_fail(err, errlen, DM_EPROTO,
 		    "push %s: bad reply from the phone", remote);

@@ -21,17 +21,12 @@
 
 #include "auth.h"
 #include "err.h"
+#include "bytes.h"
 
 static EVP_PKEY *key;		/* one key for the whole run */
 static uint8_t blob[AUTH_PUBKEY_SIZE];
 static char line[800];		/* "<base64> test@host" */
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* The struct as AOSP's android_pubkey_encode lays it out. */
 static void
@@ -46,18 +41,18 @@ encode(EVP_PKEY *k, uint8_t out[AUTH_PUBKEY_SIZE])
 	assert_int_equal(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_E, &e),
 	    1);
 	memset(out, 0, AUTH_PUBKEY_SIZE);
-	put32(out, AUTH_MODULUS_WORDS);
+	le32_put(out, AUTH_MODULUS_WORDS);
 	/* n0inv = -1 / n mod 2^32 */
 	BN_set_bit(r32, 32);
 	assert_non_null(BN_mod_inverse(n0inv, n, r32, ctx));
 	BN_sub(n0inv, r32, n0inv);
-	put32(out + 4, (uint32_t)BN_get_word(n0inv));
+	le32_put(out + 4, (uint32_t)BN_get_word(n0inv));
 	assert_int_equal(BN_bn2lebinpad(n, out + 8, 256), 256);
 	/* rr = (2^2048)^2 mod n */
 	BN_set_bit(rr, 4096);
 	BN_mod(rr, rr, n, ctx);
 	assert_int_equal(BN_bn2lebinpad(rr, out + 264, 256), 256);
-	put32(out + 520, (uint32_t)BN_get_word(e));
+	le32_put(out + 520, (uint32_t)BN_get_word(e));
 	BN_free(n);
 	BN_free(e);
 	BN_free(r32);
@@ -167,7 +162,7 @@ test_broken_keys(void **state)
 
 	(void)state;
 	memcpy(bad, blob, sizeof(bad));
-	put32(bad, 32);		/* a 1024-bit key's word count */
+	le32_put(bad, 32);		/* a 1024-bit key's word count */
 	to_line(bad, text);
 	assert_int_equal(auth_key_parse(text, strlen(text), &pub, err,
 	    sizeof(err)), DM_EINVAL);
@@ -175,7 +170,7 @@ test_broken_keys(void **state)
 	assert_non_null(strstr(err, "32 modulus words"));
 
 	memcpy(bad, blob, sizeof(bad));
-	put32(bad + 520, 17);
+	le32_put(bad + 520, 17);
 	to_line(bad, text);
 	assert_int_equal(auth_key_parse(text, strlen(text), &pub, err,
 	    sizeof(err)), DM_EINVAL);

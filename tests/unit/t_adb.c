@@ -22,6 +22,7 @@
 #include "adbkey.h"
 #include "adbpkt.h"
 #include "err.h"
+#include "bytes.h"
 
 static void
 test_header_round_trip(void **state)
@@ -144,12 +145,6 @@ key_teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static uint32_t
-le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 /* Rebuild the public key from the 524-byte struct, as adbd does, and
  * verify sig over token with PKCS#1 v1.5 / SHA-1 DigestInfo. */
@@ -166,7 +161,7 @@ verify_like_adbd(const uint8_t raw[ADBKEY_PUBKEY_SIZE], const uint8_t *token,
 	OSSL_PARAM *params;
 	int ok = 0;
 
-	BN_set_word(e, le32(raw + 520));
+	BN_set_word(e, le32_get(raw + 520));
 	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n);
 	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e);
 	params = OSSL_PARAM_BLD_to_param(bld);
@@ -215,10 +210,10 @@ test_key_created_and_signs(void **state)
 	free(line);
 
 	assert_int_equal(adbkeys_pubkey_struct(ks, 0, raw), 0);
-	assert_int_equal(le32(raw), 64);
-	assert_int_equal(le32(raw + 520), 65537);
+	assert_int_equal(le32_get(raw), 64);
+	assert_int_equal(le32_get(raw + 520), 65537);
 	/* n0inv * n[0] == -1 mod 2^32 */
-	assert_int_equal((uint32_t)(le32(raw + 4) * le32(raw + 8)),
+	assert_int_equal((uint32_t)(le32_get(raw + 4) * le32_get(raw + 8)),
 	    0xffffffffu);
 
 	for (int i = 0; i < 20; i++)

@@ -21,6 +21,7 @@
 #include "adbsync.h"
 #include "dev.h"
 #include "../lib/memtrans.h"
+#include "bytes.h"
 
 static uint8_t script[1 << 16];
 static size_t slen;
@@ -44,14 +45,6 @@ apply_turns(struct memtrans *m)
 		memtrans_turn(m, turn_at[i], turn_need[i]);
 }
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 static void
 pkt(uint32_t cmd, uint32_t a0, uint32_t a1, const void *d, uint32_t n)
@@ -63,7 +56,7 @@ static size_t
 v2(uint8_t *out, int id, const char *data, size_t n)
 {
 	out[0] = (uint8_t)id;
-	put32(out + 1, (uint32_t)n);
+	le32_put(out + 1, (uint32_t)n);
 	memcpy(out + 5, data, n);
 	return 5 + n;
 }
@@ -190,7 +183,7 @@ test_hostile_headers(void **state)
 		size_t at = slen;
 
 		pkt(ADB_WRTE, 7, 1, "x", 1);
-		put32(script + at + 12, 0x7fffffff);
+		le32_put(script + at + 12, 0x7fffffff);
 	}
 	assert_true(run(0, &o, &code, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "exceeds"));
@@ -287,14 +280,14 @@ test_pull_cut_mid_transfer(void **state)
 	pkt(ADB_OKAY, 8, 1, NULL, 0);		/* our LST2 taken */
 	memset(st, 0, sizeof(st));
 	memcpy(st, "LST2", 4);
-	put32(st + 24, 0100644);
-	put32(st + 40, 10);
+	le32_put(st + 24, 0100644);
+	le32_put(st + 40, 10);
 	pkt(ADB_WRTE, 8, 1, st, sizeof(st));
 	turn(5);			/* OKAY to the WRTE, then RECV */
 	pkt(ADB_OKAY, 8, 1, NULL, 0);		/* our RECV taken */
 	n = 0;
 	memcpy(w, "DATA", 4);
-	put32(w + 4, 10);
+	le32_put(w + 4, 10);
 	memcpy(w + 8, "0123456789", 10);
 	n = 18;
 	pkt(ADB_WRTE, 8, 1, w, (uint32_t)n);	/* ... and no DONE: cut */
