@@ -453,6 +453,7 @@ adbmgr_connect(struct adbmgr *m, const char *hostport, int demo,
 {
 	struct tcpdev *t;
 	char serial[96];
+	unsigned id;
 	int rc;
 
 	if (normalize(hostport, serial, sizeof(serial)) < 0)
@@ -473,17 +474,30 @@ adbmgr_connect(struct adbmgr *m, const char *hostport, int demo,
 	snprintf(t->addr, sizeof(t->addr), "tcp:%s", serial);
 	atomic_init(&t->stop, 0);
 	tcp_observe(t);
+	id = t->id;		/* t may be freed by its job at any time now */
 	t->next = m->tcp;
 	m->tcp = t;
 	pthread_mutex_unlock(&m->lock);
-	rc = jobeng_submit_flags(m->jobs, t->id, "connect", connect_job, t,
+	log_info("adb", "connecting to %s", serial);
+	rc = jobeng_submit_flags(m->jobs, id, "connect", connect_job, t,
 	    NULL, JOB_BACKGROUND);
-	if (rc < 0)
+	if (rc < 0) {
+		/* No job took it: take it back out ourselves. */
+		pthread_mutex_lock(&m->lock);
+		for (struct tcpdev **pp = &m->tcp; *pp != NULL;
+		    pp = &(*pp)->next)
+			if (*pp == t) {
+				*pp = t->next;
+				break;
+			}
+		pthread_mutex_unlock(&m->lock);
+		devreg_drop(m->reg, id);
+		free(t);
 		return dm_fail(err, errlen, rc, "cannot queue the connection");
+	}
 	if (job_id != NULL)
 		*job_id = (unsigned)rc;
-	log_info("adb", "connecting to %s", serial);
-	return (int)t->id;
+	return (int)id;
 }
 
 static void
