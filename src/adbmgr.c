@@ -34,6 +34,7 @@ struct tcpdev {
 	struct adbmgr *m;
 	struct adb_conn *conn;	/* handed from the connect job */
 	int running;		/* watcher thread started */
+	atomic_int gave_up;	/* watcher ended: gone past the grace period */
 	char addr[96];		/* "tcp:HOST:PORT" */
 	char serial[96];	/* "HOST:PORT", as adb names them */
 	unsigned id;
@@ -369,6 +370,7 @@ tcp_main(void *arg)
 		if (dm_mono_ms() - gone_since > (int64_t)m->grace_s * 1000) {
 			log_info("adb", "%s: gone for %d s, giving up",
 			    t->serial, m->grace_s);
+			atomic_store(&t->gave_up, 1);
 			break;
 		}
 	}
@@ -386,7 +388,7 @@ connect_job(struct job *job, void *arg)
 	struct adbmgr *m = t->m;
 	struct adb_conn *c = NULL;
 	char err[512];
-	int rc;
+	int rc, started;
 
 	job_progress(job, 0, 2, "connecting");
 	rc = tcp_dial(t, &c, err, sizeof(err));
@@ -404,8 +406,9 @@ connect_job(struct job *job, void *arg)
 		t->conn = c;
 		if (pthread_create(&t->th, NULL, tcp_main, t) == 0)
 			t->running = 1;
+		started = t->running;	/* t is the watcher's from now on */
 		pthread_mutex_unlock(&m->lock);
-		if (t->running)
+		if (started)
 			return 0;
 		adb_close(c);
 		snprintf(err, sizeof(err), "cannot start a thread");
@@ -460,6 +463,18 @@ adbmgr_connect(struct adbmgr *m, const char *hostport, int demo,
 		return dm_fail(err, errlen, DM_EINVAL,
 		    "'%s' is not HOST[:PORT]", hostport);
 	pthread_mutex_lock(&m->lock);
+	for (struct tcpdev **pp = &m->tcp; *pp != NULL; pp = &(*pp)->next)
+		if (strcmp((*pp)->serial, serial) == 0 &&
+		    atomic_load(&(*pp)->gave_up)) {
+			/* Its watcher gave up long ago: start afresh. */
+			t = *pp;
+			*pp = t->next;
+			pthread_mutex_unlock(&m->lock);
+			pthread_join(t->th, NULL);
+			free(t);
+			pthread_mutex_lock(&m->lock);
+			break;
+		}
 	for (t = m->tcp; t != NULL; t = t->next)
 		if (strcmp(t->serial, serial) == 0) {
 			pthread_mutex_unlock(&m->lock);
@@ -470,6 +485,7 @@ adbmgr_connect(struct adbmgr *m, const char *hostport, int demo,
 	t = xcalloc(1, sizeof(*t));
 	t->m = m;
 	t->demo = demo;
+	atomic_init(&t->gave_up, 0);
 	snprintf(t->serial, sizeof(t->serial), "%s", serial);
 	snprintf(t->addr, sizeof(t->addr), "tcp:%s", serial);
 	atomic_init(&t->stop, 0);
