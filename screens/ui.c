@@ -1117,6 +1117,9 @@ ui_loop(struct ui_main *um)
 		};
 		int flags = 0, rc;
 
+		/* Events that came with a reply are buffered where poll()
+		 * cannot see them. */
+		ui_drain_events(um);
 		if (um->dirty)
 			ui_redraw(um);
 		rc = poll(p, 3, ui_timeout(um));

@@ -136,14 +136,20 @@ watch(struct client *c, const struct cli_opts *o)
 	while (!interrupted) {
 		struct pollfd p = { .fd = client_fd(c), .events = POLLIN };
 
-		if (poll(&p, 1, 1000) <= 0)
-			continue;
-		rc = client_pump(c);
-		if (rc == DM_ECLOSED) {
-			fprintf(stderr, "droidmedic: the server went away\n");
-			return 1;
+		/* What came with the reply above is taken before waiting. */
+		ev = client_next_event(c);
+		if (ev == NULL) {
+			if (poll(&p, 1, 1000) <= 0)
+				continue;
+			rc = client_pump(c);
+			if (rc == DM_ECLOSED) {
+				fprintf(stderr, "droidmedic: the server went "
+				    "away\n");
+				return 1;
+			}
+			ev = client_next_event(c);
 		}
-		while ((ev = client_next_event(c)) != NULL) {
+		for (; ev != NULL; ev = client_next_event(c)) {
 			const cJSON *name = cJSON_GetObjectItemCaseSensitive(ev,
 			    "event");
 			const cJSON *dj = cJSON_GetObjectItemCaseSensitive(ev,

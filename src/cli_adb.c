@@ -341,13 +341,20 @@ cli_connect(const struct cli_opts *o, int argc, char **argv)
 	while (dm_mono_ms() < until) {
 		struct pollfd p = { .fd = client_fd(c), .events = POLLIN };
 
-		if (poll(&p, 1, 500) <= 0)
-			continue;
-		if (client_pump(c) == DM_ECLOSED) {
-			fprintf(stderr, "droidmedic: the server went away\n");
-			break;
+		/* Events may already be here: they came in with the reply
+		 * to "connect".  Wait for more only when none are. */
+		ev = client_next_event(c);
+		if (ev == NULL) {
+			if (poll(&p, 1, 500) <= 0)
+				continue;
+			if (client_pump(c) == DM_ECLOSED) {
+				fprintf(stderr, "droidmedic: the server went "
+				    "away\n");
+				break;
+			}
+			ev = client_next_event(c);
 		}
-		while ((ev = client_next_event(c)) != NULL) {
+		while (ev != NULL) {
 			const cJSON *name = cJSON_GetObjectItemCaseSensitive(ev,
 			    "event");
 			const cJSON *jj = cJSON_GetObjectItemCaseSensitive(ev,
@@ -359,6 +366,7 @@ cli_connect(const struct cli_opts *o, int argc, char **argv)
 
 			if (!cJSON_IsString(name)) {
 				cJSON_Delete(ev);
+				ev = client_next_event(c);
 				continue;
 			}
 			if (jd != NULL && proto_dev_from_json(jd, &di) == 0 &&
@@ -384,6 +392,7 @@ cli_connect(const struct cli_opts *o, int argc, char **argv)
 				until = 0;
 			}
 			cJSON_Delete(ev);
+			ev = until != 0 ? client_next_event(c) : NULL;
 		}
 	}
 	if (status == 0) {

@@ -325,15 +325,15 @@ client_hello(const struct client *c)
 	return c->hello;
 }
 
-int
-client_pump(struct client *c)
+/* Queue the events among complete lines already read.  A reply and the
+ * events after it often come in one read(): those sit in the buffer where
+ * poll() cannot see them, so they are taken before anyone waits. */
+static int
+take_buffered(struct client *c)
 {
-	int n = 0, rc;
 	char *line;
+	int n = 0;
 
-	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
-	rc = linebuf_fill(&c->in, c->fd);
-	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
 	while ((line = linebuf_next(&c->in)) != NULL) {
 		cJSON *m = cJSON_Parse(line);
 
@@ -347,7 +347,19 @@ client_pump(struct client *c)
 		queue_event(c, m);
 		n++;
 	}
-	if (rc < 0 && n == 0)
+	return n;
+}
+
+int
+client_pump(struct client *c)
+{
+	int n, rc;
+
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+	rc = linebuf_fill(&c->in, c->fd);
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
+	n = take_buffered(c);
+	if (rc < 0 && n == 0 && c->head == NULL)
 		return rc == DM_ECLOSED ? DM_ECLOSED : rc;
 	return n;
 }
@@ -355,9 +367,12 @@ client_pump(struct client *c)
 cJSON *
 client_next_event(struct client *c)
 {
-	struct qmsg *q = c->head;
+	struct qmsg *q;
 	cJSON *m;
 
+	if (c->head == NULL)
+		take_buffered(c);
+	q = c->head;
 	if (q == NULL)
 		return NULL;
 	c->head = q->next;

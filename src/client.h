@@ -35,7 +35,9 @@ int client_call(struct client *c, const char *op, cJSON *params,
 /* Read whatever is available now (after poll() said the fd is readable):
  * number of messages queued, or DM_ECLOSED when the server went away. */
 int client_pump(struct client *c);
-/* Next queued event (caller frees with cJSON_Delete) or NULL. */
+/* Next event (caller frees with cJSON_Delete) or NULL.  Events can be
+ * buffered without the fd being readable (they came with a reply), so
+ * take them all with this before waiting on client_fd(). */
 cJSON *client_next_event(struct client *c);
 
 /* The server's hello reply (borrowed, valid until client_free). */
