@@ -242,7 +242,12 @@ det_device(struct ui *ui, struct det *d, const struct ui_dev *ud)
 	    dev_mode_label(di->mode), di->mode_detail[0] ? ", " : "",
 	    di->mode_detail);
 	det_identity(d, ud);
-	if (di->present) {
+	if (di->present && strncmp(di->adb_path, "adb-server:", 11) == 0) {
+		/* Say which path is in use: the adb server's, not ours. */
+		det_field(d, "State:", draw_attr(DR_OK), "connected, adb "
+		    "through the running adb server (port %s)",
+		    di->adb_path + 11);
+	} else if (di->present) {
 		det_field(d, "State:", draw_attr(DR_OK), "connected%s%s",
 		    di->adb_path[0] ? ", adb over " : "", di->adb_path);
 	} else {

@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "adb.h"
 #include "adbkey.h"
+#include "adbsrv.h"
 #include "dev.h"
 #include "err.h"
 #include "log.h"
@@ -50,6 +52,7 @@ struct adb_stream {
 	struct chunk *head, *tail;
 	size_t queued;
 	char err[160];
+	struct transport *via;	/* through an adb server: the raw socket */
 	struct adb_stream *next;
 };
 
@@ -68,6 +71,10 @@ struct adb_conn {
 	char dead_why[200];
 	uint32_t next_local;
 	struct adb_stream *streams;
+	/* Through a running adb server: its port and the phone's serial;
+	 * no packets and no reader thread then, each stream is a socket. */
+	int via_port;
+	char via_serial[128];
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -533,6 +540,109 @@ conn_new(void)
 	return c;
 }
 
+/* The phone's entry in the server's list; DM_ENOENT when not there. */
+static int
+server_entry(int port, const char *serial, struct adbsrv_dev *d, int ms,
+    char *err, size_t errlen)
+{
+	struct adbsrv_dev *all = xcalloc(ADBSRV_MAX_DEVS, sizeof(*all));
+	char *text = NULL;
+	size_t len;
+	int n, rc;
+
+	rc = adbsrv_query(port, "host:devices-l", &text, &len, ms, err,
+	    errlen);
+	if (rc < 0) {
+		free(all);
+		return rc;
+	}
+	n = adbsrv_parse_devices(text, len, all, ADBSRV_MAX_DEVS);
+	free(text);
+	rc = dm_fail(err, errlen, DM_ENOENT, "the adb server on port %d does "
+	    "not have %s", port, serial);
+	for (int i = 0; i < n; i++)
+		if (strcmp(all[i].serial, serial) == 0) {
+			*d = all[i];
+			rc = 0;
+			break;
+		}
+	free(all);
+	return rc;
+}
+
+/* A phone held by a running adb server: the server did the handshake;
+ * we only wait while it says the phone is unauthorized or connecting. */
+static int
+connect_via_server(struct adb_conn *c, const struct adb_connect_opts *o,
+    char *err, size_t errlen)
+{
+	int ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
+	int64_t until = dm_mono_ms() + ms, auth_until = 0;
+	struct adbsrv_dev d;
+	char req[200], *feat = NULL;
+	int rc, prompted = 0;
+
+	if (adbsrv_parse_addr(o->addr, &c->via_port, c->via_serial,
+	    sizeof(c->via_serial)) < 0)
+		return dm_fail(err, errlen, DM_EINVAL, "bad address '%s' (want "
+		    "adb-server:PORT:SERIAL)", o->addr);
+	snprintf(c->t.addr, sizeof(c->t.addr), "%s", o->addr);
+	for (;;) {
+		rc = server_entry(c->via_port, c->via_serial, &d, ms, err,
+		    errlen);
+		if (rc < 0)
+			return rc;
+		if (strcmp(d.state, "unauthorized") == 0) {
+			if (!prompted) {
+				prompted = 1;
+				auth_until = dm_mono_ms() + o->auth_wait_ms;
+				if (o->auth_wait_ms > 0 && o->on_prompt)
+					o->on_prompt(o->ud);
+			}
+			if (dm_mono_ms() >= auth_until)
+				return dm_fail(err, errlen, DM_EACCES,
+				    "unauthorized: confirm the prompt on the "
+				    "phone");
+		} else if (strcmp(d.state, "offline") == 0 ||
+		    strcmp(d.state, "connecting") == 0 ||
+		    strcmp(d.state, "authorizing") == 0) {
+			if (dm_mono_ms() >= until)
+				return dm_fail(err, errlen, DM_ECONN, "the adb "
+				    "server says %s is %s", c->via_serial,
+				    d.state);
+		} else if (strcmp(d.state, "device") == 0 ||
+		    strcmp(d.state, "recovery") == 0 ||
+		    strcmp(d.state, "sideload") == 0 ||
+		    strcmp(d.state, "rescue") == 0) {
+			break;
+		} else {
+			return dm_fail(err, errlen, DM_EUNSUPP, "the adb "
+			    "server says %s is '%s'", c->via_serial, d.state);
+		}
+		if (o->cancelled != NULL && o->cancelled(o->ud))
+			return dm_fail(err, errlen, DM_ECANCEL, "cancelled "
+			    "while waiting for the phone");
+		usleep(500 * 1000);
+	}
+	snprintf(c->banner.type, sizeof(c->banner.type), "%s", d.state);
+	snprintf(c->banner.product, sizeof(c->banner.product), "%s",
+	    d.product);
+	snprintf(c->banner.model, sizeof(c->banner.model), "%s", d.model);
+	snprintf(c->banner.device, sizeof(c->banner.device), "%s", d.device);
+	snprintf(req, sizeof(req), "host-serial:%s:features", c->via_serial);
+	if (adbsrv_query(c->via_port, req, &feat, NULL, ms, err, errlen) ==
+	    0) {
+		snprintf(c->banner.features, sizeof(c->banner.features), "%s",
+		    feat);
+		free(feat);
+	}
+	c->version = ADB_VERSION_SKIP_CHECKSUM;
+	c->max_payload = ADB_MAX_PAYLOAD;
+	log_info("adb", "%s: through the adb server on port %d (%s)",
+	    c->via_serial, c->via_port, c->banner.type);
+	return 0;
+}
+
 int
 adb_connect(const struct adb_connect_opts *o, struct adb_conn **out,
     char *err, size_t errlen)
@@ -541,6 +651,17 @@ adb_connect(const struct adb_connect_opts *o, struct adb_conn **out,
 	int rc;
 
 	*out = NULL;
+	if (strncmp(o->addr, "adb-server:", 11) == 0) {
+		rc = connect_via_server(c, o, err, errlen);
+		if (rc < 0) {
+			pthread_mutex_destroy(&c->lock);
+			pthread_mutex_destroy(&c->wlock);
+			free(c);
+			return rc;
+		}
+		*out = c;
+		return 0;
+	}
 	c->t.want_iface = TRANSPORT_IFACE_ADB;
 	c->t.zlp = 1;
 	rc = transport_open(&c->t, o->addr);
@@ -587,7 +708,8 @@ adb_close(struct adb_conn *c)
 	atomic_store(&c->stop, 1);
 	if (c->reader_started)
 		pthread_join(c->reader, NULL);
-	transport_close(&c->t);
+	if (c->via_port == 0)
+		transport_close(&c->t);
 	while (c->streams != NULL) {
 		struct adb_stream *s = c->streams;
 
@@ -644,6 +766,31 @@ unlink_stream(struct adb_conn *c, struct adb_stream *s)
 		}
 }
 
+static struct adb_stream *
+open_via_server(struct adb_conn *c, const char *service, char *err,
+    size_t errlen)
+{
+	struct adb_stream *s = xcalloc(1, sizeof(*s));
+	int rc;
+
+	s->c = c;
+	s->via = xcalloc(1, sizeof(*s->via));
+	rc = adbsrv_open(c->via_port, c->via_serial, service, s->via, 10000,
+	    err, errlen);
+	if (rc < 0) {
+		/* The server no longer has the phone, or is gone. */
+		if (rc == DM_ENOENT || rc == DM_ECONN) {
+			atomic_store(&c->dead, 1);
+			snprintf(c->dead_why, sizeof(c->dead_why), "%s", err);
+		}
+		free(s->via);
+		free(s);
+		return NULL;
+	}
+	s->opened = 1;
+	return s;
+}
+
 struct adb_stream *
 adb_open(struct adb_conn *c, const char *service, char *err, size_t errlen)
 {
@@ -656,6 +803,8 @@ adb_open(struct adb_conn *c, const char *service, char *err, size_t errlen)
 		dm_fail(err, errlen, DM_EINVAL, "service name too long");
 		return NULL;
 	}
+	if (c->via_port != 0)
+		return open_via_server(c, service, err, errlen);
 	s = xcalloc(1, sizeof(*s));
 	s->c = c;
 	pthread_cond_init(&s->cv, NULL);
@@ -713,6 +862,14 @@ adb_stream_write(struct adb_stream *s, const void *buf, size_t len, int ms)
 	struct timespec dl;
 	int rc = 0;
 
+	if (s->via != NULL) {
+		rc = transport_write(s->via, buf, len, ms);
+		if (rc < 0) {
+			snprintf(s->err, sizeof(s->err), "%s", s->via->errbuf);
+			return rc == DM_ETIMEOUT ? rc : DM_ECLOSED;
+		}
+		return 0;
+	}
 	while (len > 0) {
 		uint32_t n = len > c->max_payload ? c->max_payload :
 		    (uint32_t)len;
@@ -755,6 +912,14 @@ adb_stream_read(struct adb_stream *s, void *buf, size_t len, int ms)
 	size_t got = 0;
 	int rc = 0, owe = 0;
 
+	if (s->via != NULL) {
+		if (len > 0x7fffffff)
+			len = 0x7fffffff;
+		rc = transport_read(s->via, buf, len, ms);
+		if (rc < 0)
+			snprintf(s->err, sizeof(s->err), "%s", s->via->errbuf);
+		return rc;
+	}
 	pthread_mutex_lock(&c->lock);
 	while (s->head == NULL && !s->closed && !atomic_load(&c->dead) &&
 	    rc == 0)
@@ -823,6 +988,12 @@ adb_stream_close(struct adb_stream *s)
 
 	if (s == NULL)
 		return;
+	if (s->via != NULL) {
+		transport_close(s->via);
+		free(s->via);
+		free(s);
+		return;
+	}
 	c = s->c;
 	pthread_mutex_lock(&c->lock);
 	send = !atomic_load(&c->dead);

@@ -18,6 +18,7 @@
 #include "adb.h"
 #include "adbkey.h"
 #include "adbmgr.h"
+#include "adbsrv.h"
 #include "dev.h"
 #include "err.h"
 #include "ident.h"
@@ -55,13 +56,28 @@ struct adbmgr {
 	/* (id, presence) pairs already identified or being identified */
 	struct seen { unsigned id, presence; } *seen;
 	size_t nseen, capseen;
+	/* Phones a running adb server holds (its own thread). */
+	pthread_t srv_th;
+	int srv_running;
+	atomic_int srv_stop;
+	int srv_port;
+	struct srvdev *srv;	/* what the last listing showed */
+	int nsrv;
+};
+
+/* One phone in the adb server's list, as last seen. */
+struct srvdev {
+	char serial[128];
+	char state[32];
+	char port[64];		/* the row's port: "usb:1-2" or "adb-server:S" */
+	int owned;		/* a network phone: its row is ours to report */
 };
 
 struct ident_arg {
 	struct adbmgr *m;
 	unsigned id, presence;
-	char addr[96];
-	char path[16];
+	char addr[192];
+	char path[24];
 };
 
 static struct adbkeys *
@@ -251,25 +267,31 @@ already_seen(struct adbmgr *m, unsigned id, unsigned presence)
 	return 0;
 }
 
+static void
+submit_identify(struct adbmgr *m, unsigned id, unsigned presence,
+    const char *addr, const char *path)
+{
+	struct ident_arg *a = xcalloc(1, sizeof(*a));
+
+	a->m = m;
+	a->id = id;
+	a->presence = presence;
+	snprintf(a->addr, sizeof(a->addr), "%s", addr);
+	snprintf(a->path, sizeof(a->path), "%s", path);
+	if (jobeng_submit_flags(m->jobs, id, "identify", identify_job, a,
+	    free, JOB_BACKGROUND) < 0)
+		log_warn("adb", "#%u: could not queue identification", id);
+}
+
 void
 adbmgr_on_device(struct adbmgr *m, const struct dev_info *di)
 {
-	struct ident_arg *a;
-
 	if (!di->present || di->mode != DEV_MODE_ADB ||
 	    strcmp(di->transport, "usb") != 0 || di->nproblems > 0)
 		return;		/* TCP phones identify on their thread */
 	if (already_seen(m, di->id, di->presence))
 		return;
-	a = xcalloc(1, sizeof(*a));
-	a->m = m;
-	a->id = di->id;
-	a->presence = di->presence;
-	snprintf(a->addr, sizeof(a->addr), "%s", di->port);
-	snprintf(a->path, sizeof(a->path), "usb");
-	if (jobeng_submit_flags(m->jobs, di->id, "identify", identify_job, a,
-	    free, JOB_BACKGROUND) < 0)
-		log_warn("adb", "#%u: could not queue identification", di->id);
+	submit_identify(m, di->id, di->presence, di->port, "usb");
 }
 
 /* ---- TCP phones ------------------------------------------------------------ */
@@ -560,6 +582,151 @@ adbmgr_disconnect(struct adbmgr *m, const char *what, char *err,
 	return 0;
 }
 
+/* ---- phones held by a running adb server -------------------------------- */
+
+static enum dev_mode
+state_mode(const char *state)
+{
+	if (strcmp(state, "device") == 0)
+		return DEV_MODE_ADB;
+	if (strcmp(state, "unauthorized") == 0 ||
+	    strcmp(state, "authorizing") == 0)
+		return DEV_MODE_UNAUTHORIZED;
+	if (strcmp(state, "recovery") == 0 || strcmp(state, "rescue") == 0)
+		return DEV_MODE_RECOVERY;
+	if (strcmp(state, "sideload") == 0)
+		return DEV_MODE_SIDELOAD;
+	if (strcmp(state, "bootloader") == 0)
+		return DEV_MODE_FASTBOOT;
+	return DEV_MODE_UNKNOWN;	/* offline, connecting, no permissions */
+}
+
+/* A state in which the server can open services on the phone (or will,
+ * once the user taps Allow: the identify job waits for that). */
+static int
+state_usable(const char *state)
+{
+	enum dev_mode md = state_mode(state);
+
+	return md == DEV_MODE_ADB || md == DEV_MODE_UNAUTHORIZED ||
+	    md == DEV_MODE_RECOVERY || md == DEV_MODE_SIDELOAD;
+}
+
+/* One listed phone: find or make its row, identify it once a presence. */
+static void
+srv_take(struct adbmgr *m, const struct adbsrv_dev *e, struct srvdev *was,
+    struct srvdev *now)
+{
+	char path[24], addr[192], tcpport[80];
+	struct dev_info di;
+
+	snprintf(path, sizeof(path), "adb-server:%d", m->srv_port);
+	snprintf(addr, sizeof(addr), "%s:%s", path, e->serial);
+	memset(now, 0, sizeof(*now));
+	snprintf(now->serial, sizeof(now->serial), "%s", e->serial);
+	snprintf(now->state, sizeof(now->state), "%s", e->state);
+	if (e->usb[0] != '\0') {
+		/* Our USB scan has its row (busy: the server claimed it). */
+		snprintf(now->port, sizeof(now->port), "usb:%s", e->usb);
+		if (devreg_lookup(m->reg, now->port, &di) < 0 || !di.present)
+			return;
+	} else {
+		snprintf(tcpport, sizeof(tcpport), "tcp:%s", e->serial);
+		if (devreg_lookup(m->reg, tcpport, &di) == 0 && di.present &&
+		    strcmp(di.port, tcpport) == 0)
+			return;		/* we are connected to it ourselves */
+		snprintf(now->port, sizeof(now->port), "adb-server:%s",
+		    e->serial);
+		now->owned = 1;
+		if (was == NULL || strcmp(was->state, e->state) != 0) {
+			struct dev_info d;
+
+			memset(&d, 0, sizeof(d));
+			snprintf(d.transport, sizeof(d.transport), "tcp");
+			snprintf(d.port, sizeof(d.port), "%s", now->port);
+			snprintf(d.serial, sizeof(d.serial), "%s", e->serial);
+			snprintf(d.adb_path, sizeof(d.adb_path), "%s", path);
+			snprintf(d.speed, sizeof(d.speed), "net");
+			d.mode = state_mode(e->state);
+			if (d.mode == DEV_MODE_UNKNOWN)
+				snprintf(d.mode_detail, sizeof(d.mode_detail),
+				    "adb server says: %.40s", e->state);
+			devreg_seen(m->reg, &d, dm_now_ms());
+		}
+		if (devreg_lookup(m->reg, now->port, &di) < 0)
+			return;
+	}
+	if (!state_usable(e->state) || already_seen(m, di.id, di.presence))
+		return;
+	log_info("adb", "#%u %s: held by the adb server on port %d, using "
+	    "it", di.id, e->serial, m->srv_port);
+	devreg_refine(m->reg, di.id, di.presence, state_mode(e->state), "",
+	    path);
+	submit_identify(m, di.id, di.presence, addr, path);
+}
+
+static void
+srv_reconcile(struct adbmgr *m, const struct adbsrv_dev *list, int n)
+{
+	struct srvdev *now = n > 0 ? xcalloc((size_t)n, sizeof(*now)) : NULL;
+
+	for (int i = 0; i < n; i++) {
+		struct srvdev *was = NULL;
+
+		for (int k = 0; k < m->nsrv; k++)
+			if (strcmp(m->srv[k].serial, list[i].serial) == 0)
+				was = &m->srv[k];
+		srv_take(m, &list[i], was, &now[i]);
+	}
+	/* Network phones the server let go of are gone. */
+	for (int k = 0; k < m->nsrv; k++) {
+		int still = 0;
+
+		for (int i = 0; i < n && !still; i++)
+			still = strcmp(now[i].serial, m->srv[k].serial) == 0;
+		if (!still && m->srv[k].owned)
+			devreg_gone(m->reg, m->srv[k].port, dm_now_ms());
+	}
+	free(m->srv);
+	m->srv = now;
+	m->nsrv = n;
+}
+
+static void *
+srv_main(void *arg)
+{
+	struct adbmgr *m = arg;
+	struct adbsrv_dev *list = xcalloc(ADBSRV_MAX_DEVS, sizeof(*list));
+	int up = 0;
+
+	while (!atomic_load(&m->srv_stop)) {
+		char err[256], *text = NULL;
+		size_t len;
+		int n = 0;
+
+		if (adbsrv_query(m->srv_port, "host:devices-l", &text, &len,
+		    2000, err, sizeof(err)) == 0) {
+			if (!up)
+				log_info("adb", "an adb server runs on port "
+				    "%d: its phones are used through it",
+				    m->srv_port);
+			up = 1;
+			n = adbsrv_parse_devices(text, len, list,
+			    ADBSRV_MAX_DEVS);
+			free(text);
+		} else if (up) {
+			log_info("adb", "the adb server on port %d is gone: "
+			    "%s", m->srv_port, err);
+			up = 0;
+		}
+		srv_reconcile(m, list, n);
+		for (int i = 0; i < 10 && !atomic_load(&m->srv_stop); i++)
+			usleep(100 * 1000);
+	}
+	free(list);
+	return NULL;
+}
+
 struct adbmgr *
 adbmgr_new(struct devreg *reg, struct jobeng *jobs, int grace_s)
 {
@@ -569,6 +736,17 @@ adbmgr_new(struct devreg *reg, struct jobeng *jobs, int grace_s)
 	m->jobs = jobs;
 	m->grace_s = grace_s > 0 ? grace_s : 120;
 	pthread_mutex_init(&m->lock, NULL);
+	atomic_init(&m->srv_stop, 0);
+	m->srv_port = adbsrv_port();
+	{
+		const char *off = getenv("DROIDMEDIC_ADB_SERVER");
+
+		if (off != NULL && strcmp(off, "off") == 0)
+			log_info("adb", "not looking for an adb server "
+			    "(DROIDMEDIC_ADB_SERVER=off)");
+		else if (pthread_create(&m->srv_th, NULL, srv_main, m) == 0)
+			m->srv_running = 1;
+	}
 	return m;
 }
 
@@ -579,6 +757,7 @@ adbmgr_stop(struct adbmgr *m)
 	for (struct tcpdev *t = m->tcp; t != NULL; t = t->next)
 		atomic_store(&t->stop, 1);
 	pthread_mutex_unlock(&m->lock);
+	atomic_store(&m->srv_stop, 1);
 }
 
 void
@@ -586,6 +765,10 @@ adbmgr_free(struct adbmgr *m)
 {
 	if (m == NULL)
 		return;
+	atomic_store(&m->srv_stop, 1);
+	if (m->srv_running)
+		pthread_join(m->srv_th, NULL);
+	free(m->srv);
 	while (m->tcp != NULL) {
 		struct tcpdev *t = m->tcp;
 

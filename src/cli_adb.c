@@ -48,7 +48,8 @@ cli_resolve(const struct cli_opts *o, char *addr, size_t len)
 		    "(see `droidmedic devices`)\n");
 		return 2;
 	}
-	if (!strncmp(o->serial, "tcp:", 4) || !strncmp(o->serial, "usb:", 4)) {
+	if (!strncmp(o->serial, "tcp:", 4) || !strncmp(o->serial, "usb:", 4) ||
+	    !strncmp(o->serial, "adb-server:", 11)) {
 		snprintf(addr, len, "%s", o->serial);
 		return 0;
 	}
@@ -77,7 +78,11 @@ cli_resolve(const struct cli_opts *o, char *addr, size_t len)
 		fprintf(stderr, "droidmedic: %s is offline\n", o->serial);
 		return 1;
 	}
-	snprintf(addr, len, "%s", di.port);
+	/* A phone a running adb server holds is reached through it. */
+	if (strncmp(di.adb_path, "adb-server:", 11) == 0)
+		snprintf(addr, len, "%s:%s", di.adb_path, di.serial);
+	else
+		snprintf(addr, len, "%s", di.port);
 	return 0;
 }
 

@@ -80,7 +80,7 @@ struct dev_info {
 	struct dev_problem problems[DEV_MAX_PROBLEMS];
 	unsigned presence;	/* +1 each time the row becomes present */
 	char summary[128];	/* one line from the phone's identity */
-	char adb_path[16];	/* "usb", "tcp", "adb-server": how ADB goes */
+	char adb_path[24];	/* "usb", "tcp", "adb-server:5037": how ADB goes */
 };
 
 /* Append a problem to an observation (dropped when the array is full). */

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "adbsrv.h"
 #include "doctor.h"
 #include "err.h"
 
@@ -36,7 +37,6 @@
 #define RULES_NAME	"51-droidmedic.rules"
 #define RULES_GROUP	"plugdev"
 #define RULES_MAX	(256 * 1024)	/* bytes read from one rules file */
-#define ADB_PORT	5037
 #define ADB_PROBE_MS	300
 
 #define INSTALL_RULES \
@@ -283,21 +283,6 @@ check_ssh(struct doctor_ctx *c)
 	    from[0] != '\0' ? " from " : "", from, RULES_GROUP);
 }
 
-static int
-adb_port(void)
-{
-	const char *e = getenv("ANDROID_ADB_SERVER_PORT");
-	char *end;
-	long v;
-
-	if (e == NULL || *e == '\0')
-		return ADB_PORT;
-	v = strtol(e, &end, 10);
-	if (*end != '\0' || v < 1 || v > 65535)
-		return ADB_PORT;
-	return (int)v;
-}
-
 /* 1 when something accepts a TCP connection on 127.0.0.1:port. */
 static int
 tcp_listening(int port)
@@ -332,14 +317,14 @@ tcp_listening(int port)
 static void
 check_adb(struct doctor_ctx *c)
 {
-	int port = adb_port();
+	int port = adbsrv_port();
 
 	if (tcp_listening(port))
 		add(c, "adb-server", DOCTOR_WARN, "adb kill-server (if you "
 		    "want droidmedic to own USB)", "an adb server listens on "
 		    "127.0.0.1:%d and holds the phones it sees; droidmedic "
-		    "cannot claim those (it will learn to share them later)",
-		    port);
+		    "reaches those through it (adb only, no faster than adb "
+		    "itself)", port);
 	else
 		add(c, "adb-server", DOCTOR_OK, NULL, "no adb server on "
 		    "127.0.0.1:%d", port);

@@ -13,7 +13,8 @@ const struct opt_def opt_table[] = {
 	{ "verbose",	 no_argument,	    'v', NULL,
 	    "log more (repeat for debug)" },
 	{ "serial",	 required_argument, 's', "SERIAL",
-	    "the phone: serial, usb:PORT, tcp:HOST:PORT or HOST:PORT" },
+	    "the phone: serial, usb:PORT, tcp:HOST:PORT, HOST:PORT or "
+	    "adb-server:PORT:SERIAL" },
 	{ "ascii",	 no_argument,	    OPT_ASCII, NULL,
 	    "draw borders with ASCII characters" },
 	{ "no-color",	 no_argument,	    OPT_NO_COLOR, NULL,

@@ -301,7 +301,8 @@ add_busy_problem(struct dev_info *di, const struct holder *h, int n)
 		snprintf(text, sizeof(text), "held by %s (pid %d)",
 		    h[0].comm, (int)h[0].pid);
 	if (strcmp(h[0].comm, "adb") == 0)
-		snprintf(fix, sizeof(fix), "adb kill-server");
+		snprintf(fix, sizeof(fix), "adb kill-server (meanwhile "
+		    "droidmedic works through the adb server, adb only)");
 	else
 		snprintf(fix, sizeof(fix), "stop %s (pid %d): kill %d",
 		    h[0].comm, (int)h[0].pid, (int)h[0].pid);

@@ -1,7 +1,8 @@
 /* fuzz_adb.c - libFuzzer target: a hostile phone.  The input is what the
  * phone sends after our CNXN; the host stack runs its handshake, then a
- * shell v2 command and a sync pull over it.  Nothing may crash, hang or
- * read out of bounds, whatever arrives. */
+ * shell v2 command and a sync pull over it.  The same bytes also go to
+ * the banner and adb server device-list parsers.  Nothing may crash, hang
+ * or read out of bounds, whatever arrives. */
 #include "config.h"
 
 #include <stdint.h>
@@ -12,6 +13,7 @@
 
 #include "adb.h"
 #include "adbpkt.h"
+#include "adbsrv.h"
 #include "adbsync.h"
 #include "../lib/memtrans.h"
 
@@ -36,6 +38,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The pieces on their own ... */
 	adbpkt_decode_header(data, &p, ADB_MAX_PAYLOAD, err, sizeof(err));
 	adbpkt_parse_banner((const char *)data, size, &b);
+	{
+		/* An adb server's device list. */
+		struct adbsrv_dev d[8];
+
+		adbsrv_parse_devices((const char *)data, size, d, 8);
+	}
 	/* ... and the whole stack against a phone that sends this. */
 	memtrans_init(&m, &t, data, size, 0);
 	if (adb_connect_over(&t, &o, &c, err, sizeof(err)) == 0) {

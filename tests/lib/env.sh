@@ -12,6 +12,9 @@ chmod 700 "$T/run"
 export HOME=$T/home XDG_RUNTIME_DIR=$T/run XDG_STATE_HOME=$T/state \
 	XDG_CONFIG_HOME=$T/config XDG_CACHE_HOME=$T/cache
 unset DROIDMEDIC_SOCKET DISPLAY
+# A developer's own adb server (5037) stays out of the tests; the one test
+# about sharing phones with an adb server turns this back on.
+export DROIDMEDIC_ADB_SERVER=off
 export LC_ALL=C.UTF-8
 
 env_cleanup() {

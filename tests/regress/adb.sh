@@ -17,22 +17,7 @@ DROIDMEDIC_FIXTURES=$(cd "$FIX" && pwd)
 export DROIDMEDIC_FIXTURES DROIDMEDIC_IDLE_EXIT=0
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 
-free_base() {
-	python3 - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-for base in random.sample(range(15000, 16000 - n), 200):
-    socks = []
-    try:
-        for p in range(base, base + n):
-            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
-    except OSError:
-        continue
-    finally:
-        for s in socks: s.close()
-    print(base); break
-PY
-}
+. "$top_srcdir/tests/lib/ports.sh"
 base=$(free_base 12)
 [ -n "$base" ] || bail "no free ports in 15000-15999"
 

@@ -39,23 +39,7 @@ S25_SN=$(fixprop ro.serialno <"$T/s25.want")
 [ -n "$CIT_SN" ] && [ -n "$PSY_SN" ] && [ -n "$S25_SN" ] ||
 	bail "no ro.serialno in the getprop captures under $F"
 
-# N free consecutive ports in 15000-15999 (never 5037 or 5555-5585).
-free_base() {
-	python3 - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-for base in random.sample(range(15000, 16000 - n), 200):
-    socks = []
-    try:
-        for p in range(base, base + n):
-            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
-    except OSError:
-        continue
-    finally:
-        for s in socks: s.close()
-    print(base); break
-PY
-}
+. "$top_srcdir/tests/lib/ports.sh"
 base=$(free_base 9)
 [ -n "$base" ] || bail "no free ports in 15000-15999"
 export ANDROID_ADB_SERVER_PORT=$base ADB_LOCAL_TRANSPORT_MAX_PORT=5555
