@@ -95,6 +95,9 @@ main(int argc, char **argv)
 		case OPT_NO_AUTOSTART:
 			co.autostart = uo.autostart = 0;
 			break;
+		case OPT_DEMO:
+			uo.demo = 1;
+			break;
 		case ':':
 			fprintf(stderr, "droidmedic: option %s needs an "
 			    "argument\n", argv[optind - 1]);
@@ -135,6 +138,8 @@ main(int argc, char **argv)
 		return cli_disconnect(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "info") == 0)
 		return cli_info(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "demo") == 0)
+		return cli_demo(&co, argc - optind, argv + optind);
 	fprintf(stderr, "droidmedic: unknown command '%s' (see droidmedic "
 	    "--help)\n", cmd);
 	return 2;

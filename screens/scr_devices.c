@@ -76,9 +76,16 @@ static void
 scr_devices_name(char *buf, size_t len, const struct dev_info *di)
 {
 	const char *v = di->vendor[0] != '\0' ? di->vendor : di->manufacturer;
+	const char *demo = di->demo ? "DEMO " : "";
 	size_t vl = strlen(v);
 
-	if (di->product[0] == '\0' && v[0] == '\0')
+	/* What the phone said about itself beats what USB says. */
+	if (di->summary[0] != '\0')
+		snprintf(buf, len, "%s%s", demo, di->summary);
+	else if (di->product[0] == '\0' && v[0] == '\0' && di->vid == 0)
+		snprintf(buf, len, "%s%s", demo, strcmp(di->transport,
+		    "usb") == 0 ? "(unknown)" : "network phone");
+	else if (di->product[0] == '\0' && v[0] == '\0')
 		snprintf(buf, len, "%04x:%04x", di->vid, di->pid);
 	else if (di->product[0] == '\0')
 		snprintf(buf, len, "%s", v);

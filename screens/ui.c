@@ -30,6 +30,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cli.h"
 #include "client.h"
 #include "draw.h"
 #include "err.h"
@@ -56,6 +57,7 @@ struct ui_main {
 	int exit_status;
 	int first_frame;	/* the first doupdate() happened */
 	int64_t t0_mono;	/* ui_run() entered */
+	int demo_asked;		/* --demo: the server was asked once */
 };
 
 /* What the signal handlers may touch. */
@@ -538,6 +540,19 @@ ui_connect(struct ui_main *um, int autostart)
 	    "%d phone%s", was ? "reconnected to" : "connected to",
 	    um->m.server_version, um->m.server_pid, um->m.ndevs,
 	    um->m.ndevs == 1 ? "" : "s");
+	if (um->opts->demo && !um->demo_asked) {
+		cJSON *p = cJSON_CreateObject();
+
+		um->demo_asked = 1;
+		cJSON_AddStringToObject(p, "action", "start");
+		cli_demo_params(p);
+		if (client_call(c, "demo", p, NULL, 5000, err,
+		    sizeof(err)) < 0)
+			ui_log_add(&um->m, LOG_ERR, "ui", "demo: %s", err);
+		else
+			ui_log_add(&um->m, LOG_INFO, "ui", "demo phones "
+			    "(simulated, marked DEMO) are coming up");
+	}
 	/* Events that came with the reply are queued already. */
 	ui_drain_events(um);
 	um->dirty = 1;

@@ -8,6 +8,7 @@ struct ui_opts {
 	int ascii;		/* ASCII borders (also when the locale is not UTF-8) */
 	int no_color;		/* also when NO_COLOR is set */
 	int autostart;		/* start the server if needed */
+	int demo;		/* ask the server for demo phones */
 };
 
 /* Returns the process exit status; the terminal is restored on every

@@ -53,7 +53,8 @@ print_dev_line(const struct dev_info *d)
 	char what[48];
 
 	if (d->summary[0] != '\0')
-		snprintf(what, sizeof(what), "%s", d->summary);
+		snprintf(what, sizeof(what), "%s%s", d->demo ? "DEMO " : "",
+		    d->summary);
 	else
 		snprintf(what, sizeof(what), "%s%s%s", d->vendor,
 		    d->vendor[0] && d->product[0] ? " " : "", d->product);
@@ -385,4 +386,26 @@ cli_doctor(const struct cli_opts *o)
 		    bad, bad == 1 ? "" : "s");
 	}
 	return bad ? 1 : 0;
+}
+
+void
+cli_demo_params(cJSON *params)
+{
+	static const char *const vars[][2] = {
+		{ "DROIDMEDIC_SIM", "sim" },
+		{ "DROIDMEDIC_PROFILES", "profiles" },
+		{ "DROIDMEDIC_FIXTURES", "fixtures" },
+	};
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i][0]);
+		char abs[4096];
+
+		if (v == NULL || *v == '\0')
+			continue;
+		/* The server runs in /: relative paths are made whole. */
+		if (v[0] != '/' && realpath(v, abs) != NULL)
+			v = abs;
+		cJSON_AddStringToObject(params, vars[i][1], v);
+	}
 }

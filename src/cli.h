@@ -4,6 +4,8 @@
 #ifndef DM_CLI_H
 #define DM_CLI_H
 
+#include <cjson/cJSON.h>
+
 struct cli_opts {
 	int json;
 	int watch;
@@ -27,6 +29,11 @@ int cli_push(const struct cli_opts *o, int argc, char **argv);
 int cli_connect(const struct cli_opts *o, int argc, char **argv);
 int cli_disconnect(const struct cli_opts *o, int argc, char **argv);
 int cli_info(const struct cli_opts *o, int argc, char **argv);
+/* Add the caller's DROIDMEDIC_SIM, _PROFILES and _FIXTURES to a "demo"
+ * request (the server may have been started with another environment). */
+void cli_demo_params(cJSON *params);
+/* demo start|stop|status: simulated demo phones. */
+int cli_demo(const struct cli_opts *o, int argc, char **argv);
 
 /* Turn what the user typed after -s into a transport address:
  * "tcp:H:P" and "usb:B-P" as they are, "HOST:PORT" as tcp:, anything

@@ -542,3 +542,122 @@ cli_info(const struct cli_opts *o, int argc, char **argv)
 	cJSON_Delete(res);
 	return 0;
 }
+
+/* ---- demo ----------------------------------------------------------------- */
+
+/* The demo rows that are present and identified (or at least past
+ * connecting), as a JSON array (caller frees); *n gets how many. */
+static cJSON *
+demo_rows(struct client *c, int *n)
+{
+	cJSON *res = NULL, *out = cJSON_CreateArray(), *d;
+	const cJSON *devs;
+	char err[256];
+
+	*n = 0;
+	if (client_call(c, "devices", NULL, &res, 10000, err,
+	    sizeof(err)) < 0)
+		return out;
+	devs = cJSON_GetObjectItemCaseSensitive(res, "devices");
+	cJSON_ArrayForEach(d, devs) {
+		struct dev_info di;
+
+		if (proto_dev_from_json(d, &di) < 0 || !di.demo || !di.present)
+			continue;
+		cJSON_AddItemToArray(out, cJSON_Duplicate(d, 1));
+		if (di.summary[0] != '\0')
+			(*n)++;
+	}
+	cJSON_Delete(res);
+	return out;
+}
+
+int
+cli_demo(const struct cli_opts *o, int argc, char **argv)
+{
+	const char *action = argc > 0 ? argv[0] : "start";
+	cJSON *params, *res = NULL, *rows = NULL;
+	const cJSON *jp;
+	struct client *c;
+	char err[512];
+	int rc, phones, ready = 0;
+
+	if (argc > 1 || (strcmp(action, "start") && strcmp(action, "stop") &&
+	    strcmp(action, "status"))) {
+		fprintf(stderr, "droidmedic: usage: demo [start|stop|status]\n");
+		return 2;
+	}
+	c = client_connect(strcmp(action, "start") == 0 ? o->autostart : 0,
+	    "cli", err, sizeof(err));
+	if (c == NULL) {
+		fprintf(stderr, "droidmedic: %s\n", err);
+		return 1;
+	}
+	params = cJSON_CreateObject();
+	cJSON_AddStringToObject(params, "action", action);
+	if (strcmp(action, "start") == 0)
+		cli_demo_params(params);
+	rc = client_call(c, "demo", params, &res, 10000, err, sizeof(err));
+	if (rc < 0) {
+		client_free(c);
+		if (o->json)
+			return print_error_json(dm_errname(rc), err);
+		fprintf(stderr, "droidmedic: %s\n", err);
+		return 1;
+	}
+	jp = cJSON_GetObjectItemCaseSensitive(res, "phones");
+	phones = cJSON_IsNumber(jp) ? (int)jp->valuedouble : 0;
+	if (strcmp(action, "stop") == 0) {
+		if (!o->json)
+			printf("demo stopped\n");
+	} else {
+		/* Wait (a while) for the simulated phones to identify. */
+		int64_t until = dm_mono_ms() +
+		    (strcmp(action, "start") == 0 ? 20000 : 0);
+
+		for (;;) {
+			cJSON_Delete(rows);
+			rows = demo_rows(c, &ready);
+			if (ready >= phones || dm_mono_ms() >= until)
+				break;
+			usleep(250 * 1000);
+		}
+		if (!o->json) {
+			const cJSON *d;
+
+			printf("demo %s: %d of %d simulated phones ready "
+			    "(marked DEMO)\n", phones > 0 ? "running" :
+			    "not running", ready, phones);
+			cJSON_ArrayForEach(d, rows) {
+				struct dev_info di;
+
+				proto_dev_from_json(d, &di);
+				printf("  %-22s %-13s %s\n", di.serial,
+				    dev_mode_name(di.mode), di.summary);
+			}
+		}
+	}
+	if (o->json) {
+		char *s;
+
+		if (rows != NULL)
+			cJSON_AddItemToObject(res, "devices", rows);
+		else
+			cJSON_AddItemToObject(res, "devices",
+			    cJSON_CreateArray());
+		rows = NULL;
+		s = cJSON_Print(res);
+		printf("%s\n", s);
+		cJSON_free(s);
+	}
+	cJSON_Delete(rows);
+	cJSON_Delete(res);
+	client_free(c);
+	if (strcmp(action, "start") == 0 && ready < phones) {
+		fprintf(stderr, "droidmedic: only %d of %d demo phones came up "
+		    "(see demo-sim.log in the state directory)\n", ready,
+		    phones);
+		return 1;
+	}
+	return 0;
+}

@@ -37,6 +37,8 @@ const struct opt_def opt_table[] = {
 	    "write the log to PATH" },
 	{ "no-autostart", no_argument,	    OPT_NO_AUTOSTART, NULL,
 	    "do not start the bench server when none runs" },
+	{ "demo",	 no_argument,	    OPT_DEMO, NULL,
+	    "dashboard: add simulated demo phones (droidmedic-sim)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -59,6 +61,8 @@ const struct cmd_def cmd_table[] = {
 	    "copy files or folders from the phone" },
 	{ "push", "push -s SERIAL LOCAL REMOTE",
 	    "copy files or folders to the phone" },
+	{ "demo", "demo [start|stop|status]",
+	    "simulated demo phones on the bench" },
 	{ NULL, NULL, NULL }
 };
 

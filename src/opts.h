@@ -29,6 +29,7 @@ enum {
 	OPT_FORCE,
 	OPT_LOG_FILE,
 	OPT_NO_AUTOSTART,
+	OPT_DEMO,
 };
 
 struct cmd_def {

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "adbmgr.h"
+#include "demo.h"
 #include "dev.h"
 #include "err.h"
 #include "ev.h"
@@ -58,6 +59,7 @@ struct server {
 	struct jobeng *jobs;
 	struct usbscan *usb;
 	struct adbmgr *adb;
+	struct demo *demo;
 	char usb_err[256];
 	struct sclient *clients[MAX_CLIENTS];
 	int nclients;
@@ -374,6 +376,37 @@ handle(struct server *s, struct sclient *c, const cJSON *req)
 		cJSON_AddNumberToObject(r, "job", job);
 		return proto_reply_ok(id, r);
 	}
+	if (strcmp(op, "demo") == 0) {
+		const char *action = param_str(params, "action");
+		char msg[256];
+		int pid = 0;
+
+		if (action == NULL || strcmp(action, "start") == 0) {
+			struct demo_paths dp = {
+				param_str(params, "sim"),
+				param_str(params, "profiles"),
+				param_str(params, "fixtures"),
+			};
+
+			rc = demo_start(s->demo, &dp, msg, sizeof(msg));
+		}
+		else if (strcmp(action, "stop") == 0)
+			rc = demo_stop(s->demo) == 0 ? 0 : dm_fail(msg,
+			    sizeof(msg), DM_ENOENT, "no demo is running");
+		else if (strcmp(action, "status") == 0)
+			rc = 0;
+		else
+			rc = dm_fail(msg, sizeof(msg), DM_EINVAL, "demo: "
+			    "start, stop or status");
+		if (rc < 0)
+			return proto_reply_err(id, rc, msg);
+		r = cJSON_CreateObject();
+		cJSON_AddBoolToObject(r, "running", demo_running(s->demo,
+		    &pid));
+		cJSON_AddNumberToObject(r, "pid", pid);
+		cJSON_AddNumberToObject(r, "phones", demo_phones(s->demo));
+		return proto_reply_ok(id, r);
+	}
 	if (strcmp(op, "disconnect") == 0) {
 		const char *what = param_str(params, "device");
 		char msg[256];
@@ -649,6 +682,7 @@ server_main(const struct server_opts *o)
 	s->reg = devreg_new(s->bus);
 	s->jobs = jobeng_new(s->bus, s->reg, JOB_WORKERS);
 	s->adb = adbmgr_new(s->reg, s->jobs, o->grace_s);
+	s->demo = demo_new(s->adb);
 	if (!o->no_usb) {
 		s->usb = usbscan_new(s->reg, s->usb_err, sizeof(s->usb_err));
 		if (s->usb != NULL && usbscan_start(s->usb) < 0) {
@@ -723,6 +757,7 @@ server_main(const struct server_opts *o)
 	unlink(s->sock_path);
 	for (int i = s->nclients - 1; i >= 0; i--)
 		client_drop(s, i);
+	demo_free(s->demo);		/* its phones go, its simulator stops */
 	adbmgr_stop(s->adb);
 	usbscan_free(s->usb);
 	jobeng_free(s->jobs);		/* cancels and waits for jobs */
