@@ -342,6 +342,12 @@ handshake_recv(struct adb_conn *c, struct adb_packet *p, uint8_t *buf,
 	int rc = adbpkt_recv(&c->t, p, buf, ADB_MAX_PAYLOAD, ADB_MAX_PAYLOAD,
 	    ms);
 
+	/* Stream traffic of an earlier host session (a killed adb or
+	 * droidmedic) may still sit in the phone's USB queue; adbd sends it
+	 * without checksums.  It is skipped, as AOSP adb does offline. */
+	if (rc == 0 && (p->cmd == ADB_OKAY || p->cmd == ADB_WRTE ||
+	    p->cmd == ADB_CLSE || p->cmd == ADB_OPEN))
+		return 1;
 	if (rc == 0)
 		rc = adbpkt_verify(p, ADB_VERSION_MIN, c->t.errbuf,
 		    sizeof(c->t.errbuf));
@@ -384,7 +390,7 @@ handshake(struct adb_conn *c, const struct adb_connect_opts *o, char *err,
 {
 	static const char banner[] = "host::features=" ADB_HOST_FEATURES;
 	int ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
-	int nkeys = adbkeys_count(o->keys), key = 0, sent_pub = 0;
+	int nkeys = adbkeys_count(o->keys), key = 0, sent_pub = 0, stale = 0;
 	uint8_t *buf = xmalloc(ADB_MAX_PAYLOAD);
 	uint8_t sig[ADBKEY_SIG_MAX];
 	struct adb_packet p;
@@ -433,6 +439,15 @@ handshake(struct adb_conn *c, const struct adb_connect_opts *o, char *err,
 		}
 		if (rc < 0)
 			goto out;
+		if (rc == 1) {
+			if (++stale > 100000) {
+				rc = dm_fail(err, errlen, DM_EPROTO, "%s: only "
+				    "stale stream packets, no handshake",
+				    c->t.addr);
+				goto out;
+			}
+			continue;
+		}
 		if (p.cmd == ADB_CNXN) {
 			rc = on_cnxn(c, &p, err, errlen);
 			goto out;
