@@ -26,6 +26,8 @@ Devices, with realistic IDs and descriptors (see KINDS):
                                  unplug PORT | plug PORT:KIND[:SERIAL] |
                                  chmod PORT OCTAL | quit
     --ready FILE               written once the bench is built
+    --sim PORT=TCPPORT         the adb-sim device on PORT is a droidmedic-sim
+                               phone listening on 127.0.0.1:TCPPORT
     -v                         log what happens to stderr
 
 Behaviour behind the nodes:
@@ -35,6 +37,11 @@ Behaviour behind the nodes:
   * adb: every non-empty OUT transfer is echoed back on IN; zero-length
     packets are counted, and the OUT transfer "#zlp?" is answered with
     "#zlp=N" (N = ZLPs seen so far).
+  * adb-sim: a bridge to a droidmedic-sim phone, so the libusb path runs
+    on the same device logic as TCP: OUT transfers go to the phone's TCP
+    stream (ZLPs carry nothing), and what the phone sends comes back as IN
+    transfers split as adbd splits them over USB: one per 24-byte header,
+    then the payload, in pieces no larger than the host's buffer.
   * everything else swallows OUT data and never answers.
   * string descriptors are served over control transfers.
 """
@@ -44,6 +51,7 @@ import errno
 import os
 import select
 import signal
+import socket
 import stat
 import struct
 import subprocess
@@ -108,6 +116,12 @@ KINDS = {
                     bulk_pair(0x81, 0x01) + [d_endpoint(0x82, "intr", 28, 6)]),
         d_interface(1, (0xff, 0x42, 0x01), bulk_pair(0x83, 0x02)),
     ], "adb", {0x02: 0x83}),
+    # The same Pixel, answered by a droidmedic-sim phone (--sim).
+    "adb-sim": (0x18d1, 0x4ee2, (0, 0, 0), "Google", "Pixel 7", [
+        d_interface(0, (0xff, 0xff, 0x00),
+                    bulk_pair(0x81, 0x01) + [d_endpoint(0x82, "intr", 28, 6)]),
+        d_interface(1, (0xff, 0x42, 0x01), bulk_pair(0x83, 0x02)),
+    ], "adb-sim", {0x02: 0x83}),
     "fastboot": (0x18d1, 0x4ee0, (0, 0, 0), "Google", "Android", [
         d_interface(0, (0xff, 0x42, 0x03), bulk_pair(0x81, 0x01)),
     ], "fastboot", {0x01: 0x81}),
@@ -219,7 +233,54 @@ class AdbEcho(Silent):
             self.replies.append(bytes(data))
 
 
-RESPONDERS = {"silent": Silent, "fastboot": Fastboot, "adb": AdbEcho}
+class AdbSim(Silent):
+    """Bridges the adb interface to a droidmedic-sim phone over TCP."""
+
+    stream = True           # a reply longer than the IN buffer is split
+
+    def __init__(self, serial):
+        super().__init__(serial)
+        self.sock = None
+        self.node = None
+
+    def attach(self, node, tcp_port):
+        self.node = node
+        self.sock = socket.create_connection(("127.0.0.1", tcp_port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        threading.Thread(target=self.pump, daemon=True).start()
+
+    def out(self, data):
+        if data and self.sock is not None:
+            self.sock.sendall(bytes(data))
+
+    def pump(self):
+        buf = b""
+        while True:
+            try:
+                chunk = self.sock.recv(1 << 20)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                say("adb-sim %s: the phone closed the link" % self.serial)
+                return
+            buf += chunk
+            pieces = []
+            while len(buf) >= 24:
+                plen = struct.unpack_from("<I", buf, 12)[0]
+                if len(buf) < 24 + plen:
+                    break
+                pieces.append(buf[:24])
+                if plen:
+                    pieces.append(buf[24:24 + plen])
+                buf = buf[24 + plen:]
+            if pieces:
+                with self.node.lock:
+                    self.replies.extend(pieces)
+                    self.node.feed()
+
+
+RESPONDERS = {"silent": Silent, "fastboot": Fastboot, "adb": AdbEcho,
+              "adb-sim": AdbSim}
 
 
 # --------------------------------------------------------------------------
@@ -316,7 +377,12 @@ class FakeNode:
                 continue
             while queue and resp.replies:
                 u = queue.pop(0)
-                self.finish(u, resp.replies.pop(0)[:u["len"]])
+                r = resp.replies[0]
+                if getattr(resp, "stream", False) and len(r) > u["len"]:
+                    resp.replies[0] = r[u["len"]:]
+                else:
+                    resp.replies.pop(0)
+                self.finish(u, r[:u["len"]])
 
     def submit(self, arg):
         addr = struct.unpack_from("<Q", bytes(arg.retrieve()))[0]
@@ -465,7 +531,8 @@ class Fake:
             devnum
         self.bus = int(port.split("-")[0]) if kind != "roothub" else \
             int(port[3:])
-        bcd_usb = 0x0210 if kind in ("adb", "fastboot") else 0x0200
+        bcd_usb = 0x0210 if kind in ("adb", "adb-sim", "fastboot") else \
+            0x0200
         self.descriptors = d_device(self.vid, self.pid, cls, bcd_usb,
                                     strings=(1, 2, 3 if serial else 0)) + \
             d_config(ifaces)
@@ -523,7 +590,7 @@ class Fake:
 
 
 class Bench:
-    def __init__(self, speeds, noperm, no_strings, busy):
+    def __init__(self, speeds, noperm, no_strings, busy, sims=None):
         self.tb = UMockdev.Testbed.new()
         self.root = self.tb.get_root_dir()
         self.fakes = {}          # port -> Fake
@@ -532,6 +599,7 @@ class Bench:
         self.speeds, self.noperm, self.no_strings = speeds, noperm, \
             no_strings
         self.busy = busy
+        self.sims = sims or {}
         self.world_readable(self.root)
 
     def world_readable(self, path):
@@ -598,6 +666,11 @@ class Bench:
         fake.syspath, rec = fake.record(parent)
         fake.node = FakeNode(fake)
         self.nodes.append(fake.node)
+        if kind == "adb-sim":
+            if port not in self.sims:
+                raise SystemExit("fakebed: adb-sim on %s needs --sim %s="
+                                 "TCPPORT" % (port, port))
+            fake.responder.attach(fake.node, self.sims[port])
         # The ioctl handler must be in place before the "add" uevent that
         # add_from_string() sends, or a fast client opens a dead node.
         self.tb.attach_ioctl(fake.devnode(), fake.node.handler)
@@ -686,6 +759,7 @@ def main():
     ap.add_argument("--busy", action="append", default=[])
     ap.add_argument("--control")
     ap.add_argument("--ready")
+    ap.add_argument("--sim", action="append", default=[])
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
@@ -703,8 +777,14 @@ def main():
             sys.exit("fakebed: bad speed %r (one of %s)" % (
                 s, ", ".join(SPEEDS)))
         speeds[port] = mbps
+    sims = {}
+    for s in a.sim:
+        port, _, tcp = s.partition("=")
+        if not tcp.isdigit():
+            sys.exit("fakebed: bad --sim %r (PORT=TCPPORT)" % s)
+        sims[port] = int(tcp)
     bench = Bench(speeds, set(a.noperm), set(a.no_sysfs_strings),
-                  set(a.busy))
+                  set(a.busy), sims)
     for spec in a.dev:
         bench.plug(*parse_spec(spec))
     for i in range(a.count):
