@@ -34,14 +34,38 @@ looks_like_hostport(const char *s)
 	return 1;
 }
 
+/* The bench server's row for -s (its "device" reply, caller frees), or
+ * NULL after saying why. */
+static cJSON *
+lookup_device(const struct cli_opts *o)
+{
+	struct client *c;
+	cJSON *params, *res = NULL;
+	char err[512];
+	int rc;
+
+	c = client_connect(o->autostart, "cli", err, sizeof(err));
+	if (c == NULL) {
+		fprintf(stderr, "droidmedic: %s\n", err);
+		return NULL;
+	}
+	params = cJSON_CreateObject();
+	cJSON_AddStringToObject(params, "device", o->serial);
+	rc = client_call(c, "device", params, &res, 10000, err, sizeof(err));
+	client_free(c);
+	if (rc < 0) {
+		fprintf(stderr, "droidmedic: no phone '%s' on the bench (%s)\n",
+		    o->serial, err);
+		return NULL;
+	}
+	return res;
+}
+
 int
 cli_resolve(const struct cli_opts *o, char *addr, size_t len)
 {
-	struct client *c;
 	struct dev_info di;
-	cJSON *params, *res = NULL;
-	char err[256];
-	int rc;
+	cJSON *res;
 
 	if (o->serial == NULL || *o->serial == '\0') {
 		fprintf(stderr, "droidmedic: which phone? give -s SERIAL "
@@ -57,20 +81,9 @@ cli_resolve(const struct cli_opts *o, char *addr, size_t len)
 		snprintf(addr, len, "tcp:%s", o->serial);
 		return 0;
 	}
-	c = client_connect(o->autostart, "cli", err, sizeof(err));
-	if (c == NULL) {
-		fprintf(stderr, "droidmedic: %s\n", err);
+	res = lookup_device(o);
+	if (res == NULL)
 		return 1;
-	}
-	params = cJSON_CreateObject();
-	cJSON_AddStringToObject(params, "device", o->serial);
-	rc = client_call(c, "device", params, &res, 10000, err, sizeof(err));
-	client_free(c);
-	if (rc < 0) {
-		fprintf(stderr, "droidmedic: no phone '%s' on the bench (%s)\n",
-		    o->serial, err);
-		return 1;
-	}
 	proto_dev_from_json(cJSON_GetObjectItemCaseSensitive(res, "device"),
 	    &di);
 	cJSON_Delete(res);
@@ -492,32 +505,18 @@ print_identity(const cJSON *id, const char *prefix)
 int
 cli_info(const struct cli_opts *o, int argc, char **argv)
 {
-	struct client *c;
 	struct dev_info di;
-	cJSON *params, *res = NULL;
+	cJSON *res;
 	const cJSON *d, *id;
-	char err[512];
-	int rc;
 
 	(void)argv;
 	if (argc != 0 || o->serial == NULL) {
 		fprintf(stderr, "droidmedic: usage: info -s SERIAL [--json]\n");
 		return 2;
 	}
-	c = client_connect(o->autostart, "cli", err, sizeof(err));
-	if (c == NULL) {
-		fprintf(stderr, "droidmedic: %s\n", err);
+	res = lookup_device(o);
+	if (res == NULL)
 		return 1;
-	}
-	params = cJSON_CreateObject();
-	cJSON_AddStringToObject(params, "device", o->serial);
-	rc = client_call(c, "device", params, &res, 10000, err, sizeof(err));
-	client_free(c);
-	if (rc < 0) {
-		fprintf(stderr, "droidmedic: no phone '%s' on the bench (%s)\n",
-		    o->serial, err);
-		return 1;
-	}
 	d = cJSON_GetObjectItemCaseSensitive(res, "device");
 	if (o->json) {
 		char *s = cJSON_Print(d);
