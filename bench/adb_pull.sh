@@ -6,7 +6,8 @@
 #   10,000 files of 4 KiB: files/s
 #   The simulator's own CPU is shown: it must not be the bottleneck.
 #
-#   top_builddir=build bench/adb_pull.sh     (SIZE_MIB=1024 FILES=10000)
+#   top_builddir=build bench/adb_pull.sh  (SIZE_MIB=1024 FILES=10000 REPEAT=6)
+#   Each client runs REPEAT times, alternating; medians are reported.
 # Needs Debian's adb, and tmpfs room for the data twice (/dev/shm).
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -71,22 +72,58 @@ run() {
 }
 R=$W/results
 : >"$R"
+REPEAT=${REPEAT:-6}
 run warm "$D" pull -s "$BIG" /sdcard/big.bin "$W/out/big.bin" >/dev/null
-run dm_big  "$D" pull -s "$BIG" /sdcard/big.bin "$W/out/big.bin" >>"$R"
-cmp -s "$W/out/big.bin" "$W/sim/BENCHBIG0001/storage/big.bin" 2>/dev/null ||
-	ls "$W/out" >/dev/null
-run adb_big adb -s "$BIG" pull /sdcard/big.bin "$W/out/big.bin" >>"$R"
-run dm_many  "$D" pull -s "$MANY" /sdcard/many "$W/out/many" >>"$R"
-n=$(find "$W/out/many" -type f | wc -l)
-[ "$n" -eq "$FILES" ] || { echo "droidmedic pulled $n of $FILES files"; exit 1; }
-run adb_many adb -s "$MANY" pull /sdcard/many "$W/out/many" >>"$R"
+# On a VM, tmpfs pages freed a few seconds earlier are handed back to the
+# host and cost several times more to fault in again, which punished
+# whichever pull came first after a pause.  So each big pull is preceded by
+# writing and freeing as much filler, untimed: every pull then starts from
+# the same state.  Which client goes first alternates too (ABBA).
+big() {	# big NAME: pull the 1 GiB file with client NAME into tmpfs
+	rm -rf "$W/out"; mkdir -p "$W/out"
+	head -c "${SIZE_MIB}M" /dev/zero >"$W/out/filler"
+	rm -f "$W/out/filler"
+	case $1 in
+	dm_big) run dm_big "$D" pull -s "$BIG" /sdcard/big.bin "$W/out/big.bin" ;;
+	adb_big) run adb_big adb -s "$BIG" pull /sdcard/big.bin "$W/out/big.bin" ;;
+	esac >>"$R"
+	sha256sum <"$W/out/big.bin" >"$W/$1.sum"
+}
+for i in $(seq "$REPEAT"); do
+	if [ $((i % 2)) -eq 1 ]; then big dm_big; big adb_big
+	else big adb_big; big dm_big; fi
+	cmp -s "$W/dm_big.sum" "$W/adb_big.sum" ||
+		{ echo "droidmedic and adb pulled different bytes"; exit 1; }
+	# The same pull into /dev/null: the protocol stacks alone,
+	# without tmpfs page allocation (the noisiest cost on a VM).
+	# (Through /proc/self/fd/3: adb unlinks its target first, which
+	# would remove /dev/null itself when run as root.)
+	run dm_null "$D" pull -s "$BIG" /sdcard/big.bin /proc/self/fd/3 \
+	    3>/dev/null >>"$R"
+	run adb_null adb -s "$BIG" pull /sdcard/big.bin /proc/self/fd/3 \
+	    3>/dev/null >>"$R"
+	[ -c /dev/null ] || { echo "/dev/null is no longer a device"; exit 1; }
+	run dm_many "$D" pull -s "$MANY" /sdcard/many "$W/out/many" >>"$R"
+	n=$(find "$W/out/many" -type f | wc -l)
+	[ "$n" -eq "$FILES" ] ||
+		{ echo "droidmedic pulled $n of $FILES files"; exit 1; }
+	run adb_many adb -s "$MANY" pull /sdcard/many "$W/out/many" >>"$R"
+done
 
+[ -n "${VERBOSE:-}" ] && cat "$R"
 python3 - "$R" "$SIZE_MIB" "$FILES" <<'PY'
 import sys
-r = {}
+runs = {}
 for line in open(sys.argv[1]):
     name, wall, cli, srv, sim = line.split()
-    r[name] = dict(wall=float(wall), cpu=float(cli) + float(srv), sim=float(sim))
+    runs.setdefault(name, []).append(
+        dict(wall=float(wall), cpu=float(cli) + float(srv), sim=float(sim)))
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+r = {k: {f: median([x[f] for x in v]) for f in ("wall", "cpu", "sim")}
+     for k, v in runs.items()}
+print("medians of %d alternating runs" % len(runs["dm_big"]))
 mib, n = int(sys.argv[2]), int(sys.argv[3])
 gib = mib / 1024
 def row(k):
@@ -97,6 +134,11 @@ print("pull %d MiB, one file" % mib)
 print(row("dm_big")); print(row("adb_big"))
 tp = r["adb_big"]["wall"] / r["dm_big"]["wall"]
 cpu = r["dm_big"]["cpu"] / max(r["adb_big"]["cpu"], 1e-9)
+print("  droidmedic/adb throughput x%.2f (target >= 1.5), CPU per GiB x%.2f (target <= 0.7)" % (tp, cpu))
+print("pull %d MiB, one file, into /dev/null" % mib)
+print(row("dm_null")); print(row("adb_null"))
+tp = r["adb_null"]["wall"] / r["dm_null"]["wall"]
+cpu = r["dm_null"]["cpu"] / max(r["adb_null"]["cpu"], 1e-9)
 print("  droidmedic/adb throughput x%.2f (target >= 1.5), CPU per GiB x%.2f (target <= 0.7)" % (tp, cpu))
 print("pull %d files of 4 KiB" % n)
 for k in ("dm_many", "adb_many"):

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,8 +36,14 @@
 struct chunk {
 	uint8_t *data;
 	size_t len, off;
+	int pooled;		/* data is a max_payload buffer of the pool */
 	struct chunk *next;
 };
+
+/* Large packets are received into max_payload buffers that are recycled:
+ * a fresh 1 MiB malloc per packet costs page faults on every packet. */
+#define POOL_MIN	(16u << 10)	/* packets at least this big are pooled */
+#define POOL_KEEP	24		/* buffers kept for reuse */
 
 struct adb_stream {
 	struct adb_conn *c;
@@ -71,6 +78,8 @@ struct adb_conn {
 	char dead_why[200];
 	uint32_t next_local;
 	struct adb_stream *streams;
+	uint8_t *pool[POOL_KEEP];	/* under lock */
+	int npool;
 	/* Through a running adb server: its port and the phone's serial;
 	 * no packets and no reader thread then, each stream is a socket. */
 	int via_port;
@@ -89,6 +98,32 @@ send_pkt(struct adb_conn *c, uint32_t cmd, uint32_t a0, uint32_t a1,
 	rc = adbpkt_send(&c->t, cmd, a0, a1, data, len, c->checksum, ms);
 	pthread_mutex_unlock(&c->wlock);
 	return rc;
+}
+
+/* A receive buffer for len bytes; pooled ones hold max_payload. */
+static uint8_t *
+buf_get(struct adb_conn *c, uint32_t len, int *pooled)
+{
+	uint8_t *b = NULL;
+
+	*pooled = len >= POOL_MIN;
+	if (!*pooled)
+		return xmalloc(len);
+	pthread_mutex_lock(&c->lock);
+	if (c->npool > 0)
+		b = c->pool[--c->npool];
+	pthread_mutex_unlock(&c->lock);
+	return b != NULL ? b : xmalloc(c->max_payload);
+}
+
+/* Give a buffer back; the caller holds c->lock. */
+static void
+buf_put_locked(struct adb_conn *c, uint8_t *b, int pooled)
+{
+	if (pooled && c->npool < POOL_KEEP)
+		c->pool[c->npool++] = b;
+	else
+		free(b);
 }
 
 /* OKAY for a stream; with delayed ack it says how many bytes we took. */
@@ -188,7 +223,8 @@ mark_dead(struct adb_conn *c, const char *why)
 /* ---- the reader thread -------------------------------------------------- */
 
 static void
-on_packet(struct adb_conn *c, struct adb_packet *p, uint8_t *owned)
+on_packet(struct adb_conn *c, struct adb_packet *p, uint8_t *owned,
+    int pooled)
 {
 	struct adb_stream *s;
 	int okay_now = 0;
@@ -219,8 +255,9 @@ on_packet(struct adb_conn *c, struct adb_packet *p, uint8_t *owned)
 	case ADB_WRTE:
 		if (s == NULL || s->closed) {
 			/* Unknown stream: tell the phone it is gone. */
+			if (owned != NULL)
+				buf_put_locked(c, owned, pooled);
 			pthread_mutex_unlock(&c->lock);
-			free(owned);
 			send_pkt(c, ADB_CLSE, 0, p->arg0, NULL, 0, 5000);
 			return;
 		}
@@ -228,6 +265,7 @@ on_packet(struct adb_conn *c, struct adb_packet *p, uint8_t *owned)
 			struct chunk *ch = xmalloc(sizeof(*ch));
 
 			ch->data = owned;
+			ch->pooled = pooled;
 			owned = NULL;
 			ch->len = p->len;
 			ch->off = 0;
@@ -256,8 +294,9 @@ on_packet(struct adb_conn *c, struct adb_packet *p, uint8_t *owned)
 		break;
 	case ADB_CNXN:
 		/* The phone restarted adbd: every stream is gone. */
+		if (owned != NULL)
+			buf_put_locked(c, owned, pooled);
 		pthread_mutex_unlock(&c->lock);
-		free(owned);
 		mark_dead(c, "the phone restarted its adb daemon");
 		atomic_store(&c->stop, 1);
 		return;
@@ -272,8 +311,9 @@ on_packet(struct adb_conn *c, struct adb_packet *p, uint8_t *owned)
 			acked = s->owed;
 			s->owed = 0;
 		}
+		if (owned != NULL)
+			buf_put_locked(c, owned, pooled);
 		pthread_mutex_unlock(&c->lock);
-		free(owned);
 		if (okay_now)
 			send_okay(c, local, remote, acked);
 	}
@@ -291,6 +331,7 @@ reader_main(void *arg)
 
 	for (;;) {
 		uint8_t *buf, *owned = NULL;
+		int pooled = 0;
 
 		rc = read_header(c, hdr);
 		if (rc == 1)
@@ -302,22 +343,22 @@ reader_main(void *arg)
 			goto fail;
 		buf = scratch;
 		if (p.cmd == ADB_WRTE && p.len > 0)
-			buf = owned = xmalloc(p.len);
-		if (p.len > 0) {
+			buf = owned = buf_get(c, p.len, &pooled);
+		if (p.len > 0)
 			rc = transport_read_full(&c->t, buf, p.len, 10000);
-			if (rc < 0) {
-				free(owned);
-				goto fail;
-			}
-		}
 		p.data = buf;
-		rc = adbpkt_verify(&p, c->version, c->t.errbuf,
-		    sizeof(c->t.errbuf));
+		if (rc >= 0)
+			rc = adbpkt_verify(&p, c->version, c->t.errbuf,
+			    sizeof(c->t.errbuf));
 		if (rc < 0) {
-			free(owned);
+			if (owned != NULL) {
+				pthread_mutex_lock(&c->lock);
+				buf_put_locked(c, owned, pooled);
+				pthread_mutex_unlock(&c->lock);
+			}
 			goto fail;
 		}
-		on_packet(c, &p, owned);
+		on_packet(c, &p, owned, pooled);
 		if (atomic_load(&c->stop))
 			break;
 	}
@@ -701,18 +742,21 @@ adb_connect_over(const struct transport *t, const struct adb_connect_opts *o,
 	return connect_common(c, o, out, err, errlen);
 }
 
+/* The stream is unlinked; the reader may still be using the pool. */
 static void
 free_chunks(struct adb_stream *s)
 {
+	pthread_mutex_lock(&s->c->lock);
 	while (s->head != NULL) {
 		struct chunk *n = s->head->next;
 
-		free(s->head->data);
+		buf_put_locked(s->c, s->head->data, s->head->pooled);
 		free(s->head);
 		s->head = n;
 	}
 	s->tail = NULL;
 	s->queued = 0;
+	pthread_mutex_unlock(&s->c->lock);
 }
 
 void
@@ -733,6 +777,8 @@ adb_close(struct adb_conn *c)
 		pthread_cond_destroy(&s->cv);
 		free(s);
 	}
+	while (c->npool > 0)
+		free(c->pool[--c->npool]);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->wlock);
 	free(c);
@@ -959,7 +1005,7 @@ adb_stream_read(struct adb_stream *s, void *buf, size_t len, int ms)
 			s->head = ch->next;
 			if (s->head == NULL)
 				s->tail = NULL;
-			free(ch->data);
+			buf_put_locked(c, ch->data, ch->pooled);
 			free(ch);
 		}
 	}
@@ -975,6 +1021,122 @@ adb_stream_read(struct adb_stream *s, void *buf, size_t len, int ms)
 	if (owe)
 		send_okay(c, s->local, s->remote, acked);
 	return (int)got;
+}
+
+/* Write all of iov to fd; 0 or an errno. */
+static int
+writev_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno;
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+int
+adb_stream_read_fd(struct adb_stream *s, int fd, size_t len, int ms,
+    int *werr)
+{
+	struct adb_conn *c = s->c;
+
+	*werr = 0;
+	if (s->via != NULL) {
+		uint8_t buf[16384];
+
+		while (len > 0) {
+			int n = adb_stream_read(s, buf, len < sizeof(buf) ?
+			    len : sizeof(buf), ms);
+			struct iovec v = { buf, 0 };
+
+			if (n < 0)
+				return n;
+			if (n == 0)
+				return DM_ECLOSED;
+			v.iov_len = (size_t)n;
+			if (fd >= 0 && (*werr = writev_all(fd, &v, 1)) != 0)
+				return dm_from_errno(*werr);
+			len -= (size_t)n;
+		}
+		return 0;
+	}
+	while (len > 0) {
+		struct timespec dl = deadline(ms);
+		struct iovec iov[32];
+		int niov = 0, rc = 0, owe = 0;
+		size_t take = 0;
+		uint32_t acked = 0;
+
+		pthread_mutex_lock(&c->lock);
+		while (s->head == NULL && !s->closed && !atomic_load(&c->dead) &&
+		    rc == 0)
+			rc = stream_wait(s, ms < 0 ? NULL : &dl);
+		if (s->head == NULL) {
+			pthread_mutex_unlock(&c->lock);
+			if (rc < 0)
+				return rc;
+			return s->closed ? DM_ECLOSED : DM_ECONN;
+		}
+		for (struct chunk *ch = s->head; ch != NULL && niov < 32 &&
+		    take < len; ch = ch->next) {
+			size_t n = ch->len - ch->off;
+
+			if (n > len - take)
+				n = len - take;
+			iov[niov].iov_base = ch->data + ch->off;
+			iov[niov++].iov_len = n;
+			take += n;
+		}
+		pthread_mutex_unlock(&c->lock);
+		/* Only this thread consumes the stream; the reader only
+		 * appends, so the chunks stay put while we write them. */
+		if (fd >= 0)
+			*werr = writev_all(fd, iov, niov);
+		pthread_mutex_lock(&c->lock);
+		for (size_t left = take; left > 0;) {
+			struct chunk *ch = s->head;
+			size_t n = ch->len - ch->off;
+
+			if (n > left)
+				n = left;
+			ch->off += n;
+			left -= n;
+			if (ch->off == ch->len) {
+				s->head = ch->next;
+				if (s->head == NULL)
+					s->tail = NULL;
+				buf_put_locked(c, ch->data, ch->pooled);
+				free(ch);
+			}
+		}
+		s->queued -= take;
+		if (s->owe_okay && s->queued < RX_HIGH_WATER) {
+			s->owe_okay = 0;
+			owe = 1;
+			acked = s->owed;
+			s->owed = 0;
+		}
+		pthread_mutex_unlock(&c->lock);
+		if (owe)
+			send_okay(c, s->local, s->remote, acked);
+		if (*werr != 0)
+			return dm_from_errno(*werr);
+		len -= take;
+	}
+	return 0;
 }
 
 int

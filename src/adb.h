@@ -65,6 +65,11 @@ int adb_stream_write(struct adb_stream *s, const void *buf, size_t len,
 /* Read up to len bytes: the count, 0 at end of stream, or a dm_err. */
 int adb_stream_read(struct adb_stream *s, void *buf, size_t len, int ms);
 /* Read exactly len bytes; DM_ECLOSED if the stream ends first. */
+/* Move exactly len bytes of the stream to fd, written straight from the
+ * received packets (fd < 0 drops them).  0, DM_ECLOSED if the stream ends
+ * first, a dm_err; a failed write sets *werr to its errno. */
+int adb_stream_read_fd(struct adb_stream *s, int fd, size_t len, int ms,
+    int *werr);
 int adb_stream_read_full(struct adb_stream *s, void *buf, size_t len,
     int ms);
 /* Close (CLSE) and free. */

@@ -327,25 +327,16 @@ recv_one(struct adbsync *s, const struct entry *e, int fd, uint64_t *done,
 		if (memcmp(h, "DATA", 4) != 0 || len > SYNC_DATA_MAX)
 			return dm_fail(err, errlen, DM_EPROTO,
 			    "pull %s: bad reply from the phone", e->remote);
-		rc = rd(s, s->buf, len);
-		if (rc < 0)
-			return dm_fail(err, errlen, rc, "pull %s: %s",
-			    e->remote, adb_stream_error(s->st));
-		if (fd >= 0) {
-			size_t off = 0;
+		{
+			int werr;
 
-			while (off < len) {
-				ssize_t n = write(fd, s->buf + off, len - off);
-
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n < 0)
-					return dm_fail(err, errlen,
-					    dm_from_errno(errno),
-					    "write %s: %s", e->local,
-					    strerror(errno));
-				off += (size_t)n;
-			}
+			rc = adb_stream_read_fd(s->st, fd, len, SYNC_MS, &werr);
+			if (werr != 0)
+				return dm_fail(err, errlen, rc, "write %s: %s",
+				    e->local, strerror(werr));
+			if (rc < 0)
+				return dm_fail(err, errlen, rc, "pull %s: %s",
+				    e->remote, adb_stream_error(s->st));
 		}
 		*done += len;
 		if (progress != NULL && progress(ud, *done, total, e->remote))
@@ -363,7 +354,8 @@ pull_plan(struct adbsync *s, struct plan *p, adbsync_progress_fn progress,
 
 	for (size_t i = 0; i < p->n; i++) {
 		struct entry *e = &p->files[i];
-		int fd;
+		struct stat st;
+		int fd, regular;
 
 		/* Keep up to PULL_WINDOW requests in flight. */
 		while (rc == 0 && sent < p->n && sent < i + PULL_WINDOW) {
@@ -385,16 +377,21 @@ pull_plan(struct adbsync *s, struct plan *p, adbsync_progress_fn progress,
 			return dm_fail(err, errlen, dm_from_errno(e2),
 			    "cannot create %s: %s", e->local, strerror(e2));
 		}
+		/* A device node or a FIFO (/dev/null, a pipe) is written to
+		 * but never removed, chmod'ed or touched. */
+		regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 		rc = recv_one(s, e, fd, &done, p->total, progress, ud, err,
 		    errlen);
 		if (close(fd) < 0 && rc == 0)
 			rc = dm_fail(err, errlen, DM_EIO, "close %s: %s",
 			    e->local, strerror(errno));
 		if (rc < 0) {
-			unlink(e->local);	/* never leave half a file */
+			if (regular)
+				unlink(e->local); /* never leave half a file */
 			return rc;
 		}
-		set_times(e->local, e->mtime, e->mode);
+		if (regular)
+			set_times(e->local, e->mtime, e->mode);
 	}
 	if (bytes != NULL)
 		*bytes = done;

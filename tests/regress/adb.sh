@@ -145,6 +145,16 @@ check "delayed-ack phone: byte-exact" cmp "$T/up/sub dir/photo 1.jpg" "$T/down2/
 check "delayed-ack phone: 3 MiB file, right size" test "$(stat -c %s "$T/big2.bin" 2>/dev/null)" = 3145728
 check "delayed-ack phone: same bytes as the phone's storage" \
 	sh -c "cmp '$T/big2.bin' \"\$(find '$T/sim' -path '*DELAYACK0001*' -name big.bin | head -1)\""
+# Into a FIFO (as into /dev/null): written to, never removed or chmod'ed.
+mkfifo -m 0600 "$T/fifo"
+cat "$T/fifo" >"$T/fifo.out" &
+catpid=$!
+"$D" pull -s "127.0.0.1:$p" /sdcard/big.bin "$T/fifo" >/dev/null
+wait "$catpid"
+check "pull into a FIFO: every byte arrives" cmp "$T/fifo.out" "$T/big2.bin"
+check "the FIFO is still a FIFO, mode 0600" test "$(stat -c %F:%a "$T/fifo")" = "fifo:600"
+"$D" pull -s "127.0.0.1:$p" /sdcard/nope "$T/fifo" 2>/dev/null
+check "a failed pull into it leaves it too" test -p "$T/fifo"
 
 # ---- hostile phones: a clear error, never a crash or a hang ---------------
 hostile() {	# hostile SERIAL EXPECTED-TEXT
