@@ -962,7 +962,11 @@ df_header(struct dfcols *c, char **tok, int ntok)
 		} else if (strstr(t, "-blocks") != NULL) {
 			/* "1K-blocks", "1k-blocks", "1024-blocks" */
 			blk = strtol(t, &end, 10);
-			if (*end == 'K' || *end == 'k')
+			/* Bounded before scaling: a hostile "9999999999K"
+			 * would overflow. */
+			if (blk < 0 || blk > (1L << 20))
+				blk = 0;
+			else if (*end == 'K' || *end == 'k')
 				blk *= 1024;
 			c->size = i;
 			c->unit = blk > 0 && blk <= (1L << 20) ? blk : 1024;
