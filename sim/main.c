@@ -1,5 +1,6 @@
 /* main.c - droidmedic-sim: simulated Android phones for tests and demos,
- * each speaking ADB (device side) on its own loopback TCP port.
+ * each speaking ADB (device side) on its own loopback TCP port, and
+ * fastboot there while in the bootloader when its profile has it.
  *
  * The main thread reads the command line, loads the profiles, sets up the
  * phones (phone.c), prints their ready lines, writes the ports file, and
@@ -57,8 +58,8 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: droidmedic-sim [OPTIONS] PROFILE.json[=PORT]...\n"
-	    "Simulated Android phones speaking ADB on 127.0.0.1, one port "
-	    "each.\n\n");
+	    "Simulated Android phones speaking ADB (and fastboot, in the "
+	    "bootloader) on\n127.0.0.1, one port each.\n\n");
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		char left[40];
 
@@ -67,9 +68,10 @@ usage(FILE *fp)
 		    options[i].arg ? options[i].arg : "");
 		fprintf(fp, "  %-25s %s\n", left, options[i].help);
 	}
-	fprintf(fp, "\nReady lines on stdout: \"sim: SERIAL adb "
+	fprintf(fp, "\nReady lines on stdout: \"sim: SERIAL adb|fastboot "
 	    "tcp:127.0.0.1:PORT MODE\".\nSIGTERM/SIGINT stop; SIGUSR1 brings "
-	    "phones back from the bootloader.\nSee droidmedic-sim(1).\n");
+	    "phones without fastboot back from the\nbootloader.  See "
+	    "droidmedic-sim(1).\n");
 }
 
 struct cli_fault {

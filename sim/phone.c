@@ -25,6 +25,7 @@
 
 #include "adbd.h"
 #include "err.h"
+#include "fbd.h"
 #include "log.h"
 #include "paths.h"
 #include "phone.h"
@@ -56,6 +57,9 @@ struct phone {
 	int reboot;
 	struct adbd_conn **conns;
 	size_t nconns, cap;
+	int *fds;		/* fastboot connections */
+	size_t nfds, fdcap;
+	struct fbstate *fb;
 	int nthreads;		/* connection threads alive */
 	unsigned seq;		/* connection numbers, for logs */
 };
@@ -199,6 +203,46 @@ phone_conn_del(struct phone *ph, struct adbd_conn *c)
 	pthread_mutex_unlock(&ph->lock);
 }
 
+void
+phone_fd_add(struct phone *ph, int fd)
+{
+	pthread_mutex_lock(&ph->lock);
+	if (ph->nfds == ph->fdcap) {
+		ph->fdcap = ph->fdcap ? ph->fdcap * 2 : 4;
+		ph->fds = xrealloc(ph->fds, ph->fdcap * sizeof(*ph->fds));
+	}
+	ph->fds[ph->nfds++] = fd;
+	if (ph->down)
+		shutdown(fd, SHUT_RDWR);
+	pthread_mutex_unlock(&ph->lock);
+}
+
+void
+phone_fd_del(struct phone *ph, int fd)
+{
+	pthread_mutex_lock(&ph->lock);
+	for (size_t i = 0; i < ph->nfds; i++)
+		if (ph->fds[i] == fd) {
+			ph->fds[i] = ph->fds[--ph->nfds];
+			break;
+		}
+	pthread_mutex_unlock(&ph->lock);
+}
+
+struct fbstate *
+phone_fastboot(struct phone *ph)
+{
+	return ph->fb;
+}
+
+/* In fastboot now: the profile has it and the mode is one of its two. */
+static int
+in_fastboot(struct phone *ph)
+{
+	return ph->fb != NULL && (ph->mode == SIM_MODE_BOOTLOADER ||
+	    ph->mode == SIM_MODE_FASTBOOTD);
+}
+
 static int
 listen_on(int port, int *out, char *err, size_t errlen)
 {
@@ -241,6 +285,14 @@ phone_new(struct phone **out, struct profile *prof, const char *state,
 	ph->lfd = -1;
 	ph->wake[0] = ph->wake[1] = -1;
 	ph->mode = prof->mode;
+	ph->fb = fbstate_new(prof);
+	if (ph->mode == SIM_MODE_FASTBOOTD && !fbstate_has_fastbootd(ph->fb)) {
+		fbstate_free(ph->fb);
+		free(ph);
+		return dm_fail(err, errlen, DM_EINVAL, "%s: mode fastbootd "
+		    "needs a \"fastboot\": \"fastbootd\" capture",
+		    prof->path);
+	}
 	pthread_mutex_init(&ph->lock, NULL);
 	pthread_mutex_init(&ph->claim_lock, NULL);
 	pthread_cond_init(&ph->cond, NULL);
@@ -299,8 +351,9 @@ out:
 static void
 say_up(struct phone *ph)
 {
-	phone_say("sim: %s adb tcp:127.0.0.1:%d %s", ph->prof->serial,
-	    ph->port, profile_mode_name(ph->mode));
+	phone_say("sim: %s %s tcp:127.0.0.1:%d %s", ph->prof->serial,
+	    in_fastboot(ph) ? "fastboot" : "adb", ph->port,
+	    profile_mode_name(ph->mode));
 }
 
 struct conn_arg {
@@ -314,8 +367,15 @@ conn_main(void *arg)
 {
 	struct conn_arg *a = arg;
 	struct phone *ph = a->ph;
+	int fastboot;
 
-	adbd_serve(ph, a->fd, a->name);
+	pthread_mutex_lock(&ph->lock);
+	fastboot = in_fastboot(ph);
+	pthread_mutex_unlock(&ph->lock);
+	if (fastboot)
+		fbd_serve(ph, a->fd, a->name);
+	else
+		adbd_serve(ph, a->fd, a->name);
 	free(a);
 	pthread_mutex_lock(&ph->lock);
 	ph->nthreads--;
@@ -367,6 +427,8 @@ go_down(struct phone *ph)
 	ph->down = 1;
 	for (size_t i = 0; i < ph->nconns; i++)
 		adbd_conn_kick(ph->conns[i]);
+	for (size_t i = 0; i < ph->nfds; i++)
+		shutdown(ph->fds[i], SHUT_RDWR);
 	pthread_mutex_unlock(&ph->lock);
 	if (ph->lfd >= 0) {
 		close(ph->lfd);
@@ -424,24 +486,31 @@ static void
 do_reboot(struct phone *ph, const char *target)
 {
 	enum sim_mode next = SIM_MODE_DEVICE;
-	int bootloader = 0;
+	int away = 0;
 
 	if (strcmp(target, "recovery") == 0)
 		next = SIM_MODE_RECOVERY;
 	else if (strcmp(target, "sideload") == 0 ||
 	    strcmp(target, "sideload-auto-reboot") == 0)
 		next = SIM_MODE_SIDELOAD;
+	else if (strcmp(target, "fastboot") == 0 &&
+	    fbstate_has_fastbootd(ph->fb))
+		next = SIM_MODE_FASTBOOTD;
+	else if ((strcmp(target, "bootloader") == 0 ||
+	    strcmp(target, "fastboot") == 0) && ph->fb != NULL)
+		next = SIM_MODE_BOOTLOADER;
 	else if (strcmp(target, "bootloader") == 0 ||
 	    strcmp(target, "fastboot") == 0 || strcmp(target, "shutdown") == 0)
-		bootloader = 1;
+		away = 1;
 	phone_say("sim: %s down %s", ph->prof->serial,
 	    target[0] ? target : "reboot");
 	go_down(ph);
-	if (bootloader) {
+	if (away) {
 		pthread_mutex_lock(&ph->lock);
 		ph->mode = SIM_MODE_BOOTLOADER;
 		pthread_mutex_unlock(&ph->lock);
-		/* No fastboot yet: back as a device on SIGUSR1 or timeout. */
+		/* No fastboot in the profile (or switched off): back as a
+		 * device on SIGUSR1 or timeout. */
 		if (stay_away(ph, ph->prof->bootloader_ms, 1))
 			return;
 		next = SIM_MODE_DEVICE;
@@ -462,7 +531,7 @@ phone_main(void *arg)
 {
 	struct phone *ph = arg;
 
-	if (ph->mode == SIM_MODE_BOOTLOADER)
+	if (ph->mode == SIM_MODE_BOOTLOADER && ph->fb == NULL)
 		phone_reboot(ph, "bootloader");
 	for (;;) {
 		struct pollfd p[2] = { { ph->wake[0], POLLIN, 0 },
@@ -496,7 +565,7 @@ phone_main(void *arg)
 int
 phone_start(struct phone *ph)
 {
-	if (ph->mode != SIM_MODE_BOOTLOADER)
+	if (ph->mode != SIM_MODE_BOOTLOADER || ph->fb != NULL)
 		say_up(ph);
 	if (pthread_create(&ph->th, NULL, phone_main, ph) != 0)
 		return DM_ENOMEM;
@@ -528,6 +597,8 @@ phone_free(struct phone *ph)
 	pthread_mutex_destroy(&ph->claim_lock);
 	pthread_cond_destroy(&ph->cond);
 	free(ph->conns);
+	free(ph->fds);
+	fbstate_free(ph->fb);
 	free(ph->faults);
 	free(ph->claimed);
 	free(ph->dir);

@@ -6,13 +6,16 @@
  * connections (one thread per connection, see adbd.h) and carries out
  * reboots: the adb side goes down (connections closed, port closed so
  * connects are refused), stays away for the profile's reboot_ms, and comes
- * back on the same port in the new mode.  "bootloader" and "fastboot" keep
- * the adb side down until phone_wake() (SIGUSR1) or bootloader_ms, then
- * the phone comes back as a device: fastboot itself is not simulated yet.
+ * back on the same port in the new mode.  A phone whose profile has
+ * "fastboot" serves fastboot on that port in bootloader and fastbootd
+ * mode (fbd.h) until told to reboot; without it, "bootloader" keeps the
+ * port closed until phone_wake() (SIGUSR1) or bootloader_ms, then the
+ * phone comes back as a device.
  *
  * Status lines go to stdout, one per event, flushed:
- *   sim: SERIAL adb tcp:127.0.0.1:PORT MODE     (listening)
- *   sim: SERIAL down TARGET                      (rebooting)
+ *   sim: SERIAL adb tcp:127.0.0.1:PORT MODE       (listening, adb)
+ *   sim: SERIAL fastboot tcp:127.0.0.1:PORT MODE  (listening, fastboot)
+ *   sim: SERIAL down TARGET                        (rebooting)
  */
 #ifndef DM_SIM_PHONE_H
 #define DM_SIM_PHONE_H
@@ -23,6 +26,7 @@
 #include "profile.h"
 
 struct adbd_conn;
+struct fbstate;
 struct phone;
 struct vfs;
 
@@ -60,6 +64,11 @@ int phone_fault_claim(struct phone *ph, size_t i);
 /* Connections register so that reboots and shutdown can close them. */
 void phone_conn_add(struct phone *ph, struct adbd_conn *c);
 void phone_conn_del(struct phone *ph, struct adbd_conn *c);
+/* Fastboot connections are plain sockets: shut down on reboots. */
+void phone_fd_add(struct phone *ph, int fd);
+void phone_fd_del(struct phone *ph, int fd);
+/* The fastboot variables, NULL when the profile has no "fastboot". */
+struct fbstate *phone_fastboot(struct phone *ph);
 
 /* One status line to stdout (thread-safe). */
 void phone_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

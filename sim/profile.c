@@ -28,6 +28,7 @@ static const char *const mode_names[] = {
 	[SIM_MODE_RECOVERY] = "recovery",
 	[SIM_MODE_SIDELOAD] = "sideload",
 	[SIM_MODE_BOOTLOADER] = "bootloader",
+	[SIM_MODE_FASTBOOTD] = "fastbootd",
 };
 
 const char *
@@ -174,7 +175,7 @@ load_mode(struct loader *l, const cJSON *j)
 			return 0;
 		}
 	return fail(l, DM_EINVAL, "\"mode\" must be \"device\", \"recovery\", "
-	    "\"sideload\" or \"bootloader\"");
+	    "\"sideload\", \"bootloader\" or \"fastbootd\"");
 }
 
 static int
@@ -650,6 +651,91 @@ default_uname(const struct propdb *db)
 	    k ? k : "unknown", m);
 }
 
+/* "fastboot": { "bootloader": capture, "fastbootd": capture,
+ * "vars": { name: value } }. */
+static int
+load_fastboot(struct loader *l, const cJSON *j)
+{
+	struct profile *p = l->p;
+	const cJSON *kv;
+	int rc = 0;
+
+	if (!cJSON_IsObject(j))
+		return fail(l, DM_EINVAL, "\"fastboot\" must be an object");
+	cJSON_ArrayForEach(kv, j) {
+		const char *k = kv->string;
+
+		if (strcmp(k, "bootloader") == 0 || strcmp(k, "fastbootd") == 0) {
+			int bl = k[0] == 'b';
+			char **text = bl ? &p->fb_bootloader : &p->fb_fastbootd;
+			size_t *len = bl ? &p->fb_bootloader_len :
+			    &p->fb_fastbootd_len;
+
+			if (!cJSON_IsString(kv))
+				return fail(l, DM_EINVAL, "\"fastboot\": \"%s\" "
+				    "must be a path", k);
+			free(*text);
+			*text = NULL;
+			rc = read_fixture(l, "getvar capture", kv->valuestring,
+			    text, len);
+		} else if (strcmp(k, "vars") == 0) {
+			const cJSON *v;
+
+			if (!cJSON_IsObject(kv))
+				return fail(l, DM_EINVAL, "\"fastboot\": \"vars\" "
+				    "must be an object of strings");
+			cJSON_ArrayForEach(v, kv) {
+				if (!cJSON_IsString(v))
+					return fail(l, DM_EINVAL, "\"fastboot\": "
+					    "variable \"%s\" must be a string",
+					    v->string);
+				p->fb_vars = xrealloc(p->fb_vars,
+				    (p->nfb_vars + 1) * 2 * sizeof(char *));
+				p->fb_vars[p->nfb_vars * 2] =
+				    xstrdup(v->string);
+				p->fb_vars[p->nfb_vars * 2 + 1] =
+				    xstrdup(v->valuestring);
+				p->nfb_vars++;
+			}
+		} else if (k[0] != '_') {
+			return fail(l, DM_EINVAL, "\"fastboot\": unknown key "
+			    "\"%s\"", k);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (p->fb_bootloader == NULL)
+		return fail(l, DM_EINVAL, "\"fastboot\" needs a \"bootloader\" "
+		    "getvar capture");
+	return 0;
+}
+
+/* The "(bootloader) serialno:X" of a getvar capture, or NULL. */
+static char *
+capture_serial(const char *text, size_t len)
+{
+	static const char key[] = "(bootloader) serialno:";
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+
+		if ((size_t)(e - p) > sizeof(key) - 1 &&
+		    memcmp(p, key, sizeof(key) - 1) == 0) {
+			const char *v = p + sizeof(key) - 1;
+
+			while (v < e && *v == ' ')
+				v++;
+			while (e > v && (e[-1] == '\r' || e[-1] == ' '))
+				e--;
+			return xasprintf("%.*s", (int)(e - v), v);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return NULL;
+}
+
 /* Apply one top-level key. */
 static int
 load_key(struct loader *l, const cJSON *kv, const cJSON **getprop,
@@ -697,6 +783,8 @@ load_key(struct loader *l, const cJSON *kv, const cJSON **getprop,
 		rc = get_int_ms(l, kv, k, &p->reboot_ms);
 	} else if (strcmp(k, "bootloader_ms") == 0) {
 		rc = get_int_ms(l, kv, k, &p->bootloader_ms);
+	} else if (strcmp(k, "fastboot") == 0) {
+		rc = load_fastboot(l, kv);
 	} else if (strcmp(k, "uname") == 0) {
 		free(p->uname);
 		rc = get_string(l, kv, k, &p->uname);
@@ -786,6 +874,9 @@ profile_load(struct profile **out, const char *path, const char *fixtures,
 	 * serial numbers stay out of the repository). */
 	if (p->serial == NULL && propdb_get(p->props, "ro.serialno") != NULL)
 		p->serial = xstrdup(propdb_get(p->props, "ro.serialno"));
+	if (p->serial == NULL && p->fb_bootloader != NULL)
+		p->serial = capture_serial(p->fb_bootloader,
+		    p->fb_bootloader_len);
 	if (p->serial == NULL || !valid_serial(p->serial)) {
 		rc = fail(&l, DM_EINVAL, "\"serial\" is missing (and no "
 		    "ro.serialno to take it from) or not made of letters, "
@@ -837,6 +928,11 @@ profile_free(struct profile *p)
 	free(p->features);
 	free(p->serial);
 	free(p->uname);
+	free(p->fb_bootloader);
+	free(p->fb_fastbootd);
+	for (size_t i = 0; i < p->nfb_vars * 2; i++)
+		free(p->fb_vars[i]);
+	free(p->fb_vars);
 	free(p->path);
 	free(p);
 }

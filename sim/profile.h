@@ -17,7 +17,8 @@ enum sim_mode {
 	SIM_MODE_DEVICE = 0,
 	SIM_MODE_RECOVERY,
 	SIM_MODE_SIDELOAD,
-	SIM_MODE_BOOTLOADER,	/* adb side down (fastboot comes later) */
+	SIM_MODE_BOOTLOADER,	/* fastboot (or adb side down without it) */
+	SIM_MODE_FASTBOOTD,	/* userspace fastboot */
 };
 
 enum sim_auth {
@@ -86,6 +87,13 @@ struct profile {
 	int reboot_ms;		/* time away during a reboot */
 	int bootloader_ms;	/* time in bootloader before coming back */
 	char *uname;		/* `uname -a` */
+	/* Fastboot: the `getvar all` captures the bootloader and fastbootd
+	 * answer from (NULL: no fastboot, the adb side is just down), and
+	 * the profile's own variables, applied over both in order. */
+	char *fb_bootloader, *fb_fastbootd;
+	size_t fb_bootloader_len, fb_fastbootd_len;
+	char **fb_vars;		/* name, value, name, value, ... */
+	size_t nfb_vars;	/* pairs */
 };
 
 /* Load a profile; fixtures is the fixtures directory (NULL when none was

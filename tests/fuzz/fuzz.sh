@@ -19,11 +19,13 @@ declare -A srcs=(
 	[proto]="$S/proto.c"
 	[usbdesc]="$S/usbclass.c"
 	[props]="$S/props.c $S/ident.c"
+	[sparse]="$S/sparse.c"
+	[fbvars]="$S/fbvars.c"
 	# the whole host stack: every engine source but the ones listed in
 	# $common (they are added below)
 	[adb]="$(ls "$S"/*.c | grep -vE '/(err|xmem|log|paths|dev|ev|job)\.c$' | tr '\n' ' ')"
 )
-for t in proto usbdesc props adb; do
+for t in proto usbdesc props fbvars sparse adb; do
 	exe=$B/fuzz_$t
 	# shellcheck disable=SC2086
 	if clang $flags -o "$exe" "$top_srcdir/tests/fuzz/fuzz_$t.c" \
