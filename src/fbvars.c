@@ -21,6 +21,7 @@
 
 #include "err.h"
 #include "fbvars.h"
+#include "props.h"
 #include "xmem.h"
 
 #define PREFIX		"(bootloader)"
@@ -727,81 +728,6 @@ fbvars_add_info_line(struct fbvars *v, const char *line)
 	return put_code(put_line(v, line, strlen(line)));
 }
 
-/* Put one UTF-8 code point; returns the bytes written (at most 4). */
-static size_t
-put_utf8(char *d, uint32_t cp)
-{
-	if (cp < 0x80) {
-		d[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		d[0] = (char)(0xc0 | cp >> 6);
-		d[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		d[0] = (char)(0xe0 | cp >> 12);
-		d[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		d[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	d[0] = (char)(0xf0 | cp >> 18);
-	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	d[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* A Windows PowerShell redirect writes UTF-16: turn it into UTF-8 (a
- * lone surrogate becomes U+FFFD, NULs are dropped).  NULL if the text
- * is not UTF-16. */
-static char *
-from_utf16(const char *text, size_t len, size_t *outlen)
-{
-	const unsigned char *u = (const unsigned char *)text;
-	int be;
-	size_t i = 0, o = 0;
-	char *d;
-
-	if (len >= 2 && u[0] == 0xff && u[1] == 0xfe) {
-		be = 0;
-		i = 2;
-	} else if (len >= 2 && u[0] == 0xfe && u[1] == 0xff) {
-		be = 1;
-		i = 2;
-	} else if (len >= 4 && u[0] != 0 && u[1] == 0 && u[3] == 0) {
-		be = 0;
-	} else if (len >= 4 && u[0] == 0 && u[1] != 0 && u[2] == 0) {
-		be = 1;
-	} else {
-		return NULL;
-	}
-	/* 2 bytes in give at most 3 out; a pair of 4 gives 4 */
-	d = xmalloc(len / 2 * 3 + 4);
-	for (; i + 1 < len; i += 2) {
-		uint32_t cp = be ? (uint32_t)(u[i] << 8 | u[i + 1]) :
-		    (uint32_t)(u[i + 1] << 8 | u[i]);
-
-		if (cp >= 0xd800 && cp <= 0xdbff && i + 3 < len) {
-			uint32_t lo = be ? (uint32_t)(u[i + 2] << 8 |
-			    u[i + 3]) : (uint32_t)(u[i + 3] << 8 | u[i + 2]);
-
-			if (lo >= 0xdc00 && lo <= 0xdfff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (lo - 0xdc00);
-				i += 2;
-			}
-		}
-		if (cp >= 0xd800 && cp <= 0xdfff)
-			cp = 0xfffd;
-		if (cp != 0)
-			o += put_utf8(d + o, cp);
-	}
-	*outlen = o;
-	return d;
-}
-
 static const char *
 skip_space(const char *s, const char *end)
 {
@@ -833,7 +759,8 @@ fbvars_parse_text(struct fbvars *v, const char *text, size_t len,
 		len = FBVARS_MAX_INPUT;
 		v->st.input_cut = 1;
 	}
-	wide = from_utf16(text, len, &wlen);
+	/* A Windows PowerShell redirect writes UTF-16. */
+	wide = props_utf16_to_utf8(text, len, &wlen);
 	if (wide != NULL) {
 		text = wide;
 		len = wlen;

@@ -412,6 +412,26 @@ put_utf8(char *d, long cp)
 	return 4;
 }
 
+char *
+props_utf16_to_utf8(const void *buf, size_t len, size_t *outlen)
+{
+	struct rd r;
+	size_t o = 0;
+	char *d;
+	long cp;
+
+	rd_init(&r, buf, len);
+	if (r.enc == PROPS_ENC_UTF8)
+		return NULL;
+	/* 2 bytes in give at most 3 out; a pair of 4 gives 4 */
+	d = xmalloc(len / 2 * 3 + 4);
+	while ((cp = rd_next(&r)) >= 0)
+		if (cp != 0)
+			o += put_utf8(d + o, cp);
+	*outlen = o;
+	return d;
+}
+
 /* ---- lines ---- */
 
 struct line {

@@ -70,6 +70,11 @@ void props_free(struct props *p);
 int props_parse(struct props *p, const void *buf, size_t len,
     enum props_fmt fmt);
 
+/* Text in UTF-16 (a BOM, or NULs every other byte) as UTF-8, NULs
+ * dropped, lone surrogates as U+FFFD; NULL when the text is not UTF-16.
+ * The caller frees it. */
+char *props_utf16_to_utf8(const void *buf, size_t len, size_t *outlen);
+
 /* Set one property; the value is cut like a parsed one.  Returns 1 when
  * set, 0 when dropped by a cap, DM_EINVAL for an illegal key. */
 int props_set(struct props *p, const char *key, const char *value);

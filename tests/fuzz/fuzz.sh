@@ -20,7 +20,7 @@ declare -A srcs=(
 	[usbdesc]="$S/usbclass.c"
 	[props]="$S/props.c $S/ident.c"
 	[sparse]="$S/sparse.c"
-	[fbvars]="$S/fbvars.c"
+	[fbvars]="$S/fbvars.c $S/props.c"
 	# the whole host stack: every engine source but the ones listed in
 	# $common (they are added below)
 	[adb]="$(ls "$S"/*.c | grep -vE '/(err|xmem|log|paths|dev|ev|job)\.c$' | tr '\n' ' ')"
