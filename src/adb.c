@@ -965,12 +965,26 @@ adb_stream_write(struct adb_stream *s, const void *buf, size_t len, int ms)
 	return 0;
 }
 
+/* The queue drained below the high-water mark after an OKAY was held
+ * back: 1 and the bytes to acknowledge, to send after unlocking. */
+static int
+settle_okay_locked(struct adb_stream *s, uint32_t *acked)
+{
+	if (!s->owe_okay || s->queued >= RX_HIGH_WATER)
+		return 0;
+	s->owe_okay = 0;
+	*acked = s->owed;
+	s->owed = 0;
+	return 1;
+}
+
 int
 adb_stream_read(struct adb_stream *s, void *buf, size_t len, int ms)
 {
 	struct adb_conn *c = s->c;
 	struct timespec dl = deadline(ms);
 	size_t got = 0;
+	uint32_t acked = 0;
 	int rc = 0, owe = 0;
 
 	if (s->via != NULL) {
@@ -1009,14 +1023,7 @@ adb_stream_read(struct adb_stream *s, void *buf, size_t len, int ms)
 			free(ch);
 		}
 	}
-	uint32_t acked = 0;
-
-	if (s->owe_okay && s->queued < RX_HIGH_WATER) {
-		s->owe_okay = 0;
-		owe = 1;
-		acked = s->owed;
-		s->owed = 0;
-	}
+	owe = settle_okay_locked(s, &acked);
 	pthread_mutex_unlock(&c->lock);
 	if (owe)
 		send_okay(c, s->local, s->remote, acked);
@@ -1123,12 +1130,7 @@ adb_stream_read_fd(struct adb_stream *s, int fd, size_t len, int ms,
 			}
 		}
 		s->queued -= take;
-		if (s->owe_okay && s->queued < RX_HIGH_WATER) {
-			s->owe_okay = 0;
-			owe = 1;
-			acked = s->owed;
-			s->owed = 0;
-		}
+		owe = settle_okay_locked(s, &acked);
 		pthread_mutex_unlock(&c->lock);
 		if (owe)
 			send_okay(c, s->local, s->remote, acked);
