@@ -98,6 +98,18 @@ main(int argc, char **argv)
 		case OPT_DEMO:
 			uo.demo = 1;
 			break;
+		case OPT_SLOT:
+			co.slot = optarg;
+			break;
+		case OPT_SHA256:
+			co.sha256 = optarg;
+			break;
+		case OPT_PRODUCT:
+			co.product = optarg;
+			break;
+		case OPT_CONFIRM:
+			co.confirm = optarg;
+			break;
 		case ':':
 			fprintf(stderr, "droidmedic: option %s needs an "
 			    "argument\n", argv[optind - 1]);
@@ -138,6 +150,12 @@ main(int argc, char **argv)
 		return cli_disconnect(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "info") == 0)
 		return cli_info(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "getvar") == 0)
+		return cli_getvar(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "fastboot-flash") == 0)
+		return cli_fastboot_flash(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "reboot") == 0)
+		return cli_reboot(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "demo") == 0)
 		return cli_demo(&co, argc - optind, argv + optind);
 	fprintf(stderr, "droidmedic: unknown command '%s' (see droidmedic "

@@ -16,6 +16,10 @@ struct cli_opts {
 	int grace_s;		/* -1: default */
 	int no_usb;
 	const char *serial;	/* -s */
+	const char *slot;	/* --slot */
+	const char *sha256;	/* --sha256 */
+	const char *product;	/* --product */
+	const char *confirm;	/* --confirm */
 };
 
 int cli_devices(const struct cli_opts *o);
@@ -29,6 +33,19 @@ int cli_push(const struct cli_opts *o, int argc, char **argv);
 int cli_connect(const struct cli_opts *o, int argc, char **argv);
 int cli_disconnect(const struct cli_opts *o, int argc, char **argv);
 int cli_info(const struct cli_opts *o, int argc, char **argv);
+/* Connect over ADB to the phone of -s; NULL after printing why (*status
+ * set to the exit status).  Free *keys with adbkeys_free(). */
+struct adbkeys;
+struct adb_conn *cli_adb_connect(const struct cli_opts *o,
+    struct adbkeys **keys, int *status);
+/* {"ok":false,"error":what,"message":msg} on stdout; returns 1. */
+int cli_print_error_json(const char *what, const char *msg);
+
+/* cli_fastboot.c: getvar, fastboot-flash, reboot. */
+int cli_getvar(const struct cli_opts *o, int argc, char **argv);
+int cli_fastboot_flash(const struct cli_opts *o, int argc, char **argv);
+int cli_reboot(const struct cli_opts *o, int argc, char **argv);
+
 /* Add the caller's DROIDMEDIC_SIM, _PROFILES and _FIXTURES to a "demo"
  * request (the server may have been started with another environment). */
 void cli_demo_params(cJSON *params);
@@ -40,5 +57,9 @@ int cli_demo(const struct cli_opts *o, int argc, char **argv);
  * else looked up (serial or row id) with the bench server.  0 or 1/2
  * (exit status) after printing the problem. */
 int cli_resolve(const struct cli_opts *o, char *addr, size_t len);
+/* The same, also giving the bench row's mode (DEV_MODE_UNKNOWN, 0, when
+ * -s was an address and no row was asked). */
+int cli_resolve_mode(const struct cli_opts *o, char *addr, size_t len,
+    int *mode);
 
 #endif

@@ -64,8 +64,18 @@ lookup_device(const struct cli_opts *o)
 int
 cli_resolve(const struct cli_opts *o, char *addr, size_t len)
 {
+	int mode;
+
+	return cli_resolve_mode(o, addr, len, &mode);
+}
+
+int
+cli_resolve_mode(const struct cli_opts *o, char *addr, size_t len, int *mode)
+{
 	struct dev_info di;
 	cJSON *res;
+
+	*mode = DEV_MODE_UNKNOWN;
 
 	if (o->serial == NULL || *o->serial == '\0') {
 		fprintf(stderr, "droidmedic: which phone? give -s SERIAL "
@@ -91,6 +101,7 @@ cli_resolve(const struct cli_opts *o, char *addr, size_t len)
 		fprintf(stderr, "droidmedic: %s is offline\n", o->serial);
 		return 1;
 	}
+	*mode = di.mode;
 	/* A phone a running adb server holds is reached through it. */
 	if (strncmp(di.adb_path, "adb-server:", 11) == 0)
 		snprintf(addr, len, "%s:%s", di.adb_path, di.serial);
@@ -107,9 +118,8 @@ on_prompt(void *ud)
 	    "the phone (\"Allow USB debugging?\")\n");
 }
 
-/* Connect to the phone of -s; NULL after printing why (*status set). */
-static struct adb_conn *
-connect_phone(const struct cli_opts *o, struct adbkeys **keys, int *status)
+struct adb_conn *
+cli_adb_connect(const struct cli_opts *o, struct adbkeys **keys, int *status)
 {
 	struct adb_connect_opts co = { 0 };
 	struct adb_conn *c = NULL;
@@ -172,7 +182,7 @@ cli_shell(const struct cli_opts *o, int argc, char **argv)
 		    "(interactive shells are not supported)\n");
 		return 2;
 	}
-	c = connect_phone(o, &keys, &status);
+	c = cli_adb_connect(o, &keys, &status);
 	if (c == NULL)
 		return status;
 	/* Words are joined with spaces, as adb does: the phone's shell
@@ -230,7 +240,7 @@ transfer(const struct cli_opts *o, int push, const char *src,
 	double secs;
 	int status, rc;
 
-	c = connect_phone(o, &keys, &status);
+	c = cli_adb_connect(o, &keys, &status);
 	if (c == NULL)
 		return status;
 	s = adbsync_open(c, err, sizeof(err));
@@ -292,8 +302,8 @@ cli_push(const struct cli_opts *o, int argc, char **argv)
 
 /* ---- connect, disconnect, info: through the bench server ---------------- */
 
-static int
-print_error_json(const char *what, const char *msg)
+int
+cli_print_error_json(const char *what, const char *msg)
 {
 	cJSON *o = cJSON_CreateObject();
 	char *s;
@@ -340,7 +350,7 @@ cli_connect(const struct cli_opts *o, int argc, char **argv)
 	if (rc < 0) {
 		client_free(c);
 		if (o->json)
-			return print_error_json(dm_errname(rc), err);
+			return cli_print_error_json(dm_errname(rc), err);
 		fprintf(stderr, "droidmedic: %s\n", err);
 		return 1;
 	}
@@ -400,7 +410,7 @@ cli_connect(const struct cli_opts *o, int argc, char **argv)
 
 				status = ji.err == 0 ? 0 : 1;
 				if (o->json && status)
-					print_error_json(dm_errname(ji.err),
+					cli_print_error_json(dm_errname(ji.err),
 					    cJSON_IsString(txt) ?
 					    txt->valuestring : "");
 				else if (status)
@@ -600,7 +610,7 @@ cli_demo(const struct cli_opts *o, int argc, char **argv)
 	if (rc < 0) {
 		client_free(c);
 		if (o->json)
-			return print_error_json(dm_errname(rc), err);
+			return cli_print_error_json(dm_errname(rc), err);
 		fprintf(stderr, "droidmedic: %s\n", err);
 		return 1;
 	}

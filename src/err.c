@@ -29,6 +29,7 @@ static const struct {
 	{ DM_EUNSUPP,	"EUNSUPP",	"not supported" },
 	{ DM_ECLOSED,	"ECLOSED",	"closed by peer" },
 	{ DM_EVERSION,	"EVERSION",	"protocol version mismatch" },
+	{ DM_EREFUSED,	"EREFUSED",	"refused by the device" },
 };
 
 #define NERRS (sizeof(errs) / sizeof(errs[0]))

@@ -26,7 +26,8 @@ enum dm_err {
 	DM_EUNSUPP = -13,	/* not supported by this device or build */
 	DM_ECLOSED = -14,	/* peer closed the connection cleanly */
 	DM_EVERSION = -15,	/* protocol version mismatch */
-	DM_ERR_MIN_ = -16
+	DM_EREFUSED = -16,	/* the device said no (fastboot FAIL) */
+	DM_ERR_MIN_ = -17
 };
 
 /* Short English text for an error code; never NULL. */

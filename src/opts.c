@@ -32,7 +32,16 @@ const struct opt_def opt_table[] = {
 	{ "no-usb",	 no_argument,	    OPT_NO_USB, NULL,
 	    "server: do not scan USB" },
 	{ "force",	 no_argument,	    OPT_FORCE, NULL,
-	    "server stop: stop even while jobs run (cancels them)" },
+	    "server stop: stop even while jobs run; fastboot-flash: "
+	    "despite a low battery" },
+	{ "slot",	 required_argument, OPT_SLOT, "SLOT",
+	    "fastboot-flash: slot a, b, other or all (default: current)" },
+	{ "sha256",	 required_argument, OPT_SHA256, "HEX",
+	    "fastboot-flash: refuse an image with another SHA-256" },
+	{ "product",	 required_argument, OPT_PRODUCT, "NAME",
+	    "fastboot-flash: refuse a phone whose product is not NAME" },
+	{ "confirm",	 required_argument, OPT_CONFIRM, "SERIAL",
+	    "destructive commands: name the phone (serial or its last 4)" },
 	{ "log-file",	 required_argument, OPT_LOG_FILE, "PATH",
 	    "write the log to PATH" },
 	{ "no-autostart", no_argument,	    OPT_NO_AUTOSTART, NULL,
@@ -61,6 +70,12 @@ const struct cmd_def cmd_table[] = {
 	    "copy files or folders from the phone" },
 	{ "push", "push -s SERIAL LOCAL REMOTE",
 	    "copy files or folders to the phone" },
+	{ "getvar", "getvar -s SERIAL [VAR|all]",
+	    "fastboot variables (phone in fastboot)" },
+	{ "fastboot-flash", "fastboot-flash -s SERIAL PART IMG",
+	    "flash an image: plan first, then --confirm" },
+	{ "reboot", "reboot -s SERIAL [MODE]",
+	    "system, bootloader, fastboot, recovery..." },
 	{ "demo", "demo [start|stop|status]",
 	    "simulated demo phones on the bench" },
 	{ NULL, NULL, NULL }
@@ -108,8 +123,7 @@ opts_usage(FILE *fp, int verbose)
 	int col = 0;
 
 	fprintf(fp, "Usage: droidmedic [OPTIONS] [COMMAND]  (no command: the "
-	    "dashboard)\nBring broken Android phones back, from the "
-	    "terminal.\n\nCommands:\n");
+	    "dashboard)\n\nCommands:\n");
 	for (int i = 0; cmd_table[i].name != NULL; i++)
 		fprintf(fp, "  %-34s %s\n", cmd_table[i].usage,
 		    cmd_table[i].help);
@@ -121,7 +135,7 @@ opts_usage(FILE *fp, int verbose)
 		int n;
 
 		if (o->short_opt > 0 && o->short_opt < 256)
-			n = snprintf(item, sizeof(item), "-%c, --%s%s%s",
+			n = snprintf(item, sizeof(item), "-%c/--%s%s%s",
 			    o->short_opt, o->name, o->arg ? " " : "",
 			    o->arg ? o->arg : "");
 		else
@@ -139,5 +153,5 @@ opts_usage(FILE *fp, int verbose)
 	}
 	if (col > 0)
 		fputc('\n', fp);
-	fprintf(fp, "\nSee droidmedic(1).\n");
+	fprintf(fp, "See droidmedic(1).\n");
 }

@@ -30,6 +30,10 @@ enum {
 	OPT_LOG_FILE,
 	OPT_NO_AUTOSTART,
 	OPT_DEMO,
+	OPT_SLOT,
+	OPT_SHA256,
+	OPT_PRODUCT,
+	OPT_CONFIRM,
 };
 
 struct cmd_def {
