@@ -413,12 +413,28 @@ cmd_getvar(struct fbconn *c, const char *name)
 	return rc;
 }
 
+/* The close@download fault armed on this phone, if any ("once" ones are
+ * spent by the first download that claims them). */
+static const struct fault *
+download_fault(struct fbconn *c)
+{
+	size_t n;
+	const struct fault *f = phone_faults(c->ph, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (f[i].when == FAULT_AT_DOWNLOAD &&
+		    (!f[i].once || phone_fault_claim(c->ph, i)))
+			return &f[i];
+	return NULL;
+}
+
 static int
 cmd_download(struct fbconn *c, const char *arg)
 {
 	char *end = NULL, *mv;
 	unsigned long long n;
 	uint64_t max, left;
+	const struct fault *cut;
 	uint8_t *buf;
 	int fd, rc = 0;
 
@@ -443,6 +459,8 @@ cmd_download(struct fbconn *c, const char *arg)
 		close(fd);
 		return -1;
 	}
+	/* A cable pulled mid-download (a close@download+BYTES fault). */
+	cut = download_fault(c);
 	/* The data: frames of any size adding up to exactly n. */
 	buf = xmalloc(1u << 20);
 	for (left = n; left > 0 && rc == 0;) {
@@ -465,6 +483,14 @@ cmd_download(struct fbconn *c, const char *arg)
 			}
 			c->frame_left -= k;
 			left -= k;
+			if (cut != NULL && n - left >= cut->after_bytes) {
+				log_info("sim", "%s: fault close@download "
+				    "after %llu bytes", c->name,
+				    (unsigned long long)(n - left));
+				shutdown(c->fd, SHUT_RDWR);
+				rc = -1;
+				break;
+			}
 		}
 	}
 	free(buf);

@@ -431,6 +431,7 @@ static const struct {
 	{ "open", FAULT_AT_OPEN },
 	{ "wrte", FAULT_AT_WRTE },
 	{ "recv", FAULT_AT_RECV },
+	{ "download", FAULT_AT_DOWNLOAD },
 };
 
 static int
@@ -471,7 +472,8 @@ profile_parse_fault(struct fault *f, const char *spec, char *err,
 		w = lookup(at + 1, (size_t)(wend - at - 1), 1);
 		if (w == 0)
 			return dm_fail(err, errlen, DM_EINVAL, "fault \"%s\": "
-			    "@WHEN must be cnxn, open, wrte or recv", spec);
+			    "@WHEN must be cnxn, open, wrte, recv or download",
+			    spec);
 	}
 	if (plus != NULL) {
 		char *end;
@@ -481,10 +483,13 @@ profile_parse_fault(struct fault *f, const char *spec, char *err,
 		if (errno || end == plus + 1 || *end != '\0')
 			return dm_fail(err, errlen, DM_EINVAL, "fault \"%s\": "
 			    "+BYTES must be a number", spec);
-		if (w != FAULT_AT_RECV)
+		if (w != FAULT_AT_RECV && w != FAULT_AT_DOWNLOAD)
 			return dm_fail(err, errlen, DM_EINVAL, "fault \"%s\": "
-			    "+BYTES only goes with @recv", spec);
+			    "+BYTES only goes with @recv or @download", spec);
 	}
+	if (w == FAULT_AT_DOWNLOAD && t != FAULT_CLOSE)
+		return dm_fail(err, errlen, DM_EINVAL, "fault \"%s\": only "
+		    "close goes with @download", spec);
 	f->type = (enum fault_type)t;
 	f->when = (enum fault_when)w;
 	return 0;
@@ -528,7 +533,7 @@ load_fault(struct loader *l, const cJSON *j, struct fault *f)
 	}
 	if (type == NULL)
 		return fail(l, DM_EINVAL, "fault without a \"type\"");
-	if (strcmp(when, "recv") == 0)
+	if (strcmp(when, "recv") == 0 || strcmp(when, "download") == 0)
 		snprintf(spec, sizeof(spec), "%s@%s+%llu", type, when,
 		    (unsigned long long)after);
 	else

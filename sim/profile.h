@@ -41,12 +41,14 @@ enum fault_when {
 	FAULT_AT_OPEN,		/* instead of the OKAY to an OPEN */
 	FAULT_AT_WRTE,		/* on the first WRTE the phone sends */
 	FAULT_AT_RECV,		/* in a sync RECV after after_bytes */
+	FAULT_AT_DOWNLOAD,	/* fastboot: after_bytes into a download
+				 * (close only) */
 };
 
 struct fault {
 	enum fault_type type;
 	enum fault_when when;
-	uint64_t after_bytes;	/* FAULT_AT_RECV */
+	uint64_t after_bytes;	/* FAULT_AT_RECV, FAULT_AT_DOWNLOAD */
 	uint32_t length;	/* FAULT_OVERSIZE: 0 = maximum + 1 */
 	int once;		/* only the first connection that gets there */
 };

@@ -437,18 +437,17 @@ cli_fastboot_flash(const struct cli_opts *o, int argc, char **argv)
 	if (rc < 0) {
 		/* Say exactly what the phone holds now. */
 		if (res.targets_done > 0 || res.pieces_done > 0)
-			snprintf(msg, sizeof(msg), "%s%s; FLASH INCOMPLETE: "
+			snprintf(msg, sizeof(msg), "%s; FLASH INCOMPLETE: "
 			    "%d of %d partition%s done, %zu of %zu pieces "
 			    "of the next written - %s is not usable as it "
-			    "is, flash it again", rc == DM_EREFUSED ?
-			    "the phone said: " : "", err, res.targets_done,
+			    "is, flash it again", err, res.targets_done,
 			    plan.ntargets, plan.ntargets == 1 ? "" : "s",
 			    res.pieces_done, plan.npieces,
 			    plan.targets[res.targets_done < plan.ntargets ?
 			    res.targets_done : 0]);
 		else
-			snprintf(msg, sizeof(msg), "%s%s; nothing was flashed",
-			    rc == DM_EREFUSED ? "the phone said: " : "", err);
+			snprintf(msg, sizeof(msg), "%s; nothing was flashed",
+			    err);
 		if (o->json) {
 			cJSON *j = cJSON_CreateObject();
 

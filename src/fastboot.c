@@ -779,9 +779,22 @@ fb_flash_plan(struct fb_conn *c, struct fb_image *img,
 		    v.super_partition_name : "super");
 		goto out;
 	}
-	if (p->part_size == 0 && !p->logical)
-		plan_warn(p, "the phone did not say how large %s is",
-		    p->targets[0]);
+	if (p->part_size == 0 && !p->logical) {
+		const struct fb_part *sp;
+
+		if ((rc = ask(c, &v, "partition-size:super", err, errlen)) < 0)
+			goto out;
+		sp = fbvars_part(&v, "super");
+		if (!p->userspace && (v.super_partition_name[0] ||
+		    (sp != NULL && sp->has_size)))
+			plan_warn(p, "the bootloader does not know %s: if it "
+			    "lives in super (system, vendor, product...), "
+			    "flash it from fastbootd (droidmedic reboot -s "
+			    "SERIAL fastboot)", p->targets[0]);
+		else
+			plan_warn(p, "the phone did not say how large %s is",
+			    p->targets[0]);
+	}
 	p->max_download = v.has_max_download ? v.max_download_size : 0;
 	if (p->max_download == 0)
 		plan_warn(p, "the phone did not say its max-download-size: "
@@ -801,6 +814,17 @@ fb_flash_plan(struct fb_conn *c, struct fb_image *img,
 	if (rc == 0)
 		rc = sparse_map_read(&src, img->size, SPARSE_BLK_SZ, &p->map,
 		    err, errlen);
+	/* The map does not read what it need not (a raw image's data, a
+	 * sparse image's trailing bytes): hash those too. */
+	while (rc == 0) {
+		char buf[64 << 10];
+		ssize_t n = hash_read(&hs, buf, sizeof(buf));
+
+		if (n == 0)
+			break;
+		if (n < 0)
+			rc = dm_fail(err, errlen, (int)n, "reading failed");
+	}
 	if (rc == 0 && EVP_DigestFinal_ex(hs.md, md, &mdlen) != 1)
 		rc = dm_fail(err, errlen, DM_EIO, "SHA-256 failed");
 	EVP_MD_CTX_free(hs.md);
@@ -930,7 +954,9 @@ run_flash(struct fb_conn *c, struct fb_image *img, struct fb_flash_plan *p,
 			if (rc < 0) {
 				snprintf(why, sizeof(why), "%s", err);
 				return dm_fail(err, errlen, rc,
-				    "resizing %s: %s", p->targets[t], why);
+				    "resizing %s: %s%s", p->targets[t],
+				    rc == DM_EREFUSED ? "the phone said: " : "",
+				    why);
 			}
 		}
 		rc = img->rewind(img->src.ud, err, errlen);
@@ -951,8 +977,9 @@ run_flash(struct fb_conn *c, struct fb_image *img, struct fb_flash_plan *p,
 			if (rc < 0) {
 				snprintf(why, sizeof(why), "%s", err);
 				dm_fail(err, errlen, rc, "sending piece %zu/%zu "
-				    "for %s: %s", i + 1, p->npieces,
-				    p->targets[t], why);
+				    "for %s: %s%s", i + 1, p->npieces,
+				    p->targets[t], rc == DM_EREFUSED ?
+				    "the phone said: " : "", why);
 				break;
 			}
 			snprintf(cmd, sizeof(cmd), "flash:%s", p->targets[t]);
@@ -961,8 +988,9 @@ run_flash(struct fb_conn *c, struct fb_image *img, struct fb_flash_plan *p,
 			if (rc < 0) {
 				snprintf(why, sizeof(why), "%s", err);
 				dm_fail(err, errlen, rc, "writing piece %zu/%zu "
-				    "to %s: %s", i + 1, p->npieces,
-				    p->targets[t], why);
+				    "to %s: %s%s", i + 1, p->npieces,
+				    p->targets[t], rc == DM_EREFUSED ?
+				    "the phone said: " : "", why);
 				break;
 			}
 			res->pieces_done = i + 1;

@@ -9,7 +9,7 @@ help=$("$DROIDMEDIC" --help) || bail "--help failed"
 
 # The table is the source of truth: read the names out of it.
 table() { sed -n "/^const struct $1\[\] = {/,/^};/p" "$top_srcdir/src/opts.c"; }
-opts=$(table 'opt_def opt_table' | sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p')
+opts=$(table 'opt_def opt_table' | sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)",.*/\1/p')
 cmds=$(table 'cmd_def cmd_table' | sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p')
 [ "$(echo "$opts" | wc -l)" -ge 10 ] || bail "could not read the option table"
 [ -n "$cmds" ] || bail "could not read the command table"
@@ -21,7 +21,8 @@ for o in $opts; do
 done
 for c in $cmds; do
 	check "command $c in --help" grep -qE "^  $c\b" <<<"$help"
-	check "command $c in the man page" grep -qE "^\.B $c\b|^\.B $c$" "$man"
+	mc=$(echo "$c" | sed 's/-/\\\\-/g')
+	check "command $c in the man page" grep -qE "^\.B $mc\b|^\.B $mc$" "$man"
 done
 
 lines=$(printf '%s\n' "$help" | wc -l)
