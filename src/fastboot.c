@@ -16,7 +16,6 @@
 
 #include <openssl/evp.h>
 
-#include "dev.h"
 #include "err.h"
 #include "fastboot.h"
 #include "fbvars.h"
@@ -135,8 +134,14 @@ recv_msg(struct fb_conn *c, uint8_t *buf, size_t *len, int ms, char *err,
 		*len = (size_t)n;
 		return 0;
 	}
-	/* USB: one transfer is one response; a zero-length one is not. */
-	for (;;) {
+	/* USB: one transfer is one response; a zero-length one is not, but
+	 * a phone sending nothing else is not answering. */
+	for (int empty = 0;; empty++) {
+		if (empty == 64) {
+			c->dead = 1;
+			return dm_fail(err, errlen, DM_EPROTO, "%s: the phone "
+			    "sends only empty transfers", c->t.addr);
+		}
 		rc = transport_read(&c->t, buf, FB_RESP_MAX, ms);
 		if (rc < 0)
 			return conn_fail(c, rc, err, errlen);
@@ -473,6 +478,16 @@ fb_open(const char *addr, int timeout_ms, struct fb_conn **out, char *err,
 	}
 	*out = c;
 	return 0;
+}
+
+void
+fb_open_over(const struct transport *t, int framed, struct fb_conn **out)
+{
+	struct fb_conn *c = xcalloc(1, sizeof(*c));
+
+	c->t = *t;
+	c->tcp = framed;
+	*out = c;
 }
 
 void

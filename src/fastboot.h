@@ -52,6 +52,13 @@ struct fb_hooks {
  * and the handshake.  0 and *out, or a negative dm_err with err set. */
 int fb_open(const char *addr, int timeout_ms, struct fb_conn **out,
     char *err, size_t errlen);
+/* The same over a transport the caller opened (tests and fuzzing use an
+ * in-memory one): framed says whether it is TCP (8-byte frames; the
+ * FB01 handshake is taken as done).  The connection takes the transport
+ * over; fb_close() closes it. */
+struct transport;
+void fb_open_over(const struct transport *t, int framed,
+    struct fb_conn **out);
 void fb_close(struct fb_conn *c);
 const char *fb_addr(const struct fb_conn *c);
 void fb_set_hooks(struct fb_conn *c, const struct fb_hooks *h);

@@ -25,7 +25,8 @@ declare -A srcs=(
 	# $common (they are added below)
 	[adb]="$(ls "$S"/*.c | grep -vE '/(err|xmem|log|paths|dev|ev|job)\.c$' | tr '\n' ' ')"
 )
-for t in proto usbdesc props fbvars sparse adb; do
+srcs[fastboot]=${srcs[adb]}
+for t in proto usbdesc props fbvars sparse adb fastboot; do
 	exe=$B/fuzz_$t
 	# shellcheck disable=SC2086
 	if clang $flags -o "$exe" "$top_srcdir/tests/fuzz/fuzz_$t.c" \

@@ -113,7 +113,7 @@ static const struct transport_ops memtrans_ops = {
 	"mem", mt_open, mt_read, mt_write, mt_close
 };
 
-static void
+static inline void
 memtrans_init(struct memtrans *m, struct transport *t, const void *data,
     size_t len, int stall)
 {
@@ -130,7 +130,7 @@ memtrans_init(struct memtrans *m, struct transport *t, const void *data,
 }
 
 /* Hold back what follows offset at until the host sent need packets. */
-static void
+static inline void
 memtrans_turn(struct memtrans *m, size_t at, unsigned need)
 {
 	if (m->nturns < MEMTRANS_TURNS) {
@@ -141,7 +141,7 @@ memtrans_turn(struct memtrans *m, size_t at, unsigned need)
 }
 
 /* Append an ADB packet (with checksum) to buf at *off. */
-static void
+static inline void
 memtrans_pkt(uint8_t *buf, size_t *off, uint32_t cmd, uint32_t a0,
     uint32_t a1, const void *data, uint32_t len)
 {
