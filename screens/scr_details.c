@@ -158,11 +158,56 @@ id_str(const cJSON *id, const char *path)
 static double
 id_num(const cJSON *id, const char *obj, const char *key, int *ok)
 {
-	const cJSON *o = cJSON_GetObjectItemCaseSensitive(
+	const cJSON *o = obj == NULL ?
+	    cJSON_GetObjectItemCaseSensitive(id, key) :
+	    cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(id, obj), key);
 
 	*ok = cJSON_IsNumber(o);
 	return *ok ? o->valuedouble : 0;
+}
+
+/* A phone in fastboot: what its variables say. */
+static void
+det_fastboot(struct det *d, const cJSON *fb)
+{
+	const char *v;
+	int ok, ok2;
+	double x, y;
+
+	if (fb == NULL)
+		return;
+	x = id_num(fb, NULL, "slot_count", &ok);
+	if ((v = id_str(fb, "current_slot")) != NULL)
+		det_field(d, "Slot:", A_NORMAL, "%s%s%.0f%s", v,
+		    ok ? " (of " : "", ok ? x : 0.0, ok ? ")" : "");
+	x = id_num(fb, NULL, "anti", &ok);
+	if (ok)
+		det_field(d, "Anti-rollback:", A_BOLD, "%.0f (a ROM with a "
+		    "lower index must not be flashed)", x);
+	if ((v = id_str(fb, "version_bootloader")) != NULL)
+		det_field(d, "Bootloader v:", A_NORMAL, "%s", v);
+	if ((v = id_str(fb, "version_baseband")) != NULL)
+		det_field(d, "Baseband:", A_NORMAL, "%s", v);
+	x = id_num(fb, NULL, "battery_mv", &ok);
+	y = id_num(fb, NULL, "battery_percent", &ok2);
+	if (ok || ok2) {
+		const cJSON *soc = cJSON_GetObjectItemCaseSensitive(fb,
+		    "battery_soc_ok");
+		int low = cJSON_IsFalse(soc);
+
+		det_field(d, "Battery:", low ? draw_attr(DR_WARN) : A_NORMAL,
+		    "%.0f%s%s", ok2 ? y : x, ok2 ? "%" : " mV",
+		    low ? ", too low to flash" : "");
+	}
+	x = id_num(fb, NULL, "max_download_size", &ok);
+	if (ok)
+		det_field(d, "Max download:", A_NORMAL, "%.0f MiB",
+		    x / 1048576.0);
+	if ((v = id_str(fb, "snapshot_update_status")) != NULL &&
+	    strcmp(v, "none") != 0)
+		det_field(d, "Snapshot:", draw_attr(DR_WARN), "%s (a "
+		    "virtual A/B update is pending)", v);
 }
 
 /* What the phone said about itself (adb mode), a few lines a technician
@@ -209,6 +254,9 @@ det_identity(struct det *d, const struct ui_dev *ud)
 		    w ? ", verified boot " : "", w ? w : "");
 	if ((v = id_str(id, "boot.mode")) != NULL)
 		det_field(d, "Boot mode:", A_NORMAL, "%s", v);
+	if ((v = id_str(id, "source")) != NULL && strcmp(v, "fastboot") == 0)
+		det_fastboot(d, cJSON_GetObjectItemCaseSensitive(id,
+		    "fastboot"));
 	x = id_num(id, "battery", "percent", &ok);
 	if (ok) {
 		y = id_num(id, "battery", "temperature_c", &ok2);

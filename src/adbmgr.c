@@ -21,6 +21,9 @@
 #include "adbsrv.h"
 #include "dev.h"
 #include "err.h"
+#include "fastboot.h"
+#include "fbident.h"
+#include "fbvars.h"
 #include "ident.h"
 #include "job.h"
 #include "log.h"
@@ -242,6 +245,55 @@ identify_job(struct job *job, void *arg)
 	return rc;
 }
 
+/* What a phone in fastboot says about itself, into the registry: the
+ * bootloader or fastbootd (is-userspace), and its identity. */
+static int
+identify_fastboot(struct adbmgr *m, struct fb_conn *c, unsigned id,
+    unsigned presence, char *err, size_t errlen)
+{
+	struct fbvars v;
+	char summary[128], *json;
+	cJSON *j;
+	int rc;
+
+	fbvars_init(&v);
+	rc = fbident_ask(c, &v, err, errlen);
+	if (v.nraw > 0) {
+		devreg_refine(m->reg, id, presence, v.is_userspace == 1 ?
+		    DEV_MODE_FASTBOOTD : DEV_MODE_FASTBOOT, "", NULL);
+		j = fbident_to_json(&v);
+		json = cJSON_PrintUnformatted(j);
+		cJSON_Delete(j);
+		fbident_summary(&v, summary, sizeof(summary));
+		devreg_set_ident(m->reg, id, presence, json, summary);
+		cJSON_free(json);
+		log_info("fastboot", "#%u identified: %s", id, summary);
+	}
+	fbvars_free(&v);
+	return rc;
+}
+
+static int
+identify_fb_job(struct job *job, void *arg)
+{
+	struct ident_arg *a = arg;
+	struct fb_conn *c;
+	char err[512];
+	int rc;
+
+	job_progress(job, 0, 2, "connecting");
+	rc = fb_open(a->addr, 10000, &c, err, sizeof(err));
+	if (rc < 0)
+		return job_fail(job, rc, "%s", err);
+	job_progress(job, 1, 2, "asking the bootloader");
+	rc = identify_fastboot(a->m, c, a->id, a->presence, err, sizeof(err));
+	fb_close(c);
+	if (rc < 0)
+		return job_fail(job, rc, "%s", err);
+	job_progress(job, 2, 2, "done");
+	return 0;
+}
+
 /* Remember (id, presence); 0 if it was new. */
 static int
 already_seen(struct adbmgr *m, unsigned id, unsigned presence)
@@ -269,7 +321,7 @@ already_seen(struct adbmgr *m, unsigned id, unsigned presence)
 
 static void
 submit_identify(struct adbmgr *m, unsigned id, unsigned presence,
-    const char *addr, const char *path)
+    const char *addr, const char *path, int fastboot)
 {
 	struct ident_arg *a = xcalloc(1, sizeof(*a));
 
@@ -278,26 +330,30 @@ submit_identify(struct adbmgr *m, unsigned id, unsigned presence,
 	a->presence = presence;
 	snprintf(a->addr, sizeof(a->addr), "%s", addr);
 	snprintf(a->path, sizeof(a->path), "%s", path);
-	if (jobeng_submit_flags(m->jobs, id, "identify", identify_job, a,
-	    free, JOB_BACKGROUND) < 0)
+	if (jobeng_submit_flags(m->jobs, id, "identify", fastboot ?
+	    identify_fb_job : identify_job, a, free, JOB_BACKGROUND) < 0)
 		log_warn("adb", "#%u: could not queue identification", id);
 }
 
 void
 adbmgr_on_device(struct adbmgr *m, const struct dev_info *di)
 {
-	if (!di->present || di->mode != DEV_MODE_ADB ||
+	int fastboot = di->mode == DEV_MODE_FASTBOOT ||
+	    di->mode == DEV_MODE_FASTBOOTD;
+
+	if (!di->present || (di->mode != DEV_MODE_ADB && !fastboot) ||
 	    strcmp(di->transport, "usb") != 0 || di->nproblems > 0)
 		return;		/* TCP phones identify on their thread */
 	if (already_seen(m, di->id, di->presence))
 		return;
-	submit_identify(m, di->id, di->presence, di->port, "usb");
+	submit_identify(m, di->id, di->presence, di->port, fastboot ? "" :
+	    "usb", fastboot);
 }
 
 /* ---- TCP phones ------------------------------------------------------------ */
 
 static unsigned
-tcp_observe(struct tcpdev *t)
+tcp_observe_as(struct tcpdev *t, enum dev_mode mode)
 {
 	struct dev_info d;
 
@@ -305,13 +361,40 @@ tcp_observe(struct tcpdev *t)
 	snprintf(d.transport, sizeof(d.transport), "tcp");
 	snprintf(d.port, sizeof(d.port), "%s", t->addr);
 	snprintf(d.serial, sizeof(d.serial), "%s", t->serial);
-	snprintf(d.adb_path, sizeof(d.adb_path), "tcp");
-	d.mode = DEV_MODE_ADB;
+	if (mode == DEV_MODE_ADB)
+		snprintf(d.adb_path, sizeof(d.adb_path), "tcp");
+	d.mode = mode;
 	d.demo = t->demo;
 	snprintf(d.speed, sizeof(d.speed), "net");
 	t->id = devreg_seen(t->m->reg, &d, dm_now_ms());
 	devreg_get(t->m->reg, t->id, &d);
 	return d.presence;
+}
+
+static unsigned
+tcp_observe(struct tcpdev *t)
+{
+	return tcp_observe_as(t, DEV_MODE_ADB);
+}
+
+/* Not adbd on that port: maybe the phone is in fastboot there (the
+ * bootloader or fastbootd over the network, or a simulated phone).  If
+ * so, show and identify it; 1 when it answered the FB01 handshake. */
+static int
+tcp_fastboot_probe(struct tcpdev *t, int identify)
+{
+	struct fb_conn *c;
+	char err[512];
+	unsigned presence;
+
+	if (fb_open(t->addr, 3000, &c, err, sizeof(err)) < 0)
+		return 0;
+	presence = tcp_observe_as(t, DEV_MODE_FASTBOOT);
+	if (identify && !already_seen(t->m, t->id, presence) &&
+	    identify_fastboot(t->m, c, t->id, presence, err, sizeof(err)) < 0)
+		log_info("fastboot", "%s: %s", t->serial, err);
+	fb_close(c);
+	return 1;
 }
 
 struct tcp_prompt {
@@ -362,7 +445,7 @@ tcp_main(void *arg)
 	struct tcpdev *t = arg;
 	struct adbmgr *m = t->m;
 	struct adb_conn *c = t->conn;
-	int64_t gone_since = 0;
+	int64_t gone_since = dm_mono_ms();
 
 	t->conn = NULL;
 	while (!atomic_load(&t->stop)) {
@@ -389,6 +472,25 @@ tcp_main(void *arg)
 			continue;
 		}
 		c = NULL;
+		if (!atomic_load(&t->stop) && tcp_fastboot_probe(t, 1)) {
+			/* In fastboot: a short connection now and then
+			 * (a phone may take only one, and a flash needs
+			 * it), until it stops answering. */
+			while (!atomic_load(&t->stop)) {
+				for (int i = 0; i < 10 && !atomic_load(&t->stop);
+				    i++)
+					usleep(100 * 1000);
+				if (atomic_load(&t->stop) ||
+				    !tcp_fastboot_probe(t, 0))
+					break;
+			}
+			if (atomic_load(&t->stop))
+				break;
+			log_info("fastboot", "%s: left fastboot", t->serial);
+			devreg_gone(m->reg, t->addr, dm_now_ms());
+			gone_since = dm_mono_ms();
+			continue;
+		}
 		if (dm_mono_ms() - gone_since > (int64_t)m->grace_s * 1000) {
 			log_info("adb", "%s: gone for %d s, giving up",
 			    t->serial, m->grace_s);
@@ -414,9 +516,13 @@ connect_job(struct job *job, void *arg)
 
 	job_progress(job, 0, 2, "connecting");
 	rc = tcp_dial(t, &c, err, sizeof(err));
-	if (rc == 0) {
+	if (rc < 0 && !atomic_load(&t->stop) && tcp_fastboot_probe(t, 1))
+		rc = 0;		/* in fastboot: the watcher goes on */
+	else if (rc == 0) {
 		job_progress(job, 1, 2, "identifying");
 		identify_conn(m, c, t->id, tcp_observe(t), "tcp");
+	}
+	if (rc == 0) {
 		pthread_mutex_lock(&m->lock);
 		if (atomic_load(&t->stop)) {
 			/* Disconnected meanwhile: it already left the list. */
@@ -662,7 +768,7 @@ srv_take(struct adbmgr *m, const struct adbsrv_dev *e, struct srvdev *was,
 	    "it", di.id, e->serial, m->srv_port);
 	devreg_refine(m->reg, di.id, di.presence, state_mode(e->state), "",
 	    path);
-	submit_identify(m, di.id, di.presence, addr, path);
+	submit_identify(m, di.id, di.presence, addr, path, 0);
 }
 
 static void

@@ -17,6 +17,7 @@
 #include "dev.h"
 #include "err.h"
 #include "fastboot.h"
+#include "fbident.h"
 #include "fbvars.h"
 
 /* How long to wait for a phone that may be busy or far away. */
@@ -74,68 +75,6 @@ open_fastboot(const struct cli_opts *o, int *status)
 
 /* ---- getvar ---------------------------------------------------------- */
 
-static void
-add_num(cJSON *o, const char *name, int64_t v, int known)
-{
-	if (known)
-		cJSON_AddNumberToObject(o, name, (double)v);
-	else
-		cJSON_AddNullToObject(o, name);
-}
-
-static void
-add_tri(cJSON *o, const char *name, int v)
-{
-	if (v < 0)
-		cJSON_AddNullToObject(o, name);
-	else
-		cJSON_AddBoolToObject(o, name, v);
-}
-
-static void
-add_str(cJSON *o, const char *name, const char *v)
-{
-	if (v[0])
-		cJSON_AddStringToObject(o, name, v);
-	else
-		cJSON_AddNullToObject(o, name);
-}
-
-/* The typed summary of a phone's variables, for --json. */
-static cJSON *
-typed_json(const struct fbvars *v)
-{
-	cJSON *t = cJSON_CreateObject();
-
-	add_str(t, "product", v->product);
-	add_str(t, "serialno", v->serialno);
-	add_tri(t, "secure", v->secure);
-	add_tri(t, "unlocked", v->unlocked);
-	add_tri(t, "is_userspace", v->is_userspace);
-	add_str(t, "current_slot", v->current_slot);
-	add_num(t, "slot_count", v->slot_count, v->slot_count >= 0);
-	add_num(t, "max_download_size", (int64_t)v->max_download_size,
-	    v->has_max_download);
-	add_str(t, "version_bootloader", v->version_bootloader);
-	add_str(t, "version_baseband", v->version_baseband);
-	add_num(t, "anti", v->anti, v->anti >= 0);
-	add_num(t, "battery_mv", v->battery_mv, v->battery_mv >= 0);
-	add_tri(t, "battery_soc_ok", v->battery_soc_ok);
-	add_str(t, "super_partition_name", v->super_partition_name);
-	add_str(t, "snapshot_update_status", v->snapshot_update_status);
-	add_num(t, "partitions", (int64_t)v->nparts, 1);
-	return t;
-}
-
-/* For phones that refuse getvar:all, the variables worth asking. */
-static const char *const one_by_one[] = {
-	"product", "serialno", "secure", "unlocked", "is-userspace",
-	"current-slot", "slot-count", "max-download-size",
-	"version-bootloader", "version-baseband", "battery-voltage",
-	"battery-soc-ok", "super-partition-name", "snapshot-update-status",
-	"anti", "off-mode-charge", "variant", "hw-revision",
-};
-
 int
 cli_getvar(const struct cli_opts *o, int argc, char **argv)
 {
@@ -176,20 +115,7 @@ cli_getvar(const struct cli_opts *o, int argc, char **argv)
 		return 0;
 	}
 	fbvars_init(&v);
-	rc = fb_getvar_all(c, &v, err, sizeof(err));
-	if (rc == DM_EREFUSED) {
-		/* Old or locked-down bootloaders: ask the known names. */
-		rc = 0;
-		for (size_t i = 0; i < sizeof(one_by_one) /
-		    sizeof(one_by_one[0]) && rc == 0; i++) {
-			rc = fb_getvar(c, one_by_one[i], val, sizeof(val), err,
-			    sizeof(err));
-			if (rc == 0)
-				(void)fbvars_set(&v, one_by_one[i], val);
-			else if (rc == DM_EREFUSED)
-				rc = 0;
-		}
-	}
+	rc = fbident_ask(c, &v, err, sizeof(err));
 	fb_close(c);
 	if (rc < 0) {
 		fbvars_free(&v);
@@ -203,7 +129,7 @@ cli_getvar(const struct cli_opts *o, int argc, char **argv)
 			cJSON_AddStringToObject(vars, v.raw[i].name,
 			    v.raw[i].value);
 		cJSON_AddItemToObject(j, "vars", vars);
-		cJSON_AddItemToObject(j, "typed", typed_json(&v));
+		cJSON_AddItemToObject(j, "typed", fbident_typed_json(&v));
 		print_json(j);
 	} else {
 		for (size_t i = 0; i < v.nraw; i++)
@@ -306,7 +232,10 @@ plan_json(const struct fb_flash_plan *p, const char *image)
 	cJSON_AddStringToObject(j, "sha256", p->sha256);
 	cJSON_AddStringToObject(j, "product", p->product);
 	cJSON_AddStringToObject(j, "serialno", p->serialno);
-	add_tri(j, "unlocked", p->unlocked);
+	if (p->unlocked < 0)
+		cJSON_AddNullToObject(j, "unlocked");
+	else
+		cJSON_AddBoolToObject(j, "unlocked", p->unlocked);
 	t = cJSON_CreateArray();
 	for (int i = 0; i < p->nwarn; i++)
 		cJSON_AddItemToArray(t, cJSON_CreateString(p->warn[i]));

@@ -258,6 +258,37 @@ check "answering getvar again" grep -qx "current-slot: a" "$T/o"
 D reboot -s "$PIX" nowhere >"$T/o" 2>&1
 check "an unknown reboot target: exit 2" test $? -eq 2
 
+# ---- on the bench: identity in fastboot, one row across modes -------------------
+export DROIDMEDIC_IDLE_EXIT=0
+B() { timeout 60 "$DROIDMEDIC" "$@"; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+B connect "$PIX" >"$T/c" 2>&1
+check "connect a phone in fastboot: exit 0" test $? -eq 0
+check "it is named from its variables" grep -q "fastboot, cheetah · bootloader unlocked · slot a" "$T/c"
+B info -s "$PIX" --json >"$T/i.json"
+check "info: mode fastboot, identity from fastboot" json "
+i = d['identity']; f = i['fastboot']
+assert d['mode'] == 'fastboot' and i['source'] == 'fastboot', d
+assert f['product'] == 'cheetah' and f['serialno'] == '$PIX_SN' and f['slot_count'] == 2
+assert i['security']['bootloader'] == 'unlocked' and i['boot']['slot'] == 'a'
+assert i['battery']['voltage_mv'] == 4055 and f['battery_percent'] == 68" <"$T/i.json"
+pid=$(json "print(d['id'])" <"$T/i.json")
+B connect "$LG" >/dev/null 2>&1
+B info -s "$LG" --json >"$T/i2.json"
+check "the LG is shown in fastbootd" json "
+assert d['mode'] == 'fastbootd' and d['identity']['fastboot']['is_userspace'] is True, d" <"$T/i2.json"
+B getvar -s "$pid" product >"$T/o" 2>&1
+check "getvar by bench row id" grep -qx "product: cheetah" "$T/o"
+B reboot -s "$pid" system >"$T/o" 2>&1
+check "reboot by row id goes over fastboot" grep -q "asked over fastboot" "$T/o"
+inadb() { B info -s "$PIX" --json | json "assert d['present'] and d['mode'] == 'adb' and d['id'] == $pid and d['identity']['codename'] == 'cheetah'" 2>/dev/null; }
+check "the Pixel keeps its row in adb mode, identified by adb" wait_for 20 inadb
+B reboot -s "$pid" bootloader >"$T/o" 2>&1
+check "and from adb mode reboot goes over adb" grep -q "asked over adb" "$T/o"
+infb() { B info -s "$PIX" --json | json "assert d['present'] and d['mode'] == 'fastboot' and d['id'] == $pid and d['identity']['source'] == 'fastboot'" 2>/dev/null; }
+check "back in fastboot, still the same row" wait_for 20 infb
+B server stop --force >/dev/null 2>&1
+
 kill "$SIMPID"
 wait "$SIMPID" 2>/dev/null
 check "the simulator reported no errors" \
