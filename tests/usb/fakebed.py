@@ -13,8 +13,8 @@ inherits the preload and so sees the fake bus), and exits with CMD's status.
 Devices, with realistic IDs and descriptors (see KINDS):
 
     --dev PORT:KIND[:SERIAL]   e.g. --dev 1-2:adb:SER1  --dev 1-9.3:fastboot:SER2
-        KIND: adb fastboot samsung-download edl mtk-preloader mtk-brom mtp
-              keyboard hub
+        KIND: adb adb-sim fastboot fastboot-sim samsung-download edl
+              mtk-preloader mtk-brom mtp keyboard hub
     --count N                  N more adb phones behind 8-port hubs on bus 3
     --noperm PORT              node mode 0600: a non-root user cannot open it
     --speed PORT=MBPS          1.5, 12, 480, 5000 or 10000 (default 480)
@@ -26,8 +26,8 @@ Devices, with realistic IDs and descriptors (see KINDS):
                                  unplug PORT | plug PORT:KIND[:SERIAL] |
                                  chmod PORT OCTAL | quit
     --ready FILE               written once the bench is built
-    --sim PORT=TCPPORT         the adb-sim device on PORT is a droidmedic-sim
-                               phone listening on 127.0.0.1:TCPPORT
+    --sim PORT=TCPPORT         the adb-sim or fastboot-sim device on PORT is
+                               a droidmedic-sim phone on 127.0.0.1:TCPPORT
     -v                         log what happens to stderr
 
 Behaviour behind the nodes:
@@ -42,6 +42,9 @@ Behaviour behind the nodes:
     stream (ZLPs carry nothing), and what the phone sends comes back as IN
     transfers split as adbd splits them over USB: one per 24-byte header,
     then the payload, in pieces no larger than the host's buffer.
+  * fastboot-sim: the same for a phone in its bootloader: each OUT
+    transfer becomes one fastboot-over-TCP frame, each frame from the
+    phone one IN transfer.
   * everything else swallows OUT data and never answers.
   * string descriptors are served over control transfers.
 """
@@ -125,6 +128,10 @@ KINDS = {
     "fastboot": (0x18d1, 0x4ee0, (0, 0, 0), "Google", "Android", [
         d_interface(0, (0xff, 0x42, 0x03), bulk_pair(0x81, 0x01)),
     ], "fastboot", {0x01: 0x81}),
+    # The same bootloader, answered by a droidmedic-sim phone (--sim).
+    "fastboot-sim": (0x18d1, 0x4ee0, (0, 0, 0), "Google", "Android", [
+        d_interface(0, (0xff, 0x42, 0x03), bulk_pair(0x81, 0x01)),
+    ], "fastboot-sim", {0x01: 0x81}),
     # Galaxy in Odin mode: CDC ACM control + CDC data.
     "samsung-download": (0x04e8, 0x685d, (2, 0, 0), "SAMSUNG",
                          "SAMSUNG USB DRIVER", [
@@ -279,8 +286,63 @@ class AdbSim(Silent):
                     self.node.feed()
 
 
+class FastbootSim(Silent):
+    """Bridges the fastboot interface to a droidmedic-sim phone in its
+    bootloader: fastboot over TCP frames each message (8-byte big-endian
+    length), over USB a message is one bulk transfer.  So every OUT
+    transfer becomes one frame, and every frame from the phone one IN
+    transfer."""
+
+    def __init__(self, serial):
+        super().__init__(serial)
+        self.sock = None
+        self.node = None
+
+    def attach(self, node, tcp_port):
+        self.node = node
+        self.sock = socket.create_connection(("127.0.0.1", tcp_port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.sendall(b"FB01")
+        hs = b""
+        while len(hs) < 4:
+            chunk = self.sock.recv(4 - len(hs))
+            if not chunk:
+                raise SystemExit("fakebed: %s: no fastboot handshake from "
+                                 "the simulator" % self.serial)
+            hs += chunk
+        threading.Thread(target=self.pump, daemon=True).start()
+
+    def out(self, data):
+        if data and self.sock is not None:
+            self.sock.sendall(struct.pack(">Q", len(data)) + bytes(data))
+
+    def pump(self):
+        buf = b""
+        while True:
+            try:
+                chunk = self.sock.recv(1 << 16)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                say("fastboot-sim %s: the phone closed the link" %
+                    self.serial)
+                return
+            buf += chunk
+            replies = []
+            while len(buf) >= 8:
+                n = struct.unpack_from(">Q", buf, 0)[0]
+                if len(buf) < 8 + n:
+                    break
+                replies.append(buf[8:8 + n])
+                buf = buf[8 + n:]
+            if replies:
+                with self.node.lock:
+                    self.replies.extend(replies)
+                    self.node.feed()
+
+
 RESPONDERS = {"silent": Silent, "fastboot": Fastboot, "adb": AdbEcho,
-              "adb-sim": AdbSim}
+              "adb-sim": AdbSim, "fastboot-sim": FastbootSim}
 
 
 # --------------------------------------------------------------------------
@@ -531,7 +593,8 @@ class Fake:
             devnum
         self.bus = int(port.split("-")[0]) if kind != "roothub" else \
             int(port[3:])
-        bcd_usb = 0x0210 if kind in ("adb", "adb-sim", "fastboot") else \
+        bcd_usb = 0x0210 if kind in ("adb", "adb-sim", "fastboot",
+                                     "fastboot-sim") else \
             0x0200
         self.descriptors = d_device(self.vid, self.pid, cls, bcd_usb,
                                     strings=(1, 2, 3 if serial else 0)) + \
@@ -666,9 +729,9 @@ class Bench:
         fake.syspath, rec = fake.record(parent)
         fake.node = FakeNode(fake)
         self.nodes.append(fake.node)
-        if kind == "adb-sim":
+        if kind in ("adb-sim", "fastboot-sim"):
             if port not in self.sims:
-                raise SystemExit("fakebed: adb-sim on %s needs --sim %s="
+                raise SystemExit("fakebed: %s on %s needs --sim %s="
                                  "TCPPORT" % (port, port))
             fake.responder.attach(fake.node, self.sims[port])
         # The ioctl handler must be in place before the "add" uevent that
