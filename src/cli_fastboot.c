@@ -141,17 +141,6 @@ cli_getvar(const struct cli_opts *o, int argc, char **argv)
 
 /* ---- fastboot-flash -------------------------------------------------- */
 
-static void
-human(uint64_t n, char *buf, size_t len)
-{
-	if (n >= (1ull << 30))
-		snprintf(buf, len, "%.2f GiB", (double)n / (1ull << 30));
-	else if (n >= (1ull << 20))
-		snprintf(buf, len, "%.1f MiB", (double)n / (1ull << 20));
-	else
-		snprintf(buf, len, "%" PRIu64 " bytes", n);
-}
-
 /* The confirmation names the phone: its serial number, or the last four
  * characters of it. */
 static int
@@ -184,19 +173,19 @@ print_plan(FILE *fp, const struct fb_flash_plan *p, const char *image)
 	    p->product[0] ? p->product : "unknown product",
 	    p->serialno[0] ? p->serialno : "unknown");
 	for (int i = 0; i < p->ntargets; i++) {
-		human(p->part_size, a, sizeof(a));
+		fb_size_text(p->part_size, a, sizeof(a));
 		fprintf(fp, "  partition  %s%s%s%s\n", p->targets[i],
 		    p->logical ? " (logical, resized to fit)" : "",
 		    p->part_size && !p->logical ? ", " : "",
 		    p->part_size && !p->logical ? a : "");
 	}
-	human(p->image_size, a, sizeof(a));
-	human(p->expanded, b, sizeof(b));
+	fb_size_text(p->image_size, a, sizeof(a));
+	fb_size_text(p->expanded, b, sizeof(b));
 	fprintf(fp, "  image      %s %s, %s once written\n",
 	    p->sparse ? "sparse" : "raw", a, b);
 	fprintf(fp, "  sha256     %s\n", p->sha256);
-	human(p->max_download, a, sizeof(a));
-	human(p->send_bytes, b, sizeof(b));
+	fb_size_text(p->max_download, a, sizeof(a));
+	fb_size_text(p->send_bytes, b, sizeof(b));
 	fprintf(fp, "  sending    %zu piece%s, %s (the phone takes %s at "
 	    "a time)\n", p->npieces, p->npieces == 1 ? "" : "s", b,
 	    p->max_download ? a : "any size");

@@ -705,8 +705,8 @@ fb_flash_plan_free(struct fb_flash_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
-static void
-human(uint64_t n, char *buf, size_t len)
+void
+fb_size_text(uint64_t n, char *buf, size_t len)
 {
 	if (n >= (1ull << 30))
 		snprintf(buf, len, "%.2f GiB", (double)n / (1ull << 30));
@@ -863,8 +863,8 @@ fb_flash_plan(struct fb_conn *c, struct fb_image *img,
 	p->expanded = p->map.sparse ?
 	    (uint64_t)p->map.total_blks * p->map.blk_sz : p->map.in_size;
 	if (!p->logical && p->part_size > 0 && p->expanded > p->part_size) {
-		human(p->expanded, a, sizeof(a));
-		human(p->part_size, b, sizeof(b));
+		fb_size_text(p->expanded, a, sizeof(a));
+		fb_size_text(p->part_size, b, sizeof(b));
 		rc = dm_fail(err, errlen, DM_EREFUSED, "%s expands to %s but "
 		    "%s holds only %s: wrong image for this partition?",
 		    img->name, a, p->targets[0], b);

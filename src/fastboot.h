@@ -173,6 +173,9 @@ int fb_flash_run(struct fb_conn *c, struct fb_image *img,
     struct fb_flash_plan *plan, struct fb_flash_result *res, char *err,
     size_t errlen);
 
+/* "300000 bytes", "4.0 MiB", "2.00 GiB". */
+void fb_size_text(uint64_t n, char *buf, size_t len);
+
 /* reboot targets: "system" (or "" / NULL), "bootloader", "fastboot",
  * "recovery".  The phone answers OKAY, then leaves. */
 int fb_reboot(struct fb_conn *c, const char *target, char *err,
