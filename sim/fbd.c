@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "err.h"
 #include "fbd.h"
 #include "log.h"
@@ -285,8 +286,7 @@ reply(struct fbconn *c, const char *tag, const char *fmt, ...)
 	if (n > FB_REPLY_MAX - 4)
 		n = FB_REPLY_MAX - 4;
 	n += 4;
-	for (int i = 0; i < 8; i++)
-		frame[i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
+	be64_put(frame, (uint64_t)n);
 	return write_all(c->fd, frame, 8 + (size_t)n);
 }
 
@@ -295,13 +295,10 @@ static int
 next_frame(struct fbconn *c)
 {
 	uint8_t h[8];
-	uint64_t n = 0;
 
 	if (read_all(c->fd, h, 8) < 0)
 		return -1;
-	for (int i = 0; i < 8; i++)
-		n = n << 8 | h[i];
-	c->frame_left = n;
+	c->frame_left = be64_get(h);
 	return 0;
 }
 

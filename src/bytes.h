@@ -1,5 +1,6 @@
-/* bytes.h - little-endian integers in byte buffers, as the ADB and sync
- * protocols carry them.  Header-only; any thread. */
+/* bytes.h - integers in byte buffers: little-endian as the ADB and sync
+ * protocols carry them, big-endian as fastboot's TCP frames do.
+ * Header-only; any thread. */
 #ifndef DM_BYTES_H
 #define DM_BYTES_H
 
@@ -32,6 +33,23 @@ static inline uint64_t
 le64_get(const uint8_t *p)
 {
 	return (uint64_t)le32_get(p) | (uint64_t)le32_get(p + 4) << 32;
+}
+
+static inline void
+be64_put(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static inline uint64_t
+be64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
 }
 
 #endif

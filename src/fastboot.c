@@ -16,6 +16,7 @@
 
 #include <openssl/evp.h>
 
+#include "bytes.h"
 #include "err.h"
 #include "fastboot.h"
 #include "fbvars.h"
@@ -60,21 +61,11 @@ fb_set_hooks(struct fb_conn *c, const struct fb_hooks *h)
 		memset(&c->hooks, 0, sizeof(c->hooks));
 }
 
-static void
-put_be64(uint8_t *p, uint64_t v)
+static int
+link_gone(const struct fb_conn *c, char *err, size_t errlen)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+	return dm_fail(err, errlen, DM_ECLOSED,
+	    "%s: the link to the phone is gone", c->t.addr);
 }
 
 /* One message out: a frame on TCP, one transfer on USB. */
@@ -85,12 +76,11 @@ send_msg(struct fb_conn *c, const void *buf, size_t len, int ms, char *err,
 	int rc;
 
 	if (c->dead)
-		return dm_fail(err, errlen, DM_ECLOSED,
-		    "%s: the link to the phone is gone", c->t.addr);
+		return link_gone(c, err, errlen);
 	if (c->tcp) {
 		uint8_t hdr[8];
 
-		put_be64(hdr, len);
+		be64_put(hdr, len);
 		rc = transport_write(&c->t, hdr, sizeof(hdr), ms);
 		if (rc < 0)
 			return conn_fail(c, rc, err, errlen);
@@ -109,8 +99,7 @@ recv_msg(struct fb_conn *c, uint8_t *buf, size_t *len, int ms, char *err,
 	int rc;
 
 	if (c->dead)
-		return dm_fail(err, errlen, DM_ECLOSED,
-		    "%s: the link to the phone is gone", c->t.addr);
+		return link_gone(c, err, errlen);
 	if (c->tcp) {
 		uint8_t hdr[8];
 		uint64_t n;
@@ -118,7 +107,7 @@ recv_msg(struct fb_conn *c, uint8_t *buf, size_t *len, int ms, char *err,
 		rc = transport_read_full(&c->t, hdr, sizeof(hdr), ms);
 		if (rc < 0)
 			return conn_fail(c, rc, err, errlen);
-		n = get_be64(hdr);
+		n = be64_get(hdr);
 		if (n > FB_RESP_MAX) {
 			c->dead = 1;
 			return dm_fail(err, errlen, DM_EPROTO,

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "bytes.h"
 #include "adbpkt.h"	/* memtrans.h scripts adb packets too */
 #include "err.h"
 #include "fastboot.h"
@@ -32,8 +33,7 @@ frame(const char *msg)
 	size_t n = strlen(msg);
 
 	assert_true(slen + 8 + n <= sizeof(script));
-	for (int i = 0; i < 8; i++)
-		script[slen + (size_t)i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
+	be64_put(script + slen, n);
 	memcpy(script + slen + 8, msg, n);
 	slen += 8 + n;
 }
