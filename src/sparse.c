@@ -801,6 +801,13 @@ w_flush(struct sparse_writer *w)
 	return 0;
 }
 
+/* Flush the buffer once it is full. */
+static int
+w_flush_full(struct sparse_writer *w)
+{
+	return w->used == IO_BUF ? w_flush(w) : 0;
+}
+
 static int
 w_put(struct sparse_writer *w, const void *p, size_t len)
 {
@@ -814,11 +821,8 @@ w_put(struct sparse_writer *w, const void *p, size_t len)
 		w->used += n;
 		b += n;
 		len -= n;
-		if (w->used == IO_BUF) {
-			rc = w_flush(w);
-			if (rc < 0)
-				return rc;
-		}
+		if ((rc = w_flush_full(w)) < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -865,11 +869,8 @@ w_copy(struct sparse_writer *w, uint64_t off, uint64_t len, uint64_t have)
 		if (got < n)
 			return rd_short(r, w->m->in_size > r->pos ?
 			    w->m->in_size : end, "RAW data");
-		if (w->used == IO_BUF) {
-			rc = w_flush(w);
-			if (rc < 0)
-				return rc;
-		}
+		if ((rc = w_flush_full(w)) < 0)
+			return rc;
 	}
 	for (len -= have; len > 0; ) {
 		size_t n = IO_BUF - w->used;
@@ -879,11 +880,8 @@ w_copy(struct sparse_writer *w, uint64_t off, uint64_t len, uint64_t have)
 		memset(w->buf + w->used, 0, n);
 		w->used += n;
 		len -= n;
-		if (w->used == IO_BUF) {
-			rc = w_flush(w);
-			if (rc < 0)
-				return rc;
-		}
+		if ((rc = w_flush_full(w)) < 0)
+			return rc;
 	}
 	return 0;
 }
