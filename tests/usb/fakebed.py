@@ -240,10 +240,13 @@ class AdbEcho(Silent):
             self.replies.append(bytes(data))
 
 
-class AdbSim(Silent):
-    """Bridges the adb interface to a droidmedic-sim phone over TCP."""
+class SimBridge(Silent):
+    """Bridges an interface's bulk endpoints to a droidmedic-sim phone
+    over TCP: OUT transfers go to the phone (wrapped as the TCP side
+    wants them), what the phone sends comes back as IN transfers (split
+    as the phone would split it over USB).  Subclasses say how."""
 
-    stream = True           # a reply longer than the IN buffer is split
+    name = "sim"
 
     def __init__(self, serial):
         super().__init__(serial)
@@ -254,11 +257,22 @@ class AdbSim(Silent):
         self.node = node
         self.sock = socket.create_connection(("127.0.0.1", tcp_port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.handshake()
         threading.Thread(target=self.pump, daemon=True).start()
+
+    def handshake(self):
+        pass
+
+    def wrap(self, data):
+        return bytes(data)
+
+    def split(self, buf):
+        """(IN transfers, what is left) from the bytes the phone sent."""
+        raise NotImplementedError
 
     def out(self, data):
         if data and self.sock is not None:
-            self.sock.sendall(bytes(data))
+            self.sock.sendall(self.wrap(data))
 
     def pump(self):
         buf = b""
@@ -268,40 +282,45 @@ class AdbSim(Silent):
             except OSError:
                 chunk = b""
             if not chunk:
-                say("adb-sim %s: the phone closed the link" % self.serial)
+                say("%s %s: the phone closed the link" % (self.name,
+                                                          self.serial))
                 return
-            buf += chunk
-            pieces = []
-            while len(buf) >= 24:
-                plen = struct.unpack_from("<I", buf, 12)[0]
-                if len(buf) < 24 + plen:
-                    break
-                pieces.append(buf[:24])
-                if plen:
-                    pieces.append(buf[24:24 + plen])
-                buf = buf[24 + plen:]
+            pieces, buf = self.split(buf + chunk)
             if pieces:
                 with self.node.lock:
                     self.replies.extend(pieces)
                     self.node.feed()
 
 
-class FastbootSim(Silent):
-    """Bridges the fastboot interface to a droidmedic-sim phone in its
-    bootloader: fastboot over TCP frames each message (8-byte big-endian
-    length), over USB a message is one bulk transfer.  So every OUT
-    transfer becomes one frame, and every frame from the phone one IN
-    transfer."""
+class AdbSim(SimBridge):
+    """The adb interface: one IN transfer per 24-byte header, then one
+    for the payload, as adbd sends them over USB."""
 
-    def __init__(self, serial):
-        super().__init__(serial)
-        self.sock = None
-        self.node = None
+    name = "adb-sim"
+    stream = True           # a reply longer than the IN buffer is split
 
-    def attach(self, node, tcp_port):
-        self.node = node
-        self.sock = socket.create_connection(("127.0.0.1", tcp_port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def split(self, buf):
+        pieces = []
+        while len(buf) >= 24:
+            plen = struct.unpack_from("<I", buf, 12)[0]
+            if len(buf) < 24 + plen:
+                break
+            pieces.append(buf[:24])
+            if plen:
+                pieces.append(buf[24:24 + plen])
+            buf = buf[24 + plen:]
+        return pieces, buf
+
+
+class FastbootSim(SimBridge):
+    """The fastboot interface, for a phone in its bootloader: fastboot
+    over TCP frames each message (8-byte big-endian length), over USB a
+    message is one bulk transfer.  So every OUT transfer becomes one
+    frame, and every frame from the phone one IN transfer."""
+
+    name = "fastboot-sim"
+
+    def handshake(self):
         self.sock.sendall(b"FB01")
         hs = b""
         while len(hs) < 4:
@@ -310,35 +329,19 @@ class FastbootSim(Silent):
                 raise SystemExit("fakebed: %s: no fastboot handshake from "
                                  "the simulator" % self.serial)
             hs += chunk
-        threading.Thread(target=self.pump, daemon=True).start()
 
-    def out(self, data):
-        if data and self.sock is not None:
-            self.sock.sendall(struct.pack(">Q", len(data)) + bytes(data))
+    def wrap(self, data):
+        return struct.pack(">Q", len(data)) + bytes(data)
 
-    def pump(self):
-        buf = b""
-        while True:
-            try:
-                chunk = self.sock.recv(1 << 16)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                say("fastboot-sim %s: the phone closed the link" %
-                    self.serial)
-                return
-            buf += chunk
-            replies = []
-            while len(buf) >= 8:
-                n = struct.unpack_from(">Q", buf, 0)[0]
-                if len(buf) < 8 + n:
-                    break
-                replies.append(buf[8:8 + n])
-                buf = buf[8 + n:]
-            if replies:
-                with self.node.lock:
-                    self.replies.extend(replies)
-                    self.node.feed()
+    def split(self, buf):
+        pieces = []
+        while len(buf) >= 8:
+            n = struct.unpack_from(">Q", buf, 0)[0]
+            if len(buf) < 8 + n:
+                break
+            pieces.append(buf[8:8 + n])
+            buf = buf[8 + n:]
+        return pieces, buf
 
 
 RESPONDERS = {"silent": Silent, "fastboot": Fastboot, "adb": AdbEcho,
