@@ -1,4 +1,4 @@
-/* adbmgr.h - the bench server's ADB side.
+/* adbmgr.h - the bench server's ADB side, and fastboot identification.
  *
  * For every phone in adb mode (USB or TCP) it connects once per presence,
  * tells the registry what the protocol learned (unauthorized until the
@@ -7,7 +7,12 @@
  * `droidmedic connect HOST:PORT`: each has a thread that keeps a
  * connection open, marks the row gone when the link drops (a reboot) and
  * reconnects until `disconnect` or the grace period, so a TCP phone keeps
- * its row across reboots too.
+ * its row across reboots too.  A phone in the bootloader or fastbootd
+ * (a USB fastboot row, or a network phone whose port answers the FB01
+ * handshake instead of adbd) is identified from its fastboot variables
+ * (fbident.h) and shown as fastboot or fastbootd; a network phone in
+ * fastboot is checked with a short connection every second, never held,
+ * so a flash can have the phone's one connection.
  *
  * Called from the server's loop; does its work on job workers and its own
  * threads, reporting only through the registry. */
