@@ -183,8 +183,8 @@ det_fastboot(struct det *d, const cJSON *fb)
 		    ok ? " (of " : "", ok ? x : 0.0, ok ? ")" : "");
 	x = id_num(fb, NULL, "anti", &ok);
 	if (ok)
-		det_field(d, "Anti-rollback:", A_BOLD, "%.0f (a ROM with a "
-		    "lower index must not be flashed)", x);
+		det_field(d, "ARB index:", A_BOLD, "%.0f (anti-rollback: no "
+		    "ROM with a lower index)", x);
 	if ((v = id_str(fb, "version_bootloader")) != NULL)
 		det_field(d, "Bootloader v:", A_NORMAL, "%s", v);
 	if ((v = id_str(fb, "version_baseband")) != NULL)

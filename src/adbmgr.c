@@ -259,8 +259,9 @@ identify_fastboot(struct adbmgr *m, struct fb_conn *c, unsigned id,
 	fbvars_init(&v);
 	rc = fbident_ask(c, &v, err, errlen);
 	if (v.nraw > 0) {
+		/* "": no ADB path while it is in fastboot. */
 		devreg_refine(m->reg, id, presence, v.is_userspace == 1 ?
-		    DEV_MODE_FASTBOOTD : DEV_MODE_FASTBOOT, "", NULL);
+		    DEV_MODE_FASTBOOTD : DEV_MODE_FASTBOOT, "", "");
 		j = fbident_to_json(&v);
 		json = cJSON_PrintUnformatted(j);
 		cJSON_Delete(j);
