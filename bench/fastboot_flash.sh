@@ -8,13 +8,17 @@
 #   client CPU seconds, the simulator's CPU seconds, the client's peak RSS.
 #   The partition each client writes must equal simg2img's expansion
 #   (checked once per client, untimed, on a partition file made anew).
-#   droidmedic's plan-only run (no --confirm: it reads the image once to
-#   check and hash it, then stops) is shown too: that pass is part of its
-#   flash time.
+#   droidmedic flashes twice over: as it is used most, with no expected
+#   hash (it checks the layout from the chunk headers, then computes the
+#   image's SHA-256 while sending it), and with --sha256 (it reads and
+#   hashes the whole image before sending a byte, the house rule when a
+#   hash is given).  Its plan-only runs (no --confirm: the check, then it
+#   stops) are shown too, with and without --sha256: that pass is part of
+#   its flash time.
 #
 #   top_builddir=build bench/fastboot_flash.sh  (SIZE_MIB=2048 REPEAT=4)
-#   Each of REPEAT rounds flashes with both clients, the first one
-#   alternating (ABBA...); medians are reported.
+#   Each of REPEAT rounds flashes with the three, the order rotated each
+#   round; medians are reported.
 # Needs Debian's fastboot and android-sdk-libsparse-utils, GNU time for the
 # peak RSS (apt-get install time), and tmpfs room for 2.5 times SIZE_MIB
 # plus 512 MiB (/dev/shm, else $TMPDIR).
@@ -124,6 +128,7 @@ PY
 ) || exit 1
 IMG_BYTES=$(stat -c %s "$IMG")
 EXP_BYTES=$(stat -c %s "$W/expected")
+SHA=$(sha256sum "$IMG" | cut -d' ' -f1)
 
 # ---- the simulated phone --------------------------------------------------------
 python3 - "$top_srcdir/sim/profiles/fastboot/google_pixel7pro_cheetah.json" \
@@ -164,7 +169,9 @@ run() {
 	fi
 	t1=$(date +%s.%N)
 	case $name in
-	dm_plan) [ "$rc" -eq 1 ] && grep -q '^Plan:' "$W/out" ;;
+	dm*_plan) [ "$rc" -eq 1 ] && grep -q '^Plan:' "$W/out" ;;
+	dm*) [ "$rc" -eq 0 ] && grep -qx "sha256 of what was flashed: $SHA" \
+	    "$W/out" ;;
 	*) [ "$rc" -eq 0 ] ;;
 	esac || { echo "$name failed (exit $rc):"; cat "$W/out" "$W/err"; exit 1; } >&2
 	read -r u s m < <(tail -1 "$W/time")
@@ -176,10 +183,12 @@ R=$W/results
 : >"$R"
 dm_flash() { run "$1" "$D" --no-autostart fastboot-flash -s "$S" "$PART" "$IMG" \
     --confirm "${SN: -4}"; }
+dms_flash() { run "$1" "$D" --no-autostart fastboot-flash -s "$S" "$PART" \
+    "$IMG" --sha256 "$SHA" --confirm "${SN: -4}"; }
 fb_flash() { run "$1" fastboot -s "$S" flash "$PART" "$IMG"; }
 # First, untimed, each client flashes onto a partition file made anew,
 # which must then equal simg2img's expansion (this warms them up too).
-for c in dm fb; do
+for c in dm dms fb; do
 	rm -f "$PARTFILE"
 	"${c}_flash" "${c}_first" >>"$W/first" || exit 1
 	cmp -s "$W/expected" "$PARTFILE" || { echo "$c: the partition" \
@@ -187,10 +196,10 @@ for c in dm fb; do
 done
 # The timed flashes overwrite that partition file, as a phone overwrites
 # its storage: the simulator then allocates no new pages for it, which on
-# a VM is the noisiest cost of all.  Its download file it still makes anew
-# for each piece, so before each flash, untimed, as much filler as the
-# flash sends is written and freed (tmpfs pages freed a while ago are
-# handed back to the host and cost more to fault in again).
+# a VM is the noisiest cost of all.  The memory it holds a download in it
+# still takes anew for each connection, so before each flash, untimed, as
+# much filler as the flash sends is written and freed (pages freed a
+# while ago are handed back to the host and cost more to fault in again).
 FILLER_MIB=$(( (IMG_BYTES >> 20) + 256 ))
 flash() {	# flash dm|fb
 	head -c "${FILLER_MIB}M" /dev/zero >"$W/filler"
@@ -198,10 +207,15 @@ flash() {	# flash dm|fb
 	"${1}_flash" "$1" >>"$R" || exit 1
 }
 for i in $(seq "$REPEAT"); do
-	if [ $((i % 2)) -eq 1 ]; then flash dm; flash fb
-	else flash fb; flash dm; fi
+	case $((i % 3)) in
+	1) flash dm; flash fb; flash dms ;;
+	2) flash fb; flash dms; flash dm ;;
+	0) flash dms; flash dm; flash fb ;;
+	esac
 	run dm_plan "$D" --no-autostart fastboot-flash -s "$S" "$PART" "$IMG" \
 	    >>"$R" || exit 1
+	run dms_plan "$D" --no-autostart fastboot-flash -s "$S" "$PART" "$IMG" \
+	    --sha256 "$SHA" >>"$R" || exit 1
 done
 cmp -s "$W/expected" "$PARTFILE" ||
 	{ echo "the partition differs from simg2img's expansion at the end" >&2; exit 1; }
@@ -222,40 +236,41 @@ img, exp, layout, part = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.ar
 print("fastboot flash %s: sparse image of %.0f MiB expanding to %.2f GiB,"
       % (part, img / 2**20, exp / 2**30))
 print("  " + layout)
-print("  max-download-size 256 MiB; medians of %d alternating runs each"
+print("  max-download-size 256 MiB; medians of %d runs each, order rotated"
       % len(runs["dm"]))
 print("%-22s %7s %9s %8s %9s %8s %9s %6s" % ("", "wall s", "MiB/s", "GiB/s",
       "client", "sim", "peak RSS", "pieces"))
 print("%-22s %7s %9s %8s %9s %8s %9s %6s" % ("", "", "of file", "expanded",
       "CPU s", "CPU s", "MiB", ""))
-label = {"dm": "droidmedic", "fb": "AOSP fastboot",
-         "dm_plan": "droidmedic plan only"}
-for k in ("dm", "fb", "dm_plan"):
+label = {"dm": "droidmedic", "dms": "droidmedic --sha256",
+         "fb": "AOSP fastboot", "dm_plan": "droidmedic plan only",
+         "dms_plan": "... plan only, --sha256"}
+for k in ("dm", "dms", "fb", "dm_plan", "dms_plan"):
     rss = med(k, "rss")
     w = med(k, "wall")
     print("%-22s %7.2f %9.1f %8.2f %9.2f %8.2f %9s %6s" % (
         label[k], w, img / 2**20 / w, exp / 2**30 / w, med(k, "cpu"),
         med(k, "sim"), "n/a" if rss is None else "%.1f" % (rss / 1024),
-        "-" if k == "dm_plan" else "%d" % max(x["pieces"] for x in runs[k])))
-tp = med("fb", "wall") / med("dm", "wall")
-cpu = med("dm", "cpu") / max(med("fb", "cpu"), 1e-9)
-rss = med("dm", "rss")
+        "-" if k.endswith("_plan") else
+        "%d" % max(x["pieces"] for x in runs[k])))
 ok = lambda b: "ok" if b else "MISSED"
-print("droidmedic / AOSP fastboot:")
-print("  throughput x%.2f (target >= 1.2) %s" % (tp, ok(tp >= 1.2)))
-print("  client CPU x%.2f (target <= 0.8) %s" % (cpu, ok(cpu <= 0.8)))
-if rss is None:
-    print("  droidmedic peak RSS n/a (target < 64 MB; apt-get install time)")
-else:
-    print("  droidmedic peak RSS %.1f MB (target < 64 MB) %s"
-          % (rss * 1024 / 1e6, ok(rss * 1024 < 64e6)))
-print("  droidmedic's plan-only pass: %.0f%% of its flash time, %.0f%% of its CPU;"
-      % (100 * med("dm_plan", "wall") / med("dm", "wall"),
-         100 * med("dm_plan", "cpu") / max(med("dm", "cpu"), 1e-9)))
-print("  without it: %.2f s, %.2f CPU s (AOSP fastboot: %.2f s, %.2f CPU s)"
-      % (med("dm", "wall") - med("dm_plan", "wall"),
-         med("dm", "cpu") - med("dm_plan", "cpu"), med("fb", "wall"),
-         med("fb", "cpu")))
+for k, how in (("dm", "hash computed while sending"),
+               ("dms", "--sha256: hash checked before sending")):
+    tp = med("fb", "wall") / med(k, "wall")
+    cpu = med(k, "cpu") / max(med("fb", "cpu"), 1e-9)
+    rss = med(k, "rss")
+    print("%s / AOSP fastboot (%s):" % (label[k], how))
+    print("  throughput x%.2f (target >= 1.2) %s" % (tp, ok(tp >= 1.2)))
+    print("  client CPU x%.2f (target <= 0.8) %s" % (cpu, ok(cpu <= 0.8)))
+    if rss is None:
+        print("  peak RSS n/a (target < 64 MB; apt-get install time)")
+    else:
+        print("  peak RSS %.1f MB (target < 64 MB) %s"
+              % (rss * 1024 / 1e6, ok(rss * 1024 < 64e6)))
+    print("  its plan-only pass: %.0f%% of its flash time, %.0f%% of its CPU"
+          % (100 * med(k + "_plan", "wall") / med(k, "wall"),
+             100 * med(k + "_plan", "cpu") / max(med(k, "cpu"), 1e-9)))
+print("AOSP fastboot: %.2f s, %.2f CPU s" % (med("fb", "wall"), med("fb", "cpu")))
 busy = med("fb", "sim") / med("fb", "wall")
 print("  the simulator is busy %.0f%% of AOSP fastboot's wall time" % (100 * busy))
 if busy >= 0.7:

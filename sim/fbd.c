@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -191,7 +193,9 @@ struct fbconn {
 	uint64_t frame_left;	/* bytes of the current host frame unread */
 	int have_download;
 	uint64_t download_size;
-	char *dl_path;
+	uint8_t *dl;		/* the download, in memory as a phone holds
+				 * it; kept for the connection's next one */
+	size_t dl_cap;		/* bytes mapped at dl */
 };
 
 static int
@@ -206,20 +210,35 @@ io_wait(int fd, short ev)
 	return n > 0 ? 0 : -1;
 }
 
+/* Up to len bytes, as many as the socket holds (waiting for the first
+ * at most FB_IO_MS): the count, or -1 when the host is gone. */
+static ssize_t
+read_some(int fd, void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+
+		if (n > 0)
+			return n;
+		if (n == 0)
+			return -1;
+		if (errno == EINTR)
+			continue;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
+		    io_wait(fd, POLLIN) < 0)
+			return -1;
+	}
+}
+
 static int
 read_all(int fd, void *buf, size_t len)
 {
 	uint8_t *p = buf;
 
 	while (len > 0) {
-		ssize_t n;
+		ssize_t n = read_some(fd, p, len);
 
-		if (io_wait(fd, POLLIN) < 0)
-			return -1;
-		n = recv(fd, p, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+		if (n < 0)
 			return -1;
 		p += n;
 		len -= (size_t)n;
@@ -250,20 +269,94 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int
-write_file(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+/* Room for an n-byte download.  A phone holds its download in RAM, so
+ * the simulator does too (at most max-download-size).  And as a phone's
+ * RAM is there before and after, the buffer outlives its connection: it
+ * goes back to a small pool when the connection ends and the next
+ * download, on any connection, takes it with its pages already in place
+ * (faulting in and zeroing 256 MiB for every connection would cost the
+ * simulator more than the flash itself).  NULL when there is no memory
+ * for it. */
+#define DL_ALIGN	(2u << 20)
+#define DL_POOL		2		/* buffers kept between connections */
+#define DL_POOL_MAX	(1ull << 30)	/* larger ones are not kept */
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
+static pthread_mutex_t dl_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	uint8_t *p;
+	size_t cap;
+} dl_pool[DL_POOL];
+
+/* Give the connection's buffer back (to the pool, or to the system). */
+static void
+dl_free(struct fbconn *c)
+{
+	uint8_t *p = c->dl;
+	size_t cap = c->dl_cap;
+
+	c->dl = NULL;
+	c->dl_cap = 0;
+	if (p == NULL)
+		return;
+	if (cap <= DL_POOL_MAX) {
+		size_t k = 0;
+
+		pthread_mutex_lock(&dl_pool_lock);
+		for (size_t i = 1; i < DL_POOL; i++)	/* the smallest */
+			if (dl_pool[i].cap < dl_pool[k].cap)
+				k = i;
+		if (dl_pool[k].cap < cap) {
+			uint8_t *q = dl_pool[k].p;
+			size_t qcap = dl_pool[k].cap;
+
+			dl_pool[k].p = p;
+			dl_pool[k].cap = cap;
+			p = q;
+			cap = qcap;
+		}
+		pthread_mutex_unlock(&dl_pool_lock);
 	}
-	return 0;
+	if (p != NULL)
+		munmap(p, cap);
+}
+
+static uint8_t *
+dl_room(struct fbconn *c, uint64_t n)
+{
+	size_t want, k = DL_POOL;
+	void *p = NULL;
+
+	if (n <= c->dl_cap)
+		return c->dl;
+	dl_free(c);
+	if (n > SIZE_MAX - DL_ALIGN)
+		return NULL;
+	want = ((size_t)n + DL_ALIGN - 1) & ~(size_t)(DL_ALIGN - 1);
+	/* The pool's smallest buffer that is large enough. */
+	pthread_mutex_lock(&dl_pool_lock);
+	for (size_t i = 0; i < DL_POOL; i++)
+		if (dl_pool[i].p != NULL && dl_pool[i].cap >= want &&
+		    (k == DL_POOL || dl_pool[i].cap < dl_pool[k].cap))
+			k = i;
+	if (k < DL_POOL) {
+		p = dl_pool[k].p;
+		want = dl_pool[k].cap;
+		dl_pool[k].p = NULL;
+		dl_pool[k].cap = 0;
+	}
+	pthread_mutex_unlock(&dl_pool_lock);
+	if (p == NULL) {
+		p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		    MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+#ifdef MADV_HUGEPAGE
+		(void)madvise(p, want, MADV_HUGEPAGE);	/* fewer faults */
+#endif
+	}
+	c->dl = p;
+	c->dl_cap = want;
+	return p;
 }
 
 static int
@@ -430,10 +523,9 @@ cmd_download(struct fbconn *c, const char *arg)
 {
 	char *end = NULL, *mv;
 	unsigned long long n;
-	uint64_t max, left;
+	uint64_t max, got, stop;
 	const struct fault *cut;
 	uint8_t *buf;
-	int fd, rc = 0;
 
 	errno = 0;
 	n = strtoull(arg, &end, 16);
@@ -447,56 +539,47 @@ cmd_download(struct fbconn *c, const char *arg)
 		    "than max allowed");
 	if (n == 0)
 		return reply(c, "FAIL", "Invalid download size");
-	fd = open(c->dl_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return reply(c, "FAIL", "cannot store the download: %s",
-		    strerror(errno));
 	c->have_download = 0;
-	if (reply(c, "DATA", "%08llx", n) < 0) {
-		close(fd);
+	buf = dl_room(c, n);
+	if (buf == NULL)
+		return reply(c, "FAIL", "not enough memory for a download "
+		    "of %llu bytes", n);
+	if (reply(c, "DATA", "%08llx", n) < 0)
 		return -1;
-	}
-	/* A cable pulled mid-download (a close@download+BYTES fault). */
+	/* A cable pulled mid-download (a close@download+BYTES fault):
+	 * reads stop at BYTES, then the link goes. */
 	cut = download_fault(c);
-	/* The data: frames of any size adding up to exactly n. */
-	buf = xmalloc(1u << 20);
-	for (left = n; left > 0 && rc == 0;) {
-		if (c->frame_left == 0 && (rc = next_frame(c)) < 0)
-			break;
-		if (c->frame_left > left) {
+	/* The data: frames of any size adding up to exactly n, received
+	 * straight into the buffer. */
+	for (got = 0; got < n;) {
+		ssize_t k;
+
+		if (c->frame_left == 0) {
+			if (next_frame(c) < 0)
+				return -1;
+			continue;
+		}
+		if (c->frame_left > n - got) {
 			log_warn("sim", "%s: data frame runs past the download",
 			    c->name);
-			rc = -1;
-			break;
+			return -1;
 		}
-		while (c->frame_left > 0 && rc == 0) {
-			size_t k = c->frame_left < (1u << 20) ?
-			    (size_t)c->frame_left : (1u << 20);
-
-			if (read_all(c->fd, buf, k) < 0 ||
-			    write_file(fd, buf, k) < 0) {
-				rc = -1;
-				break;
-			}
-			c->frame_left -= k;
-			left -= k;
-			if (cut != NULL && n - left >= cut->after_bytes) {
-				log_info("sim", "%s: fault close@download "
-				    "after %llu bytes", c->name,
-				    (unsigned long long)(n - left));
-				shutdown(c->fd, SHUT_RDWR);
-				rc = -1;
-				break;
-			}
+		stop = got + c->frame_left;
+		if (cut != NULL && cut->after_bytes > got &&
+		    cut->after_bytes < stop)
+			stop = cut->after_bytes;
+		k = read_some(c->fd, buf + got, (size_t)(stop - got));
+		if (k < 0)
+			return -1;
+		got += (uint64_t)k;
+		c->frame_left -= (uint64_t)k;
+		if (cut != NULL && got >= cut->after_bytes) {
+			/* A download cut short is no download at all. */
+			log_info("sim", "%s: fault close@download after %llu "
+			    "bytes", c->name, (unsigned long long)got);
+			shutdown(c->fd, SHUT_RDWR);
+			return -1;
 		}
-	}
-	free(buf);
-	if (close(fd) < 0)
-		rc = -1;
-	if (rc < 0) {
-		/* A download cut short is no download at all. */
-		unlink(c->dl_path);
-		return -1;
 	}
 	c->have_download = 1;
 	c->download_size = n;
@@ -547,44 +630,38 @@ static int
 cmd_flash(struct fbconn *c, const char *part)
 {
 	struct sparse_src src;
+	struct sparse_mem mem;
 	char err[256], *path;
-	uint8_t head[28];
+	const uint8_t *head = c->dl;
 	uint64_t psize, isize;
-	int rc, dl, out;
+	int rc, out;
 
 	rc = part_checks(c, part, &psize);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	if (!c->have_download)
 		return reply(c, "FAIL", "No data downloaded");
-	dl = open(c->dl_path, O_RDONLY | O_CLOEXEC);
-	if (dl < 0)
-		return reply(c, "FAIL", "download lost: %s", strerror(errno));
 	/* The image must fit: its expanded size for sparse ones. */
 	isize = c->download_size;
-	if (pread(dl, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
-	    sparse_is_sparse(head, sizeof(head)))
-		isize = (uint64_t)(head[12] | head[13] << 8 | head[14] << 16 |
-		    (uint32_t)head[15] << 24) * (uint64_t)(head[16] |
-		    head[17] << 8 | head[18] << 16 | (uint32_t)head[19] << 24);
-	if (isize > psize) {
-		close(dl);
+	if (c->download_size >= SPARSE_FILE_HDR_SZ &&
+	    sparse_is_sparse(head, SPARSE_FILE_HDR_SZ))
+		isize = (uint64_t)le32_get(head + 12) * le32_get(head + 16);
+	if (isize > psize)
 		return reply(c, "FAIL", "image (%llu bytes) is too large for "
 		    "partition %s (%llu bytes)", (unsigned long long)isize,
 		    part, (unsigned long long)psize);
-	}
 	path = part_path(c, part);
 	out = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (out < 0) {
 		rc = reply(c, "FAIL", "cannot write %s: %s", part,
 		    strerror(errno));
 		free(path);
-		close(dl);
 		return rc;
 	}
-	sparse_src_fd(&src, &dl);
+	/* Expanded from memory: RAW data goes from the download into the
+	 * partition file with pwrite, nothing copied on the way. */
+	sparse_src_mem(&src, &mem, c->dl, (size_t)c->download_size);
 	rc = sparse_expand_to_fd(&src, out, err, sizeof(err));
-	close(dl);
 	if (close(out) < 0 && rc == 0)
 		rc = dm_fail(err, sizeof(err), DM_EIO, "%s", strerror(errno));
 	free(path);
@@ -785,7 +862,6 @@ fbd_serve(struct phone *ph, int fd, const char *name)
 	c.fd = fd;
 	c.name = name;
 	c.userspace = phone_mode(ph) == SIM_MODE_FASTBOOTD;
-	c.dl_path = xasprintf("%s/download.bin", phone_dir(ph));
 	phone_fd_add(ph, fd);
 	/* FB01 from the host (any version: we answer with ours). */
 	if (read_all(fd, hello, 4) < 0 || memcmp(hello, "FB", 2) != 0 ||
@@ -804,6 +880,6 @@ fbd_serve(struct phone *ph, int fd, const char *name)
 out:
 	phone_fd_del(ph, fd);
 	close(fd);
-	free(c.dl_path);
+	dl_free(&c);
 	free(cmd);
 }

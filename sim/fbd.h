@@ -8,9 +8,12 @@
  *
  * What it enforces, as phones do: max-download-size on download:, unknown
  * partitions, flashing while locked, logical partitions only from
- * fastbootd, images larger than their partition.  Flashed partitions are
+ * fastbootd, images larger than their partition, unlocking while the
+ * profile's get_unlock_ability is 0.  Flashed partitions are
  * written, sparse images expanded, to STATE/SERIAL/partitions/NAME.img so
- * tests can compare them; the last download is STATE/SERIAL/download.bin.
+ * tests can compare them.  A download is held in memory, as a phone
+ * holds it in RAM (at most max-download-size), and flash: expands it from
+ * there into the partition file.
  *
  * Threads: one per connection (the phone's, see phone.h); the variables
  * are shared by all of a phone's connections under the state's lock. */

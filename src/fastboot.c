@@ -6,12 +6,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -26,6 +29,8 @@
 /* Bytes handed to the transport per write during a download: one bulk
  * transfer on USB, one frame on TCP. */
 #define FB_CHUNK	(1u << 20)
+/* Bytes sent from the image file (sendfile) between progress reports. */
+#define FB_FILE_SLICE	(4u << 20)
 
 struct fb_conn {
 	struct transport t;
@@ -78,14 +83,16 @@ send_msg(struct fb_conn *c, const void *buf, size_t len, int ms, char *err,
 	if (c->dead)
 		return link_gone(c, err, errlen);
 	if (c->tcp) {
+		/* The frame's length and its bytes in one system call. */
 		uint8_t hdr[8];
+		struct iovec v[2] = { { hdr, sizeof(hdr) },
+		    { (void *)(uintptr_t)buf, len } };
 
 		be64_put(hdr, len);
-		rc = transport_write(&c->t, hdr, sizeof(hdr), ms);
-		if (rc < 0)
-			return conn_fail(c, rc, err, errlen);
+		rc = transport_writev(&c->t, v, 2, ms);
+	} else {
+		rc = transport_write(&c->t, buf, len, ms);
 	}
-	rc = transport_write(&c->t, buf, len, ms);
 	if (rc < 0)
 		return conn_fail(c, rc, err, errlen);
 	return 0;
@@ -371,6 +378,22 @@ fb_download_begin(struct fb_conn *c, uint32_t size, char *err, size_t errlen)
 	return 0;
 }
 
+/* Progress after some bytes of the download went; a cancel stops it. */
+static int
+dl_advance(struct fb_conn *c, size_t k, char *err, size_t errlen)
+{
+	c->dl_left -= k;
+	c->dl_done += k;
+	if (c->hooks.progress != NULL &&
+	    c->hooks.progress(c->hooks.ud, c->dl_done, c->dl_total)) {
+		c->dead = 1;	/* the phone still waits for data */
+		return dm_fail(err, errlen, DM_ECANCEL, "download cancelled "
+		    "after %" PRIu64 " of %" PRIu64 " bytes", c->dl_done,
+		    c->dl_total);
+	}
+	return 0;
+}
+
 int
 fb_download_data(struct fb_conn *c, const void *buf, size_t len, char *err,
     size_t errlen)
@@ -390,17 +413,72 @@ fb_download_data(struct fb_conn *c, const void *buf, size_t len, char *err,
 			return rc;
 		p += k;
 		len -= k;
-		c->dl_left -= k;
-		c->dl_done += k;
-		if (c->hooks.progress != NULL &&
-		    c->hooks.progress(c->hooks.ud, c->dl_done, c->dl_total)) {
-			c->dead = 1;	/* the phone still waits for data */
-			return dm_fail(err, errlen, DM_ECANCEL,
-			    "download cancelled after %" PRIu64 " of %" PRIu64
-			    " bytes", c->dl_done, c->dl_total);
-		}
+		if ((rc = dl_advance(c, k, err, errlen)) < 0)
+			return rc;
 	}
 	return 0;
+}
+
+/* Bytes [off, off + len) of the file fd as download data, on TCP in one
+ * frame, sent from the file by the kernel (sendfile) without passing
+ * through a buffer of ours; where the kernel cannot, read and sent. */
+static int
+download_file(struct fb_conn *c, int fd, uint64_t off, uint64_t len,
+    char *err, size_t errlen)
+{
+	uint8_t hdr[8], *buf = NULL;
+	int rc = 0;
+
+	if (len > c->dl_left)
+		return dm_fail(err, errlen, DM_EINVAL, "%" PRIu64 " bytes more "
+		    "than the download announced", len - c->dl_left);
+	if (c->dead)
+		return link_gone(c, err, errlen);
+	if (c->tcp) {
+		be64_put(hdr, len);
+		rc = transport_write(&c->t, hdr, sizeof(hdr), FB_CMD_MS);
+		if (rc < 0)
+			return conn_fail(c, rc, err, errlen);
+	}
+	while (len > 0) {
+		size_t k = len < FB_FILE_SLICE ? (size_t)len : FB_FILE_SLICE;
+		ssize_t n;
+
+		if (buf == NULL) {
+			rc = transport_sendfile(&c->t, fd, off, k, FB_CMD_MS);
+			if (rc == DM_EUNSUPP) {
+				buf = xmalloc(FB_CHUNK);
+				continue;
+			}
+		} else {
+			/* One transfer at a time, as fb_download_data. */
+			if (k > FB_CHUNK)
+				k = FB_CHUNK;
+			do
+				n = pread(fd, buf, k, (off_t)off);
+			while (n < 0 && errno == EINTR);
+			if (n <= 0) {
+				free(buf);
+				c->dead = 1;	/* the phone waits for data */
+				return dm_fail(err, errlen, n < 0 ?
+				    dm_from_errno(errno) : DM_EIO, "reading the "
+				    "image at byte %" PRIu64 ": %s", off, n < 0 ?
+				    strerror(errno) : "it ended early");
+			}
+			k = (size_t)n;
+			rc = transport_write(&c->t, buf, k, FB_CMD_MS);
+		}
+		if (rc < 0) {
+			free(buf);
+			return conn_fail(c, rc, err, errlen);
+		}
+		off += k;
+		len -= k;
+		if ((rc = dl_advance(c, k, err, errlen)) < 0)
+			break;
+	}
+	free(buf);
+	return rc < 0 ? rc : 0;
 }
 
 int
@@ -573,6 +651,18 @@ fb_image_close(struct fb_image *img)
 	memset(img, 0, sizeof(*img));
 }
 
+/* The descriptor of an image that is a file, else -1. */
+static int
+image_fd(const struct fb_image *img)
+{
+	const struct file_img *f;
+
+	if (img->rewind != file_rewind || img->src.ud == NULL)
+		return -1;
+	f = img->src.ud;
+	return f->fd;
+}
+
 /* ---- the flasher ----------------------------------------------------- */
 
 /* getvar into v; a FAIL just means the phone does not say. */
@@ -592,6 +682,8 @@ ask(struct fb_conn *c, struct fbvars *v, const char *name, char *err,
 	return 0;
 }
 
+/* ---- the image's SHA-256 ---------------------------------------------- */
+
 /* A hashing reader in front of the image for the check pass. */
 struct hash_src {
 	const struct sparse_src *in;
@@ -607,6 +699,318 @@ hash_read(void *ud, void *buf, size_t len)
 	if (n > 0 && EVP_DigestUpdate(h->md, buf, (size_t)n) != 1)
 		return DM_EIO;
 	return n;
+}
+
+static void
+hash_hex(EVP_MD_CTX *md, char hex[65])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+
+	hex[0] = '\0';
+	if (EVP_DigestFinal_ex(md, d, &n) != 1)
+		return;
+	for (unsigned i = 0; i < n && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/* Hash a whole file, from its first byte to its end, through md: a
+ * thread reads it ahead with pread() (the descriptor's position does not
+ * move) into a few buffers while this one hashes those filled, so the
+ * copying out of the page cache and the hashing, the two costs, overlap
+ * where a second core is free.  *total is the bytes hashed.  stop, when
+ * set, ends it early (DM_ECANCEL). */
+#define HASH_BUF	(256u << 10)
+#define HASH_BUFS	4
+
+struct readahead {
+	int fd;
+	atomic_int *stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint8_t *buf[HASH_BUFS];
+	size_t len[HASH_BUFS];
+	uint64_t filled, used;		/* buffers, counted */
+	int end;			/* the reader is done */
+	int rc;				/* and how */
+	char err[160];
+};
+
+static void *
+readahead_main(void *arg)
+{
+	struct readahead *r = arg;
+	uint64_t off = 0;
+
+	for (;;) {
+		size_t i;
+		ssize_t n;
+
+		pthread_mutex_lock(&r->mu);
+		while (r->filled - r->used == HASH_BUFS &&
+		    !atomic_load(r->stop))
+			pthread_cond_wait(&r->cv, &r->mu);
+		pthread_mutex_unlock(&r->mu);
+		if (atomic_load(r->stop))
+			n = DM_ECANCEL;
+		else {
+			i = (size_t)(r->filled % HASH_BUFS);
+			do
+				n = pread(r->fd, r->buf[i], HASH_BUF,
+				    (off_t)off);
+			while (n < 0 && errno == EINTR);
+			if (n < 0) {
+				int e = errno;
+
+				n = dm_from_errno(e);
+				dm_fail(r->err, sizeof(r->err), (int)n,
+				    "reading at byte %" PRIu64 ": %s", off,
+				    strerror(e));
+			} else {
+				r->len[i] = (size_t)n;
+			}
+		}
+		pthread_mutex_lock(&r->mu);
+		if (n > 0) {
+			r->filled++;
+			off += (uint64_t)n;
+		} else {
+			r->end = 1;
+			r->rc = n < 0 ? (int)n : 0;
+		}
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		if (n <= 0)
+			return NULL;
+	}
+}
+
+static int
+hash_fd(int fd, EVP_MD_CTX *md, atomic_int *stop, uint64_t *total,
+    char *err, size_t errlen)
+{
+	struct readahead r;
+	pthread_t th;
+	int rc = 0, failed = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.fd = fd;
+	r.stop = stop;
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_cond_init(&r.cv, NULL);
+	for (int i = 0; i < HASH_BUFS; i++)
+		r.buf[i] = xmalloc(HASH_BUF);
+	*total = 0;
+	if (pthread_create(&th, NULL, readahead_main, &r) != 0) {
+		/* No thread: read and hash in turn. */
+		for (;;) {
+			ssize_t n = atomic_load(stop) ? DM_ECANCEL :
+			    pread(fd, r.buf[0], HASH_BUF, (off_t)*total);
+
+			if (n < 0 && n != DM_ECANCEL && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				if (n == DM_ECANCEL)
+					rc = dm_fail(err, errlen, DM_ECANCEL,
+					    "cancelled");
+				else if (n < 0)
+					rc = dm_fail(err, errlen,
+					    dm_from_errno(errno), "reading at "
+					    "byte %" PRIu64 ": %s", *total,
+					    strerror(errno));
+				break;
+			}
+			if (EVP_DigestUpdate(md, r.buf[0], (size_t)n) != 1) {
+				rc = dm_fail(err, errlen, DM_EIO,
+				    "SHA-256 failed");
+				break;
+			}
+			*total += (uint64_t)n;
+		}
+		goto out;
+	}
+	pthread_mutex_lock(&r.mu);
+	for (;;) {
+		size_t i;
+
+		while (r.filled == r.used && !r.end)
+			pthread_cond_wait(&r.cv, &r.mu);
+		if (r.filled == r.used)
+			break;
+		i = (size_t)(r.used % HASH_BUFS);
+		pthread_mutex_unlock(&r.mu);
+		/* Buffer i is ours until used moves. */
+		if (!failed && EVP_DigestUpdate(md, r.buf[i], r.len[i]) != 1) {
+			failed = 1;
+			atomic_store(stop, 1);
+		}
+		*total += r.len[i];
+		pthread_mutex_lock(&r.mu);
+		r.used++;
+		pthread_cond_broadcast(&r.cv);
+	}
+	pthread_mutex_unlock(&r.mu);
+	pthread_join(th, NULL);
+	if (failed)
+		rc = dm_fail(err, errlen, DM_EIO, "SHA-256 failed");
+	else if (r.rc == DM_ECANCEL)
+		rc = dm_fail(err, errlen, DM_ECANCEL, "cancelled");
+	else if (r.rc < 0)
+		rc = dm_fail(err, errlen, r.rc, "%s", r.err);
+out:
+	for (int i = 0; i < HASH_BUFS; i++)
+		free(r.buf[i]);
+	pthread_cond_destroy(&r.cv);
+	pthread_mutex_destroy(&r.mu);
+	return rc;
+}
+
+/* The SHA-256 of the image computed while it is sent.  A file is hashed
+ * by a thread of our own that reads it alongside the sending (hash_fd;
+ * the writer's position does not move), from its first byte to its
+ * last, so every byte of the file goes through the hash, also those
+ * never sent (headers, trailing bytes), and the result is what sha256sum
+ * says of the file.  Where a second core is free the hash costs no wall
+ * time, and the thread never waits for the sending (nor it for the
+ * thread) until the end.  An image that is not a file (or when the
+ * thread cannot start) is hashed in line, through its reads. */
+struct img_hash {
+	EVP_MD_CTX *md;
+	int threaded;
+	pthread_t th;
+	int fd;
+	uint64_t size;		/* the image's size when opened */
+	atomic_int stop;		/* set: give up */
+	int rc;			/* the thread's outcome */
+	char err[256];
+	/* In line: */
+	const struct sparse_src *in;
+	struct sparse_src src;
+};
+
+static void *
+hash_thread(void *arg)
+{
+	struct img_hash *h = arg;
+	uint64_t total = 0;
+
+	h->rc = hash_fd(h->fd, h->md, &h->stop, &total, h->err,
+	    sizeof(h->err));
+	if (h->rc == 0 && h->size > 0 && total != h->size)
+		h->rc = dm_fail(h->err, sizeof(h->err), DM_EINVAL, "it "
+		    "changed while being sent: %" PRIu64 " bytes, not %"
+		    PRIu64, total, h->size);
+	return NULL;
+}
+
+static ssize_t
+inline_hash_read(void *ud, void *buf, size_t len)
+{
+	struct img_hash *h = ud;
+	ssize_t n = h->in->read(h->in->ud, buf, len);
+
+	if (n > 0 && EVP_DigestUpdate(h->md, buf, (size_t)n) != 1)
+		return DM_EIO;
+	return n;
+}
+
+/* Skips read through the hash too. */
+static int
+inline_hash_skip(void *ud, uint64_t len)
+{
+	uint8_t buf[16 << 10];
+
+	while (len > 0) {
+		ssize_t n = inline_hash_read(ud, buf, len < sizeof(buf) ?
+		    (size_t)len : sizeof(buf));
+
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return DM_EIO;	/* the size was known: it shrank */
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Start hashing; *in is the source the writer is to read. */
+static int
+hash_start(struct img_hash *h, struct fb_image *img, int fd,
+    const struct sparse_src **in, char *err, size_t errlen)
+{
+	memset(h, 0, sizeof(*h));
+	h->md = EVP_MD_CTX_new();
+	if (h->md == NULL ||
+	    EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(h->md);
+		h->md = NULL;
+		return dm_fail(err, errlen, DM_ENOMEM, "cannot start "
+		    "SHA-256");
+	}
+	h->fd = fd;
+	h->size = img->size;
+	atomic_init(&h->stop, 0);
+	*in = &img->src;
+	if (fd >= 0 && pthread_create(&h->th, NULL, hash_thread, h) == 0) {
+		h->threaded = 1;
+		return 0;
+	}
+	h->in = &img->src;
+	h->src.read = inline_hash_read;
+	h->src.skip = img->src.skip != NULL ? inline_hash_skip : NULL;
+	h->src.ud = h;
+	*in = &h->src;
+	return 0;
+}
+
+/* Finish: the hash into hex, or an error.  In line, the input's rest
+ * (what the writer did not need) is read through the hash first. */
+static int
+hash_finish(struct img_hash *h, char hex[65], char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (h->threaded) {
+		pthread_join(h->th, NULL);
+		h->threaded = 0;
+		if (h->rc < 0)
+			rc = dm_fail(err, errlen, h->rc, "%s", h->err);
+	} else {
+		uint8_t *buf = xmalloc(HASH_BUF);
+
+		for (;;) {
+			ssize_t n = inline_hash_read(h, buf, HASH_BUF);
+
+			if (n == 0)
+				break;
+			if (n < 0) {
+				rc = dm_fail(err, errlen, (int)n, "reading "
+				    "failed: %s", dm_strerror((int)n));
+				break;
+			}
+		}
+		free(buf);
+	}
+	if (rc == 0)
+		hash_hex(h->md, hex);
+	if (rc == 0 && hex[0] == '\0')
+		rc = dm_fail(err, errlen, DM_EIO, "SHA-256 failed");
+	EVP_MD_CTX_free(h->md);
+	h->md = NULL;
+	return rc;
+}
+
+/* Stop and drop an unfinished hash. */
+static void
+hash_abort(struct img_hash *h)
+{
+	if (h->threaded) {
+		atomic_store(&h->stop, 1);
+		pthread_join(h->th, NULL);
+		h->threaded = 0;
+	}
+	EVP_MD_CTX_free(h->md);
+	h->md = NULL;
 }
 
 static void plan_warn(struct fb_flash_plan *p, const char *fmt, ...)
@@ -705,6 +1109,33 @@ fb_size_text(uint64_t n, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 " bytes", n);
 }
 
+/* The whole file's SHA-256 for the check pass. */
+static int
+plan_hash_file(struct fb_image *img, char hex[65], char *err, size_t errlen)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	atomic_int stop;
+	uint64_t total = 0;
+	int rc;
+
+	atomic_init(&stop, 0);
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return dm_fail(err, errlen, DM_ENOMEM, "cannot start SHA-256");
+	}
+	rc = hash_fd(image_fd(img), md, &stop, &total, err, errlen);
+	if (rc == 0 && total != img->size)
+		rc = dm_fail(err, errlen, DM_EINVAL, "it changed while being "
+		    "read: %" PRIu64 " bytes, not %" PRIu64, total, img->size);
+	if (rc == 0) {
+		hash_hex(md, hex);
+		if (hex[0] == '\0')
+			rc = dm_fail(err, errlen, DM_EIO, "SHA-256 failed");
+	}
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
 int
 fb_flash_plan(struct fb_conn *c, struct fb_image *img,
     const struct fb_flash_opts *o, struct fb_flash_plan *p, char *err,
@@ -718,8 +1149,6 @@ fb_flash_plan(struct fb_conn *c, struct fb_image *img,
 	struct fbvars v;
 	struct hash_src hs = { 0 };
 	struct sparse_src src;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
 	char name[128], a[32], b[32];
 	int rc;
 
@@ -804,34 +1233,53 @@ fb_flash_plan(struct fb_conn *c, struct fb_image *img,
 		plan_warn(p, "the phone did not say its max-download-size: "
 		    "the image goes in one piece");
 
-	/* The check pass: every byte read, hashed and checked. */
-	hs.in = &img->src;
-	hs.md = EVP_MD_CTX_new();
-	if (hs.md == NULL || EVP_DigestInit_ex(hs.md, EVP_sha256(), NULL) != 1) {
-		rc = dm_fail(err, errlen, DM_ENOMEM, "cannot start SHA-256");
-		goto out;
-	}
-	src.read = hash_read;
-	src.skip = NULL;	/* the hash needs every byte */
-	src.ud = &hs;
 	rc = img->rewind(img->src.ud, err, errlen);
-	if (rc == 0)
+	if (rc == 0 && (o->want_sha256 == NULL || image_fd(img) >= 0)) {
+		/* The layout, from the chunk headers (the data is skipped
+		 * over, not read). */
+		rc = sparse_map_read(&img->src, img->size, SPARSE_BLK_SZ,
+		    &p->map, err, errlen);
+		/* With a hash to check, a file is then hashed whole, read
+		 * ahead while hashing; without, the hash is computed while
+		 * sending (fb_flash_run). */
+		if (rc == 0 && o->want_sha256 != NULL)
+			rc = plan_hash_file(img, p->sha256, err, errlen);
+	} else if (rc == 0) {
+		/* The check pass: every byte read, hashed and checked. */
+		hs.in = &img->src;
+		hs.md = EVP_MD_CTX_new();
+		if (hs.md == NULL ||
+		    EVP_DigestInit_ex(hs.md, EVP_sha256(), NULL) != 1) {
+			EVP_MD_CTX_free(hs.md);
+			rc = dm_fail(err, errlen, DM_ENOMEM, "cannot start "
+			    "SHA-256");
+			goto out;
+		}
+		src.read = hash_read;
+		src.skip = NULL;	/* the hash needs every byte */
+		src.ud = &hs;
 		rc = sparse_map_read(&src, img->size, SPARSE_BLK_SZ, &p->map,
 		    err, errlen);
-	/* The map does not read what it need not (a raw image's data, a
-	 * sparse image's trailing bytes): hash those too. */
-	while (rc == 0) {
-		char buf[64 << 10];
-		ssize_t n = hash_read(&hs, buf, sizeof(buf));
+		/* The map does not read what it need not (a raw image's
+		 * data, a sparse image's trailing bytes): hash those too. */
+		while (rc == 0) {
+			char buf[64 << 10];
+			ssize_t n = hash_read(&hs, buf, sizeof(buf));
 
-		if (n == 0)
-			break;
-		if (n < 0)
-			rc = dm_fail(err, errlen, (int)n, "reading failed");
+			if (n == 0)
+				break;
+			if (n < 0)
+				rc = dm_fail(err, errlen, (int)n,
+				    "reading failed");
+		}
+		if (rc == 0) {
+			hash_hex(hs.md, p->sha256);
+			if (p->sha256[0] == '\0')
+				rc = dm_fail(err, errlen, DM_EIO,
+				    "SHA-256 failed");
+		}
+		EVP_MD_CTX_free(hs.md);
 	}
-	if (rc == 0 && EVP_DigestFinal_ex(hs.md, md, &mdlen) != 1)
-		rc = dm_fail(err, errlen, DM_EIO, "SHA-256 failed");
-	EVP_MD_CTX_free(hs.md);
 	if (rc < 0) {
 		char why[256];
 
@@ -839,8 +1287,6 @@ fb_flash_plan(struct fb_conn *c, struct fb_image *img,
 		dm_fail(err, errlen, rc, "%s: %s", img->name, why);
 		goto out;
 	}
-	for (unsigned i = 0; i < mdlen && i < 32; i++)
-		snprintf(p->sha256 + 2 * i, 3, "%02x", md[i]);
 	if (o->want_sha256 != NULL && strcasecmp(o->want_sha256, p->sha256)) {
 		rc = dm_fail(err, errlen, DM_EINVAL, "%s: SHA-256 is %s, not "
 		    "the expected %s: refusing to flash it", img->name,
@@ -878,6 +1324,7 @@ struct piece_out {
 	char *err;
 	size_t errlen;
 	uint64_t *sent;
+	int fd;			/* the image file, for piece_raw */
 };
 
 static int
@@ -885,6 +1332,18 @@ piece_out(void *ud, const void *buf, size_t len)
 {
 	struct piece_out *po = ud;
 	int rc = fb_download_data(po->c, buf, len, po->err, po->errlen);
+
+	if (rc == 0)
+		*po->sent += len;
+	return rc;
+}
+
+/* The image's own bytes, straight from its file. */
+static int
+piece_raw(void *ud, uint64_t off, uint64_t len)
+{
+	struct piece_out *po = ud;
+	int rc = download_file(po->c, po->fd, off, len, po->err, po->errlen);
 
 	if (rc == 0)
 		*po->sent += len;
@@ -938,15 +1397,24 @@ run_flash(struct fb_conn *c, struct fb_image *img, struct fb_flash_plan *p,
     size_t errlen)
 {
 	char cmd[160], why[256];
-	int rc = 0;
+	int rc = 0, fd = image_fd(img);
+	/* Sending the image's bytes from its file (sendfile) takes a
+	 * transport that can. */
+	int from_file = fd >= 0 && c->t.ops != NULL &&
+	    c->t.ops->sendfile != NULL;
 
 	memset(res, 0, sizeof(*res));
+	snprintf(res->sha256, sizeof(res->sha256), "%s", p->sha256);
 	c->hooks.info = run_info;
 	c->hooks.progress = rp->saved.progress != NULL ? run_progress : NULL;
 	c->hooks.ud = rp;
 	for (int t = 0; t < p->ntargets; t++) {
 		struct sparse_writer *w;
-		struct piece_out po = { c, err, errlen, &res->bytes_sent };
+		struct piece_out po = { c, err, errlen, &res->bytes_sent, fd };
+		const struct sparse_src *in = &img->src;
+		struct img_hash h;
+		/* Not checked before: hashed on the first pass. */
+		int hashing = t == 0 && p->sha256[0] == '\0', raw;
 
 		res->pieces_done = 0;
 		if (p->logical) {
@@ -966,14 +1434,25 @@ run_flash(struct fb_conn *c, struct fb_image *img, struct fb_flash_plan *p,
 		rc = img->rewind(img->src.ud, err, errlen);
 		if (rc < 0)
 			return rc;
-		w = sparse_writer_new(&p->map, &img->src);
+		if (hashing &&
+		    (rc = hash_start(&h, img, fd, &in, err, errlen)) < 0)
+			return rc;
+		/* From the file itself (sendfile) unless the hash thread
+		 * runs: then reading here and sending from our buffer
+		 * measured faster, sendfile leaving the copy out of the page
+		 * cache to the receiving side, which is then the slower. */
+		raw = from_file && !hashing;
+		w = sparse_writer_new(&p->map, in);
 		for (size_t i = 0; i < p->npieces; i++) {
 			const struct sparse_piece *pc = &p->pieces[i];
 
 			rp->base = res->bytes_sent;
 			rc = fb_download_begin(c, (uint32_t)pc->size, err,
 			    errlen);
-			if (rc == 0)
+			if (rc == 0 && raw)
+				rc = sparse_write_piece_raw(w, pc, piece_out,
+				    piece_raw, &po, err, errlen);
+			else if (rc == 0)
 				rc = sparse_write_piece(w, pc, piece_out, &po,
 				    err, errlen);
 			if (rc == 0)
@@ -985,6 +1464,18 @@ run_flash(struct fb_conn *c, struct fb_image *img, struct fb_flash_plan *p,
 				    p->targets[t], rc == DM_EREFUSED ?
 				    "the phone said: " : "", why);
 				break;
+			}
+			if (hashing && i + 1 == p->npieces) {
+				/* The hash is known before the last piece
+				 * is written. */
+				hashing = 0;
+				rc = hash_finish(&h, res->sha256, err, errlen);
+				if (rc < 0) {
+					snprintf(why, sizeof(why), "%s", err);
+					dm_fail(err, errlen, rc, "%s: computing "
+					    "its SHA-256: %s", img->name, why);
+					break;
+				}
 			}
 			snprintf(cmd, sizeof(cmd), "flash:%s", p->targets[t]);
 			rc = fb_command(c, cmd, NULL, 0, FB_SLOW_MS, err,
@@ -1000,6 +1491,8 @@ run_flash(struct fb_conn *c, struct fb_image *img, struct fb_flash_plan *p,
 			res->pieces_done = i + 1;
 		}
 		sparse_writer_free(w);
+		if (hashing)
+			hash_abort(&h);
 		if (rc < 0)
 			return rc;
 		res->targets_done = t + 1;

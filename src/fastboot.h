@@ -13,10 +13,14 @@
  *
  * Flashing is two calls so that the plan can be shown and confirmed
  * before anything goes out: fb_flash_plan() asks the phone what it needs
- * (slots, partition sizes, lock state, battery, max-download-size), reads
- * and checks the whole image (sparse layout and SHA-256), and decides the
- * target partitions and the pieces; fb_flash_run() sends them.  Neither
- * ever holds the image in memory.
+ * (slots, partition sizes, lock state, battery, max-download-size), checks
+ * the image's layout and decides the target partitions and the pieces;
+ * fb_flash_run() sends them.  The image's SHA-256 is always computed,
+ * over every byte of the file: when the caller expects one (--sha256),
+ * by fb_flash_plan() in a pass of its own, and nothing is sent unless it
+ * matches; otherwise, there being nothing to check it against, by
+ * fb_flash_run() while it sends, for the report.  Neither call ever holds
+ * the image in memory.
  *
  * A connection belongs to one thread at a time. */
 #ifndef DM_FASTBOOT_H
@@ -132,7 +136,10 @@ struct fb_flash_plan {
 	struct sparse_piece *pieces;
 	size_t npieces;
 	uint64_t send_bytes;		/* sum of piece sizes, per target */
-	char sha256[65];		/* of the image file, lowercase hex */
+	char sha256[65];		/* of the image file, lowercase hex,
+					 * when want_sha256 was given (then
+					 * it is that one); else "": the run
+					 * computes it */
 	char product[64], serialno[64];
 	int unlocked;			/* -1 unknown */
 	char warn[3][160];		/* said before going on */
@@ -148,11 +155,16 @@ struct fb_flash_opts {
 	int force;			/* go on with a low battery */
 };
 
-/* Ask the phone, read and check the image, plan.  Refusals (locked
- * bootloader, a logical partition outside fastbootd, an image larger
- * than its partition, a wrong hash or product, a malformed image) come
- * back as DM_EINVAL/DM_EREFUSED with the reason in err, before a byte of
- * image data is sent.  Free a plan with fb_flash_plan_free(). */
+/* Ask the phone, check the image, plan.  With want_sha256 the whole
+ * image is read and hashed here (plan->sha256) and must match; without,
+ * only its layout is read (the sparse header and each chunk's header,
+ * data skipped over; nothing of a raw image), which is checked as fully
+ * as the whole pass checks it: that every chunk is well formed and its
+ * data all there.  Refusals (locked bootloader, a logical partition
+ * outside fastbootd, an image larger than its partition, a wrong hash
+ * or product, a malformed image) come back as DM_EINVAL/DM_EREFUSED with
+ * the reason in err, before a byte of image data is sent.  Free a plan
+ * with fb_flash_plan_free(). */
 int fb_flash_plan(struct fb_conn *c, struct fb_image *img,
     const struct fb_flash_opts *o, struct fb_flash_plan *plan, char *err,
     size_t errlen);
@@ -164,11 +176,24 @@ struct fb_flash_result {
 	size_t pieces_done;		/* pieces of the current target the
 					 * phone wrote */
 	uint64_t bytes_sent;
+	char sha256[65];		/* the image file's SHA-256, lowercase
+					 * hex: the plan's when it was checked
+					 * first, else computed while sending
+					 * (set once the first target's last
+					 * piece is sent; "" before) */
 };
 
 /* Send the plan: for each target, resize it first when it is logical,
  * then each piece with download: and flash:.  A FAIL stops at once with
- * the phone's words in err; so does a lost link (DM_ECONN/DM_ECLOSED). */
+ * the phone's words in err; so does a lost link (DM_ECONN/DM_ECLOSED).
+ * When the plan has no sha256 the image file is hashed while the first
+ * target's pieces go (a file by a thread of its own reading alongside)
+ * and the hash is finished before that target's last flash:, so a run
+ * that succeeds always reports it in res->sha256; failing to compute it
+ * (a read error, a file that changed size) stops the run there.  A file
+ * that is not being hashed (the plan checked it) goes over TCP from the
+ * file itself (sendfile).  The image is read from its start again for
+ * each target. */
 int fb_flash_run(struct fb_conn *c, struct fb_image *img,
     struct fb_flash_plan *plan, struct fb_flash_result *res, char *err,
     size_t errlen);

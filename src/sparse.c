@@ -159,6 +159,28 @@ rd_need(struct rd *r, void *buf, size_t len, const char *where)
 	return 0;
 }
 
+/* A memory source (sparse_src_mem) hands out its bytes in place. */
+static ssize_t mem_read(void *ud, void *buf, size_t len);
+
+/* Up to len bytes of a memory source where they lie, moving on past
+ * them: *got says how many (fewer only at the end).  NULL when the source
+ * is not memory: then read. */
+static const uint8_t *
+rd_view(struct rd *r, uint64_t len, size_t *got)
+{
+	struct sparse_mem *m;
+	const uint8_t *p;
+
+	if (r->src->read != mem_read)
+		return NULL;
+	m = r->src->ud;
+	*got = len < m->len - m->pos ? (size_t)len : m->len - m->pos;
+	p = m->p + m->pos;
+	m->pos += *got;
+	r->pos += *got;
+	return p;
+}
+
 /* Read to the end of input (its length is then r->pos). */
 static int
 rd_drain(struct rd *r)
@@ -761,6 +783,7 @@ struct sparse_writer {
 	size_t used;
 	uint64_t sent;		/* bytes of this piece given to out */
 	int (*out)(void *, const void *, size_t);
+	int (*raw)(void *, uint64_t, uint64_t);	/* or NULL */
 	void *ud;
 };
 
@@ -857,6 +880,20 @@ w_copy(struct sparse_writer *w, uint64_t off, uint64_t len, uint64_t have)
 	rc = rd_pass(r, off - r->pos, "before a RAW chunk");
 	if (rc < 0)
 		return rc;
+	if (w->raw != NULL && have > 0) {
+		/* The caller sends them from the input itself. */
+		if ((rc = w_flush(w)) < 0)
+			return rc;
+		rc = w->raw(w->ud, off, have);
+		if (rc < 0)
+			return dm_fail(r->err, r->errlen, rc, "sending the "
+			    "piece at byte %" PRIu64 ": %s", w->sent,
+			    dm_strerror(rc));
+		w->sent += have;
+		rc = rd_pass(r, have, "RAW data");
+		if (rc < 0)
+			return rc;
+	}
 	while (r->pos < end) {
 		size_t n = IO_BUF - w->used;
 
@@ -942,6 +979,15 @@ sparse_write_piece(struct sparse_writer *w, const struct sparse_piece *p,
     int (*out)(void *ud, const void *buf, size_t len), void *ud,
     char *err, size_t errlen)
 {
+	return sparse_write_piece_raw(w, p, out, NULL, ud, err, errlen);
+}
+
+int
+sparse_write_piece_raw(struct sparse_writer *w, const struct sparse_piece *p,
+    int (*out)(void *ud, const void *buf, size_t len),
+    int (*raw)(void *ud, uint64_t off, uint64_t len), void *ud,
+    char *err, size_t errlen)
+{
 	uint64_t size;
 	uint32_t nchunks = 0;
 	int rc;
@@ -961,6 +1007,7 @@ sparse_write_piece(struct sparse_writer *w, const struct sparse_piece *p,
 	w->in.err = err;
 	w->in.errlen = errlen;
 	w->out = out;
+	w->raw = raw;
 	w->ud = ud;
 	w->sent = 0;
 	w->used = 0;
@@ -1004,6 +1051,7 @@ pwrite_all(int fd, const void *buf, size_t len, uint64_t off, char *err,
 static int
 expand_raw(struct rd *r, int fd, uint8_t *buf, size_t n)
 {
+	const uint8_t *v;
 	uint64_t off = 0;
 	int rc;
 
@@ -1012,6 +1060,14 @@ expand_raw(struct rd *r, int fd, uint8_t *buf, size_t n)
 		if (rc < 0)
 			return rc;
 		off += n;
+		if ((v = rd_view(r, UINT64_MAX, &n)) != NULL) {
+			/* In memory: the rest in one go. */
+			rc = pwrite_all(fd, v, n, off, r->err, r->errlen);
+			if (rc < 0)
+				return rc;
+			off += n;
+			break;
+		}
 		rc = rd_fill(r, buf, IO_BUF, &n);
 		if (rc < 0)
 			return rd_ioerr(r, rc);
@@ -1035,9 +1091,16 @@ expand_chunk(struct rd *r, int fd, uint8_t *buf, const struct sparse_chunk *c,
 	int rc;
 
 	if (c->type == SPARSE_RAW) {
+		const uint8_t *v;
+
 		snprintf(where, sizeof(where), "in chunk %" PRIu32 "'s data",
 		    r->k - 1);
 		end = r->pos + len;
+		if (len > 0 && (v = rd_view(r, len, &got)) != NULL) {
+			if (got < len)
+				return rd_short(r, end, where);
+			return pwrite_all(fd, v, got, off, r->err, r->errlen);
+		}
 		for (left = len; left > 0; left -= n, off += n) {
 			n = left < IO_BUF ? (size_t)left : IO_BUF;
 			rc = rd_fill(r, buf, n, &got);
@@ -1158,4 +1221,41 @@ sparse_src_fd(struct sparse_src *src, int *fdp)
 	src->read = fd_read;
 	src->skip = fd_skip;
 	src->ud = fdp;
+}
+
+/* ---- bytes in memory as a source ---- */
+
+static ssize_t
+mem_read(void *ud, void *buf, size_t len)
+{
+	struct sparse_mem *m = ud;
+	size_t n = len < m->len - m->pos ? len : m->len - m->pos;
+
+	if (n > 0)
+		memcpy(buf, m->p + m->pos, n);
+	m->pos += n;
+	return (ssize_t)n;
+}
+
+static int
+mem_skip(void *ud, uint64_t len)
+{
+	struct sparse_mem *m = ud;
+
+	if (len > m->len - m->pos)
+		return DM_EINVAL;
+	m->pos += (size_t)len;
+	return 0;
+}
+
+void
+sparse_src_mem(struct sparse_src *src, struct sparse_mem *m,
+    const void *buf, size_t len)
+{
+	m->p = buf;
+	m->len = len;
+	m->pos = 0;
+	src->read = mem_read;
+	src->skip = mem_skip;
+	src->ud = m;
 }

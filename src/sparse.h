@@ -148,6 +148,20 @@ int sparse_write_piece(struct sparse_writer *w, const struct sparse_piece *p,
     int (*out)(void *ud, const void *buf, size_t len), void *ud,
     char *err, size_t errlen);
 
+/* The same, but the bytes the piece takes from the input unchanged (RAW
+ * data, all of a verbatim piece) are not read: raw(ud, off, len) is told
+ * to send input bytes [off, off + len) itself, say with sendfile() from
+ * the file, and the writer moves past them with the source's skip.  out
+ * has then been given every byte before them, so the order holds.  raw
+ * returns 0 or a negative dm_err, as out does.  Meant for a file (a
+ * source whose skip works and whose size is known); elsewhere the writer
+ * reads the bytes it passes and throws them away. */
+int sparse_write_piece_raw(struct sparse_writer *w,
+    const struct sparse_piece *p,
+    int (*out)(void *ud, const void *buf, size_t len),
+    int (*raw)(void *ud, uint64_t off, uint64_t len), void *ud,
+    char *err, size_t errlen);
+
 /* For the device simulator: expand the image read from src into fd with
  * pwrite(), checking it as sparse_map_read() does.  Sparse: RAW and FILL
  * blocks are written, DONT_CARE left as they are, and the file is grown
@@ -160,5 +174,16 @@ int sparse_expand_to_fd(const struct sparse_src *src, int fd, char *err,
 /* A source over a file descriptor: read(), and lseek() for skip (pipes
  * fall back to reading).  *fdp is borrowed. */
 void sparse_src_fd(struct sparse_src *src, int *fdp);
+
+/* A source over len bytes in memory (the simulator's download): read
+ * copies, skip moves on.  sparse_expand_to_fd() knows it and writes RAW
+ * data to the file straight from buf, copying nothing.  m holds the
+ * position; m and buf are borrowed. */
+struct sparse_mem {
+	const uint8_t *p;
+	size_t len, pos;
+};
+void sparse_src_mem(struct sparse_src *src, struct sparse_mem *m,
+    const void *buf, size_t len);
 
 #endif

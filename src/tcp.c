@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -178,6 +180,101 @@ tcp_write(struct transport *t, const void *buf, size_t len, int ms)
 	return (int)(len > 0x7fffffff ? 0x7fffffff : len);
 }
 
+/* The kernel takes what fits in the socket's buffer; wait for room. */
+static int
+tcp_wait_room(struct transport *t, int fd, int ms)
+{
+	int rc = wait_fd(fd, POLLOUT, ms);
+
+	if (rc < 0)
+		return dm_fail(t->errbuf, sizeof(t->errbuf), rc,
+		    "%s: peer not reading for %d ms", t->addr, ms);
+	return 0;
+}
+
+static int
+tcp_writev(struct transport *t, const struct iovec *iov, int n, int ms)
+{
+	struct tcp_priv *p = t->priv;
+	struct iovec v[16];
+	struct msghdr mh;
+	ssize_t k;
+	int i = 0, rc;
+
+	if (n < 0 || n > 16)
+		return dm_fail(t->errbuf, sizeof(t->errbuf), DM_EINVAL,
+		    "%s: writev of %d pieces", t->addr, n);
+	memcpy(v, iov, (size_t)n * sizeof(*v));
+	while (i < n) {
+		if (v[i].iov_len == 0) {
+			i++;
+			continue;
+		}
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = v + i;
+		mh.msg_iovlen = (size_t)(n - i);
+		k = sendmsg(p->fd, &mh, MSG_NOSIGNAL);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return dm_fail(t->errbuf, sizeof(t->errbuf),
+			    dm_from_errno(errno), "%s: write: %s", t->addr,
+			    strerror(errno));
+		if (k < 0) {
+			if ((rc = tcp_wait_room(t, p->fd, ms)) < 0)
+				return rc;
+			continue;
+		}
+		/* Move past what went. */
+		while (k > 0 && i < n) {
+			size_t d = (size_t)k < v[i].iov_len ? (size_t)k :
+			    v[i].iov_len;
+
+			v[i].iov_base = (char *)v[i].iov_base + d;
+			v[i].iov_len -= d;
+			k -= (ssize_t)d;
+			if (v[i].iov_len == 0)
+				i++;
+		}
+	}
+	return 0;
+}
+
+static int
+tcp_sendfile(struct transport *t, int fd, uint64_t off, size_t len, int ms)
+{
+	struct tcp_priv *p = t->priv;
+	off_t o = (off_t)off;
+	size_t done = 0;
+	ssize_t k;
+	int rc;
+
+	while (done < len) {
+		k = sendfile(p->fd, fd, &o, len - done);
+		if (k > 0) {
+			done += (size_t)k;
+			continue;
+		}
+		if (k == 0)
+			return dm_fail(t->errbuf, sizeof(t->errbuf), DM_EIO,
+			    "%s: the file ended at byte %llu, %zu bytes early",
+			    t->addr, (unsigned long long)o, len - done);
+		if (errno == EINTR)
+			continue;
+		if (done == 0 && (errno == EINVAL || errno == ENOSYS))
+			return dm_fail(t->errbuf, sizeof(t->errbuf),
+			    DM_EUNSUPP, "%s: sendfile: %s", t->addr,
+			    strerror(errno));
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return dm_fail(t->errbuf, sizeof(t->errbuf),
+			    dm_from_errno(errno), "%s: write: %s", t->addr,
+			    strerror(errno));
+		if ((rc = tcp_wait_room(t, p->fd, ms)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static void
 tcp_close(struct transport *t)
 {
@@ -226,4 +323,6 @@ const struct transport_ops transport_tcp_ops = {
 	.read = tcp_read,
 	.write = tcp_write,
 	.close = tcp_close,
+	.writev = tcp_writev,
+	.sendfile = tcp_sendfile,
 };

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "err.h"
 #include "transport.h"
@@ -81,4 +82,34 @@ transport_write(struct transport *t, const void *buf, size_t len, int ms)
 	if (t->ops == NULL)
 		return DM_ECLOSED;
 	return t->ops->write(t, buf, len, ms);
+}
+
+int
+transport_writev(struct transport *t, const struct iovec *iov, int n, int ms)
+{
+	int rc;
+
+	if (t->ops == NULL)
+		return DM_ECLOSED;
+	if (t->ops->writev != NULL)
+		return t->ops->writev(t, iov, n, ms);
+	for (int i = 0; i < n; i++) {
+		if (iov[i].iov_len == 0)
+			continue;
+		rc = t->ops->write(t, iov[i].iov_base, iov[i].iov_len, ms);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+transport_sendfile(struct transport *t, int fd, uint64_t off, size_t len,
+    int ms)
+{
+	if (t->ops == NULL)
+		return DM_ECLOSED;
+	if (t->ops->sendfile == NULL)
+		return DM_EUNSUPP;
+	return t->ops->sendfile(t, fd, off, len, ms);
 }

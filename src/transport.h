@@ -18,7 +18,9 @@
 #define DM_TRANSPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+struct iovec;
 struct transport;
 
 struct transport_ops {
@@ -29,6 +31,18 @@ struct transport_ops {
 	/* All len bytes, or an error. */
 	int (*write)(struct transport *t, const void *buf, size_t len, int ms);
 	void (*close)(struct transport *t);
+	/* Optional (NULL: transport_writev writes the pieces one by one):
+	 * all the bytes of iov[0..n) in order, in as few system calls as
+	 * the kernel allows; 0 or an error. */
+	int (*writev)(struct transport *t, const struct iovec *iov, int n,
+	    int ms);
+	/* Optional (NULL: not offered): len bytes of the file fd from byte
+	 * off, sent straight from the file (sendfile(2)), without going
+	 * through a buffer of ours; fd's position does not move.  0, or an
+	 * error; DM_EUNSUPP, before a byte went, when this file cannot be
+	 * sent that way. */
+	int (*sendfile)(struct transport *t, int fd, uint64_t off, size_t len,
+	    int ms);
 };
 
 #define TRANSPORT_IFACE_ADB		0xff4201u
@@ -60,5 +74,11 @@ int transport_read(struct transport *t, void *buf, size_t len, int ms);
 /* Loop until len bytes arrived; DM_ECLOSED on EOF. */
 int transport_read_full(struct transport *t, void *buf, size_t len, int ms);
 int transport_write(struct transport *t, const void *buf, size_t len, int ms);
+/* The ops' writev and sendfile; see there.  A writev of n <= 16 pieces
+ * totalling at most INT_MAX bytes. */
+int transport_writev(struct transport *t, const struct iovec *iov, int n,
+    int ms);
+int transport_sendfile(struct transport *t, int fd, uint64_t off, size_t len,
+    int ms);
 
 #endif

@@ -110,7 +110,7 @@ mt_close(struct transport *t)
 }
 
 static const struct transport_ops memtrans_ops = {
-	"mem", mt_open, mt_read, mt_write, mt_close
+	"mem", mt_open, mt_read, mt_write, mt_close, NULL, NULL
 };
 
 static inline void

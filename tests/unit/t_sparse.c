@@ -4,7 +4,8 @@
  * the expander; split plans for several limits give pieces within the
  * limit that, expanded one over the other, make exactly the image the
  * original expands to; raw input round-trips; short inputs, a failing
- * sink and pieces out of order fail cleanly. */
+ * sink and pieces out of order fail cleanly; the expander reads a memory
+ * source in place, and the writer's raw variant gives the same bytes. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -1143,6 +1144,160 @@ test_writer_order_and_sink(void **state)
 	free(im.b);
 }
 
+/* ---- the memory source and the writer's raw variant ---- */
+
+/* The expander over sparse_src_mem (RAW data written from memory in
+ * place) gives what it gives over any other source; a short image is
+ * refused with the same words. */
+static void
+test_expand_from_memory(void **state)
+{
+	struct img im = mixed_image();
+	struct sparse_src src;
+	struct sparse_mem mem;
+	uint64_t size;
+	uint8_t *ga, *gb;
+	size_t la, lb;
+	char err[256] = "";
+	int a, b;
+
+	(void)state;
+	size = (uint64_t)(5 + 40 + 1 + 30 + 70 + 1 + 2 + 3 + 3 + 2 + 1 + 33 +
+	    9) * 4096;
+	a = tmp_fd((size_t)size);
+	b = tmp_fd((size_t)size);
+	expand_into(a, im.b, im.n);
+	sparse_src_mem(&src, &mem, im.b, im.n);
+	if (sparse_expand_to_fd(&src, b, err, sizeof(err)) != 0)
+		fail_msg("expand from memory: %s", err);
+	assert_int_equal(mem.pos, im.n);
+	ga = fd_bytes(a, &la);
+	gb = fd_bytes(b, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(ga, gb, la);
+	free(ga);
+	free(gb);
+	/* Cut inside the last RAW chunk's data. */
+	sparse_src_mem(&src, &mem, im.b, im.n - 5000);
+	assert_int_equal(sparse_expand_to_fd(&src, b, err, sizeof(err)),
+	    DM_EINVAL);
+	want_msg(err, "the image ended at byte");
+	/* Raw input, from memory too. */
+	sparse_src_mem(&src, &mem, im.b + 28, 300001);
+	assert_int_equal(sparse_expand_to_fd(&src, b, err, sizeof(err)), 0);
+	gb = fd_bytes(b, &lb);
+	assert_int_equal(lb, 300001);
+	assert_memory_equal(gb, im.b + 28, lb);
+	free(gb);
+	close(a);
+	close(b);
+	free(im.b);
+}
+
+/* The raw variant: out and raw(off, len) together give exactly the bytes
+ * sparse_write_piece gives, in order, and the input is skipped, not read,
+ * where raw takes it. */
+struct raw_sink {
+	struct img out;
+	const uint8_t *in;
+	size_t raws, raw_bytes;
+};
+
+static int
+raw_out(void *ud, const void *buf, size_t len)
+{
+	struct raw_sink *r = ud;
+
+	put(&r->out, buf, len);
+	return 0;
+}
+
+static int
+raw_range(void *ud, uint64_t off, uint64_t len)
+{
+	struct raw_sink *r = ud;
+
+	put(&r->out, r->in + off, (size_t)len);
+	r->raws++;
+	r->raw_bytes += (size_t)len;
+	return 0;
+}
+
+static int
+raw_fail(void *ud, uint64_t off, uint64_t len)
+{
+	(void)ud;
+	(void)off;
+	(void)len;
+	return DM_ECONN;
+}
+
+static void
+test_writer_raw(void **state)
+{
+	static const uint64_t limits[] = { 5000, 20000, 300000, 0 };
+	struct img im = mixed_image(), raw = { 0 };
+	struct sparse_map m;
+	struct sparse_writer *w;
+	struct sparse_src src;
+	struct mem ms;
+	struct pieces ps;
+	char err[256] = "";
+
+	(void)state;
+	put_random(&raw, 300001);	/* not a whole number of blocks */
+	for (int k = 0; k < 2; k++) {
+		const struct img *in = k == 0 ? &im : &raw;
+
+		mem_src(&src, &ms, in->b, in->n, 1);
+		assert_int_equal(sparse_map_read(&src, in->n, SPARSE_BLK_SZ,
+		    &m, err, sizeof(err)), 0);
+		for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]);
+		    l++) {
+			split(in, &m, limits[l], 1, &ps);
+			mem_src(&src, &ms, in->b, in->n, 1);
+			w = sparse_writer_new(&m, &src);
+			for (size_t i = 0; i < ps.n; i++) {
+				struct raw_sink r = { .in = in->b };
+
+				if (sparse_write_piece_raw(w, &ps.p[i], raw_out,
+				    raw_range, &r, err, sizeof(err)) != 0)
+					fail_msg("raw piece %zu: %s", i, err);
+				assert_int_equal(r.out.n, ps.out[i].n);
+				assert_memory_equal(r.out.b, ps.out[i].b,
+				    r.out.n);
+				assert_true(r.raws > 0);
+				free(r.out.b);
+			}
+			/* RAW data was skipped over, not read. */
+			assert_true(ms.skips > 0);
+			sparse_writer_free(w);
+			pieces_free(&ps);
+		}
+		sparse_map_free(&m);
+	}
+	/* A failing raw callback fails the piece, and the writer is spent. */
+	map_ok(&im, 1, 0, &m);
+	split(&im, &m, 20000, 1, &ps);
+	mem_src(&src, &ms, im.b, im.n, 1);
+	w = sparse_writer_new(&m, &src);
+	{
+		struct raw_sink r = { .in = im.b };
+
+		assert_int_equal(sparse_write_piece_raw(w, &ps.p[0], raw_out,
+		    raw_fail, &r, err, sizeof(err)), DM_ECONN);
+		want_msg(err, "sending the piece at byte");
+		assert_int_equal(sparse_write_piece(w, &ps.p[0], sink_img,
+		    &r.out, err, sizeof(err)), DM_EINVAL);
+		free(r.out.b);
+	}
+	sparse_writer_free(w);
+	pieces_free(&ps);
+	sparse_map_free(&m);
+	free(raw.b);
+	free(im.b);
+}
+
 /* The layout pass uses skip when it can, and reads when it cannot. */
 static void
 test_skip_used(void **state)
@@ -1189,6 +1344,8 @@ main(void)
 		cmocka_unit_test(test_writer_short_input),
 		cmocka_unit_test(test_writer_order_and_sink),
 		cmocka_unit_test(test_skip_used),
+		cmocka_unit_test(test_expand_from_memory),
+		cmocka_unit_test(test_writer_raw),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
