@@ -738,6 +738,110 @@ cmd_flashing(struct fbconn *c, const char *what)
 	return reply(c, "FAIL", "unknown command");
 }
 
+/* The critical lock (flashing lock_critical / unlock_critical) has no
+ * variable in the captures, so it lives beside the partitions:
+ * STATE/SERIAL/critical-unlocked exists while it is unlocked. */
+static char *
+critical_path(struct fbconn *c)
+{
+	return xasprintf("%s/critical-unlocked", phone_dir(c->ph));
+}
+
+static int
+critical_unlocked(struct fbconn *c)
+{
+	char *path = critical_path(c);
+	int r = access(path, F_OK) == 0;
+
+	free(path);
+	return r;
+}
+
+/* get_unlock_ability: the profile's variable of that name (0 or 1) when
+ * it has one, else 1 (OEM unlocking switched on). */
+static int
+unlock_ability(struct fbconn *c)
+{
+	char *v = var_get(c, "get_unlock_ability");
+	int r = v == NULL || atoi(v) != 0;
+
+	free(v);
+	return r;
+}
+
+/* The flashing commands cmd_flashing leaves to this one. */
+static int
+flashing_more_wants(struct fbconn *c, const char *what)
+{
+	if (strcmp(what, "get_unlock_ability") == 0 ||
+	    strcmp(what, "lock_critical") == 0 ||
+	    strcmp(what, "unlock_critical") == 0)
+		return 1;
+	return strcmp(what, "unlock") == 0 && !unlock_ability(c);
+}
+
+/* get_unlock_ability from the profile, an unlock it forbids (Qualcomm
+ * ABL's words), and the critical lock, which wipes user data too. */
+static int
+cmd_flashing_more(struct fbconn *c, const char *what)
+{
+	int unlock = what[0] == 'u', fd;
+	char *path;
+
+	if (strcmp(what, "get_unlock_ability") == 0) {
+		if (reply(c, "INFO", "get_unlock_ability: %d",
+		    unlock_ability(c)) < 0)
+			return -1;
+		return reply(c, "OKAY", "%s", "");
+	}
+	if (unlock && !unlock_ability(c))
+		return reply(c, "FAIL", "Flashing Unlock is not allowed");
+	if (critical_unlocked(c) == unlock)
+		return reply(c, "FAIL", "Device already : %s", unlock ?
+		    "critical unlocked!" : "critical locked!");
+	path = part_path(c, "userdata");
+	unlink(path);
+	free(path);
+	path = critical_path(c);
+	if (unlock) {
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+	} else {
+		unlink(path);
+	}
+	free(path);
+	phone_say("sim: %s critical %s", phone_serial(c->ph),
+	    unlock ? "unlocked" : "locked");
+	return reply(c, "OKAY", "%s", "");
+}
+
+/* oem device-info as Qualcomm's bootloader answers it, one INFO line a
+ * fact, from the phone's state.  No other oem command, and none in
+ * fastbootd (it has no vendor HAL here). */
+static int
+cmd_oem(struct fbconn *c, const char *args)
+{
+	char *ch;
+	int charger;
+
+	if (c->userspace || strcmp(args, "device-info") != 0)
+		return reply(c, "FAIL", "unknown command");
+	ch = var_get(c, "charger-screen-enabled");
+	charger = ch != NULL && (strcmp(ch, "1") == 0 ||
+	    strcmp(ch, "yes") == 0 || strcmp(ch, "true") == 0);
+	free(ch);
+	if (reply(c, "INFO", "Verity mode: true") < 0 ||
+	    reply(c, "INFO", "Device unlocked: %s",
+	    var_is(c, "unlocked", "yes") ? "true" : "false") < 0 ||
+	    reply(c, "INFO", "Device critical unlocked: %s",
+	    critical_unlocked(c) ? "true" : "false") < 0 ||
+	    reply(c, "INFO", "Charger screen enabled: %s",
+	    charger ? "true" : "false") < 0)
+		return -1;
+	return reply(c, "OKAY", "%s", "");
+}
+
 /* fastbootd's logical partitions: create/delete/resize. */
 static int
 cmd_logical(struct fbconn *c, const char *verb, const char *arg)
@@ -817,6 +921,9 @@ dispatch(struct fbconn *c, char *cmd)
 		return cmd_erase(c, cmd + 6);
 	if (strncmp(cmd, "set_active:", 11) == 0)
 		return cmd_set_active(c, cmd + 11);
+	if (strncmp(cmd, "flashing ", 9) == 0 &&
+	    flashing_more_wants(c, cmd + 9))
+		return cmd_flashing_more(c, cmd + 9);
 	if (strncmp(cmd, "flashing ", 9) == 0)
 		return cmd_flashing(c, cmd + 9);
 	if (strcmp(cmd, "reboot") == 0 || strcmp(cmd, "continue") == 0)
@@ -848,6 +955,8 @@ dispatch(struct fbconn *c, char *cmd)
 		return cmd_logical(c, "delete", cmd + 25);
 	if (strncmp(cmd, "resize-logical-partition:", 25) == 0)
 		return cmd_logical(c, "resize", cmd + 25);
+	if (strncmp(cmd, "oem ", 4) == 0)
+		return cmd_oem(c, cmd + 4);
 	return reply(c, "FAIL", "unknown command");
 }
 
