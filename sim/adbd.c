@@ -212,6 +212,7 @@ fault_name(enum fault_type t)
 	case FAULT_TRUNCATE: return "truncate";
 	case FAULT_STALL: return "stall";
 	case FAULT_CLOSE: return "close";
+	case FAULT_SLOW: return "slow";
 	}
 	return "?";
 }
@@ -256,6 +257,7 @@ fault_fire(struct adbd_conn *c, const struct fault *f, uint32_t cmd,
 		conn_stall(c);
 		return DM_ECLOSED;
 	case FAULT_CLOSE:
+	case FAULT_SLOW:	/* fastboot's only: never armed here */
 		adbd_conn_kick(c);
 		return DM_ECLOSED;
 	}

@@ -907,6 +907,27 @@ cmd_reboot(struct fbconn *c, const char *target)
 	return 1;
 }
 
+/* A slow@flash+MS fault: the phone takes MS ms over each flash: (slow
+ * storage), so a test can see a flash while it runs. */
+static void
+flash_delay(struct fbconn *c)
+{
+	size_t n;
+	const struct fault *f = phone_faults(c->ph, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (f[i].when == FAULT_AT_FLASH && f[i].type == FAULT_SLOW &&
+		    (!f[i].once || phone_fault_claim(c->ph, i))) {
+			struct timespec ts = {
+				(time_t)(f[i].after_bytes / 1000),
+				(long)(f[i].after_bytes % 1000) * 1000000L };
+
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+			return;
+		}
+}
+
 /* 0 to go on, 1 when the connection should end, -1 when it is gone. */
 static int
 dispatch(struct fbconn *c, char *cmd)
@@ -915,8 +936,10 @@ dispatch(struct fbconn *c, char *cmd)
 		return cmd_getvar(c, cmd + 7);
 	if (strncmp(cmd, "download:", 9) == 0)
 		return cmd_download(c, cmd + 9);
-	if (strncmp(cmd, "flash:", 6) == 0)
+	if (strncmp(cmd, "flash:", 6) == 0) {
+		flash_delay(c);
 		return cmd_flash(c, cmd + 6);
+	}
 	if (strncmp(cmd, "erase:", 6) == 0)
 		return cmd_erase(c, cmd + 6);
 	if (strncmp(cmd, "set_active:", 11) == 0)

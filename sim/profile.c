@@ -426,12 +426,14 @@ static const struct {
 	{ "truncate", FAULT_TRUNCATE },
 	{ "stall", FAULT_STALL },
 	{ "close", FAULT_CLOSE },
+	{ "slow", FAULT_SLOW },
 }, fault_whens[] = {
 	{ "cnxn", FAULT_AT_CNXN },
 	{ "open", FAULT_AT_OPEN },
 	{ "wrte", FAULT_AT_WRTE },
 	{ "recv", FAULT_AT_RECV },
 	{ "download", FAULT_AT_DOWNLOAD },
+	{ "flash", FAULT_AT_FLASH },
 };
 
 static int
@@ -464,7 +466,7 @@ profile_parse_fault(struct fault *f, const char *spec, char *err,
 	if (t == 0)
 		return dm_fail(err, errlen, DM_EINVAL, "fault \"%s\": type "
 		    "must be oversize, bad_magic, bad_checksum, truncate, "
-		    "stall or close", spec);
+		    "stall, close or slow", spec);
 	if (at != NULL) {
 		const char *wend = plus && plus > at ? plus :
 		    at + strlen(at);
@@ -472,7 +474,8 @@ profile_parse_fault(struct fault *f, const char *spec, char *err,
 		w = lookup(at + 1, (size_t)(wend - at - 1), 1);
 		if (w == 0)
 			return dm_fail(err, errlen, DM_EINVAL, "fault \"%s\": "
-			    "@WHEN must be cnxn, open, wrte, recv or download",
+			    "@WHEN must be cnxn, open, wrte, recv, download or "
+			    "flash",
 			    spec);
 	}
 	if (plus != NULL) {
@@ -483,13 +486,18 @@ profile_parse_fault(struct fault *f, const char *spec, char *err,
 		if (errno || end == plus + 1 || *end != '\0')
 			return dm_fail(err, errlen, DM_EINVAL, "fault \"%s\": "
 			    "+BYTES must be a number", spec);
-		if (w != FAULT_AT_RECV && w != FAULT_AT_DOWNLOAD)
+		if (w != FAULT_AT_RECV && w != FAULT_AT_DOWNLOAD &&
+		    w != FAULT_AT_FLASH)
 			return dm_fail(err, errlen, DM_EINVAL, "fault \"%s\": "
-			    "+BYTES only goes with @recv or @download", spec);
+			    "+N only goes with @recv, @download or @flash",
+			    spec);
 	}
 	if (w == FAULT_AT_DOWNLOAD && t != FAULT_CLOSE)
 		return dm_fail(err, errlen, DM_EINVAL, "fault \"%s\": only "
 		    "close goes with @download", spec);
+	if ((w == FAULT_AT_FLASH) != (t == FAULT_SLOW))
+		return dm_fail(err, errlen, DM_EINVAL, "fault \"%s\": slow "
+		    "goes with @flash, and only slow", spec);
 	f->type = (enum fault_type)t;
 	f->when = (enum fault_when)w;
 	return 0;
@@ -533,7 +541,8 @@ load_fault(struct loader *l, const cJSON *j, struct fault *f)
 	}
 	if (type == NULL)
 		return fail(l, DM_EINVAL, "fault without a \"type\"");
-	if (strcmp(when, "recv") == 0 || strcmp(when, "download") == 0)
+	if (strcmp(when, "recv") == 0 || strcmp(when, "download") == 0 ||
+	    strcmp(when, "flash") == 0)
 		snprintf(spec, sizeof(spec), "%s@%s+%llu", type, when,
 		    (unsigned long long)after);
 	else

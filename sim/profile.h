@@ -34,6 +34,7 @@ enum fault_type {
 	FAULT_TRUNCATE,		/* half a payload, then close */
 	FAULT_STALL,		/* stop answering, keep the socket open */
 	FAULT_CLOSE,		/* close the connection */
+	FAULT_SLOW,		/* answer late (fastboot flash: +MS) */
 };
 
 enum fault_when {
@@ -41,6 +42,7 @@ enum fault_when {
 	FAULT_AT_OPEN,		/* instead of the OKAY to an OPEN */
 	FAULT_AT_WRTE,		/* on the first WRTE the phone sends */
 	FAULT_AT_RECV,		/* in a sync RECV after after_bytes */
+	FAULT_AT_FLASH,		/* fastboot: each flash: command */
 	FAULT_AT_DOWNLOAD,	/* fastboot: after_bytes into a download
 				 * (close only) */
 };
