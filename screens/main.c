@@ -154,10 +154,14 @@ main(int argc, char **argv)
 		return cli_getvar(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "fastboot-flash") == 0)
 		return cli_fastboot_flash(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "fastboot") == 0)
+		return cli_fastboot(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "reboot") == 0)
 		return cli_reboot(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "demo") == 0)
 		return cli_demo(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "jobs") == 0)
+		return cli_jobs(&co, argc - optind, argv + optind);
 	fprintf(stderr, "droidmedic: unknown command '%s' (see droidmedic "
 	    "--help)\n", cmd);
 	return 2;

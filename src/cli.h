@@ -4,6 +4,8 @@
 #ifndef DM_CLI_H
 #define DM_CLI_H
 
+#include <stddef.h>
+
 #include <cjson/cJSON.h>
 
 struct cli_opts {
@@ -45,6 +47,33 @@ int cli_print_error_json(const char *what, const char *msg);
 int cli_getvar(const struct cli_opts *o, int argc, char **argv);
 int cli_fastboot_flash(const struct cli_opts *o, int argc, char **argv);
 int cli_reboot(const struct cli_opts *o, int argc, char **argv);
+/* cli_fbcmd.c: fastboot erase, set_active, boot, oem, flashing,
+ * snapshot-update and the logical partition commands. */
+int cli_fastboot(const struct cli_opts *o, int argc, char **argv);
+
+/* What the fastboot commands share (cli_fastboot.c).
+ * cli_fail: msg on stderr, or with --json the error object
+ * {"ok":false,"error":NAME(rc),"message":msg} on stdout; returns 1. */
+int cli_fail(const struct cli_opts *o, int rc, const char *msg);
+/* Print o (pretty) on stdout and free it. */
+void cli_json_out(cJSON *o);
+/* Open the phone of -s in fastboot (refusing one the bench shows in
+ * another mode, with the way there); NULL after printing why, *status
+ * the exit status.  Close with fb_close(). */
+struct fb_conn;
+struct fb_conn *cli_fb_open(const struct cli_opts *o, int *status);
+/* cli_jobs.c: jobs [attach JOB | cancel JOB]. */
+int cli_jobs(const struct cli_opts *o, int argc, char **argv);
+/* Send op with params (taken) to the bench server, which queues a job,
+ * and follow that job to its end (its log, progress and result; see
+ * cli_jobs.c).  With --no-autostart and no server running, local()
+ * queues the job on an engine in this process instead (params has the
+ * same fields) and returns its id or a negative dm_err.  Returns the
+ * exit status. */
+struct jobeng;
+int cli_run_job(const struct cli_opts *o, const char *op, cJSON *params,
+    int (*local)(struct jobeng *eng, const cJSON *params, char *err,
+    size_t errlen));
 
 /* Add the caller's DROIDMEDIC_SIM, _PROFILES and _FIXTURES to a "demo"
  * request (the server may have been started with another environment). */
@@ -57,6 +86,9 @@ int cli_demo(const struct cli_opts *o, int argc, char **argv);
  * else looked up (serial or row id) with the bench server.  0 or 1/2
  * (exit status) after printing the problem. */
 int cli_resolve(const struct cli_opts *o, char *addr, size_t len);
+/* 1 and the transport address when what is one ("tcp:H:P", "usb:B-P",
+ * "adb-server:...", or "HOST:PORT" for tcp:), else 0. */
+int cli_direct_address(const char *what, char *addr, size_t len);
 /* The same, also giving the bench row's mode (DEV_MODE_UNKNOWN, 0, when
  * -s was an address and no row was asked). */
 int cli_resolve_mode(const struct cli_opts *o, char *addr, size_t len,

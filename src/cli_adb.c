@@ -70,6 +70,21 @@ cli_resolve(const struct cli_opts *o, char *addr, size_t len)
 }
 
 int
+cli_direct_address(const char *what, char *addr, size_t len)
+{
+	if (!strncmp(what, "tcp:", 4) || !strncmp(what, "usb:", 4) ||
+	    !strncmp(what, "adb-server:", 11)) {
+		snprintf(addr, len, "%s", what);
+		return 1;
+	}
+	if (looks_like_hostport(what)) {
+		snprintf(addr, len, "tcp:%s", what);
+		return 1;
+	}
+	return 0;
+}
+
+int
 cli_resolve_mode(const struct cli_opts *o, char *addr, size_t len, int *mode)
 {
 	struct dev_info di;
@@ -82,15 +97,8 @@ cli_resolve_mode(const struct cli_opts *o, char *addr, size_t len, int *mode)
 		    "(see `droidmedic devices`)\n");
 		return 2;
 	}
-	if (!strncmp(o->serial, "tcp:", 4) || !strncmp(o->serial, "usb:", 4) ||
-	    !strncmp(o->serial, "adb-server:", 11)) {
-		snprintf(addr, len, "%s", o->serial);
+	if (cli_direct_address(o->serial, addr, len))
 		return 0;
-	}
-	if (looks_like_hostport(o->serial)) {
-		snprintf(addr, len, "tcp:%s", o->serial);
-		return 0;
-	}
 	res = lookup_device(o);
 	if (res == NULL)
 		return 1;

@@ -630,3 +630,39 @@ devreg_drop(struct devreg *reg, unsigned id)
 	dev_unref(d);
 	return 0;
 }
+
+int
+dev_confirm_names(const char *typed, const char *serial)
+{
+	size_t n = serial ? strlen(serial) : 0;
+
+	if (typed == NULL || n == 0)
+		return 0;
+	if (strcmp(typed, serial) == 0)
+		return 1;
+	return n > 4 && strlen(typed) == 4 && strcmp(typed, serial + n - 4) == 0;
+}
+
+const char *
+dev_confirm_hint(const char *serial)
+{
+	size_t n = strlen(serial);
+
+	return n > 4 ? serial + n - 4 : serial;
+}
+
+void
+dev_confirm_refusal(char *msg, size_t len, const char *typed,
+    const char *serial, const char *nothing)
+{
+	if (serial[0] == '\0')
+		snprintf(msg, len, "%s: the phone did not give its serial "
+		    "number, so it cannot be confirmed by name", nothing);
+	else if (typed != NULL && typed[0] != '\0')
+		snprintf(msg, len, "%s: --confirm %s does not name this "
+		    "phone (serial %s)", nothing, typed, serial);
+	else
+		snprintf(msg, len, "%s: to go on, run this again with "
+		    "--confirm %s (the phone's serial, or its last four "
+		    "characters)", nothing, dev_confirm_hint(serial));
+}

@@ -137,6 +137,18 @@ void dev_snapshot(struct dev *d, struct dev_info *out);
 /* 1 once the registry dropped the row (the phone is not coming back). */
 int dev_removed(struct dev *d);
 
+/* The typed confirmation of a destructive step names the phone: typed is
+ * its serial, or the last four characters of a serial longer than four. */
+int dev_confirm_names(const char *typed, const char *serial);
+/* What to type: the last four characters (the serial when shorter).
+ * Borrowed from serial. */
+const char *dev_confirm_hint(const char *serial);
+/* Why a destructive step stops short, starting with nothing ("nothing
+ * was flashed"): no serial to confirm, a confirmation naming another
+ * phone, or none at all (then what to type). */
+void dev_confirm_refusal(char *msg, size_t len, const char *typed,
+    const char *serial, const char *nothing);
+
 /* Milliseconds of CLOCK_REALTIME / CLOCK_MONOTONIC. */
 int64_t dm_now_ms(void);
 int64_t dm_mono_ms(void);

@@ -37,6 +37,7 @@ struct job {
 	atomic_int cancel;
 	int64_t last_progress_ms;
 	int flags;
+	char *result;			/* JSON text, under eng->lock */
 	struct job_info info;		/* under eng->lock */
 	struct job *next;
 };
@@ -101,6 +102,7 @@ job_destroy(struct job *j)
 		j->arg_free(j->arg);
 	if (j->dev != NULL)
 		dev_unref(j->dev);
+	free(j->result);
 	free(j);
 }
 
@@ -411,6 +413,20 @@ jobeng_get(struct jobeng *eng, unsigned job_id, struct job_info *out)
 	return j ? 0 : DM_ENOENT;
 }
 
+char *
+jobeng_result(struct jobeng *eng, unsigned job_id)
+{
+	struct job *j;
+	char *r = NULL;
+
+	pthread_mutex_lock(&eng->lock);
+	j = find(eng, job_id);
+	if (j != NULL && j->result != NULL)
+		r = xstrdup(j->result);
+	pthread_mutex_unlock(&eng->lock);
+	return r;
+}
+
 int
 jobeng_wait(struct jobeng *eng, unsigned job_id, int timeout_ms)
 {
@@ -521,4 +537,15 @@ job_fail(struct job *job, int err, const char *fmt, ...)
 	va_end(ap);
 	pthread_mutex_unlock(&job->eng->lock);
 	return err;
+}
+
+void
+job_set_result(struct job *job, const char *json)
+{
+	char *copy = json ? xstrdup(json) : NULL;
+
+	pthread_mutex_lock(&job->eng->lock);
+	free(job->result);
+	job->result = copy;
+	pthread_mutex_unlock(&job->eng->lock);
 }

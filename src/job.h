@@ -70,6 +70,9 @@ int jobeng_active_fg(struct jobeng *eng);
 /* Copy every job still known (finished ones are kept for a while). */
 int jobeng_list(struct jobeng *eng, struct job_info **out);
 int jobeng_get(struct jobeng *eng, unsigned job_id, struct job_info *out);
+/* The job's result (JSON text, malloc'ed copy) or NULL when it has none
+ * (or is not known). */
+char *jobeng_result(struct jobeng *eng, unsigned job_id);
 /* Wait until the job ended or timeout_ms passed; returns its state, or
  * DM_ETIMEOUT / DM_ENOENT. */
 int jobeng_wait(struct jobeng *eng, unsigned job_id, int timeout_ms);
@@ -83,6 +86,9 @@ void job_progress(struct job *job, int64_t done, int64_t total,
     const char *what);
 void job_log(struct job *job, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A structured result for clients (JSON text, copied; replaces any
+ * earlier one): what a flash did, say, beyond the one-line errbuf. */
+void job_set_result(struct job *job, const char *json);
 /* Record the failure text; returns err. */
 int job_fail(struct job *job, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

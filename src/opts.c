@@ -32,14 +32,17 @@ const struct opt_def opt_table[] = {
 	{ "no-usb",	 no_argument,	    OPT_NO_USB, NULL,
 	    "server: do not scan USB" },
 	{ "force",	 no_argument,	    OPT_FORCE, NULL,
-	    "server stop: stop even while jobs run; fastboot-flash: "
-	    "despite a low battery" },
+	    "server stop: even while jobs run; fastboot-flash: despite a "
+	    "low battery; fastboot erase: a partition the phone does not "
+	    "list" },
 	{ "slot",	 required_argument, OPT_SLOT, "SLOT",
-	    "fastboot-flash: slot a, b, other or all (default: current)" },
+	    "fastboot-flash, fastboot erase: a, b, other or all (default: "
+	    "current)" },
 	{ "sha256",	 required_argument, OPT_SHA256, "HEX",
 	    "fastboot-flash: refuse an image with another SHA-256" },
 	{ "product",	 required_argument, OPT_PRODUCT, "NAME",
-	    "fastboot-flash: refuse a phone whose product is not NAME" },
+	    "fastboot-flash, fastboot: refuse a phone whose product is not "
+	    "NAME" },
 	{ "confirm",	 required_argument, OPT_CONFIRM, "SERIAL",
 	    "destructive commands: name the phone (serial or its last 4)" },
 	{ "log-file",	 required_argument, OPT_LOG_FILE, "PATH",
@@ -74,8 +77,12 @@ const struct cmd_def cmd_table[] = {
 	    "fastboot variables (phone in fastboot)" },
 	{ "fastboot-flash", "fastboot-flash -s SERIAL PART IMG",
 	    "flash an image: plan first, then --confirm" },
+	{ "fastboot", "fastboot -s SERIAL CMD [ARGS...]",
+	    "erase, set_active, boot, oem, flashing..." },
 	{ "reboot", "reboot -s SERIAL [MODE]",
 	    "system, bootloader, fastboot, recovery..." },
+	{ "jobs", "jobs [attach|cancel JOB]",
+	    "the server's flashes: list, follow, stop" },
 	{ "demo", "demo [start|stop|status]",
 	    "simulated demo phones on the bench" },
 	{ NULL, NULL, NULL }
@@ -123,11 +130,11 @@ opts_usage(FILE *fp, int verbose)
 	int col = 0;
 
 	fprintf(fp, "Usage: droidmedic [OPTIONS] [COMMAND]  (no command: the "
-	    "dashboard)\n\nCommands:\n");
+	    "dashboard)\nCommands:\n");
 	for (int i = 0; cmd_table[i].name != NULL; i++)
 		fprintf(fp, "  %-34s %s\n", cmd_table[i].usage,
 		    cmd_table[i].help);
-	fprintf(fp, "\nOptions%s:\n", verbose ? "" :
+	fprintf(fp, "Options%s:\n", verbose ? "" :
 	    " (-v --help explains each)");
 	for (int i = 0; opt_table[i].name != NULL; i++) {
 		const struct opt_def *o = &opt_table[i];

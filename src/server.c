@@ -27,6 +27,7 @@
 #include "dev.h"
 #include "err.h"
 #include "ev.h"
+#include "flashjob.h"
 #include "job.h"
 #include "log.h"
 #include "paths.h"
@@ -284,6 +285,65 @@ param_str(const cJSON *params, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* "flash": queue a fastboot flash job for a bench row in fastboot (or a
+ * tcp: address not on the bench); the job checks and confirms. */
+static cJSON *
+flash_op(struct server *s, unsigned id, const cJSON *params)
+{
+	const char *what = param_str(params, "device");
+	struct flashjob_req fr;
+	struct dev_info di;
+	unsigned dev_id = 0;
+	char msg[512];
+	cJSON *r;
+	int rc;
+
+	rc = flashjob_req_from_json(params, &fr, msg, sizeof(msg));
+	if (rc < 0)
+		return proto_reply_err(id, rc, msg);
+	if (what == NULL || *what == '\0')
+		return proto_reply_err(id, DM_EINVAL, "flash: which phone? "
+		    "(\"device\")");
+	if (devreg_lookup(s->reg, what, &di) == 0) {
+		if (!di.present) {
+			snprintf(msg, sizeof(msg), "%s is offline", what);
+			return proto_reply_err(id, DM_ENODEV, msg);
+		}
+		if (di.mode != DEV_MODE_FASTBOOT &&
+		    di.mode != DEV_MODE_FASTBOOTD) {
+			snprintf(msg, sizeof(msg), "%s is in %s mode, not "
+			    "fastboot (droidmedic reboot -s %s bootloader)",
+			    what, dev_mode_name(di.mode), what);
+			return proto_reply_err(id, DM_EINVAL, msg);
+		}
+		dev_id = di.id;
+		snprintf(fr.addr, sizeof(fr.addr), "%s", di.port);
+		/* A network row is named by its address, not a serial. */
+		if (strcmp(di.transport, "tcp") != 0)
+			snprintf(fr.expect_serial, sizeof(fr.expect_serial),
+			    "%s", di.serial);
+	} else if (strncmp(what, "tcp:", 4) == 0 ||
+	    strncmp(what, "usb:", 4) == 0) {
+		snprintf(fr.addr, sizeof(fr.addr), "%s", what);
+	} else if (strchr(what, ':') != NULL &&
+	    strspn(strrchr(what, ':') + 1, "0123456789") ==
+	    strlen(strrchr(what, ':') + 1) && strrchr(what, ':')[1]) {
+		snprintf(fr.addr, sizeof(fr.addr), "tcp:%s", what);
+	} else {
+		snprintf(msg, sizeof(msg), "no phone %s on the bench (see "
+		    "droidmedic devices; a network one is tcp:HOST:PORT)",
+		    what);
+		return proto_reply_err(id, DM_ENODEV, msg);
+	}
+	rc = flashjob_submit(s->jobs, dev_id, &fr);
+	if (rc < 0)
+		return proto_reply_err(id, rc, "could not queue the flash");
+	r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "job", rc);
+	cJSON_AddNumberToObject(r, "device", dev_id);
+	return proto_reply_ok(id, r);
+}
+
 static cJSON *
 handle(struct server *s, struct sclient *c, const cJSON *req)
 {
@@ -358,6 +418,27 @@ handle(struct server *s, struct sclient *c, const cJSON *req)
 			return proto_reply_err(id, rc, "no such running job");
 		return proto_reply_ok(id, NULL);
 	}
+	if (strcmp(op, "job") == 0) {
+		const cJSON *j = cJSON_GetObjectItemCaseSensitive(params, "id");
+		struct job_info ji;
+		char *res;
+
+		if (!cJSON_IsNumber(j))
+			return proto_reply_err(id, DM_EINVAL, "need a job id");
+		rc = jobeng_get(s->jobs, (unsigned)j->valuedouble, &ji);
+		if (rc < 0)
+			return proto_reply_err(id, rc, "no such job (finished "
+			    "jobs are kept for a while, not for ever)");
+		r = cJSON_CreateObject();
+		cJSON_AddItemToObject(r, "job", proto_job_to_json(&ji));
+		res = jobeng_result(s->jobs, ji.id);
+		cJSON_AddItemToObject(r, "result", res ? cJSON_Parse(res) :
+		    cJSON_CreateNull());
+		free(res);
+		return proto_reply_ok(id, r);
+	}
+	if (strcmp(op, "flash") == 0)
+		return flash_op(s, id, params);
 	if (strcmp(op, "connect") == 0) {
 		const char *addr = param_str(params, "address");
 		char msg[256];
