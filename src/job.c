@@ -317,9 +317,11 @@ jobeng_submit_flags(struct jobeng *eng, unsigned dev_id, const char *kind,
 		eng->head = j;
 	eng->tail = j;
 	snap = j->info;
+	/* Posted under the lock: a worker cannot take the job and say
+	 * "running" before "queued" is on the bus. */
+	post(eng, EV_JOB_STATE, &snap, "queued");
 	pthread_cond_signal(&eng->work);
 	pthread_mutex_unlock(&eng->lock);
-	post(eng, EV_JOB_STATE, &snap, "queued");
 	return (int)snap.id;
 }
 

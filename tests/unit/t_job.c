@@ -260,6 +260,64 @@ test_finished_jobs_pruned(void **state)
 	jobeng_free(eng);
 }
 
+static int
+with_result(struct job *job, void *arg)
+{
+	(void)arg;
+	job_set_result(job, "{\"first\":1}");
+	job_set_result(job, "{\"ok\":true,\"pieces\":4}");
+	return 0;
+}
+
+/* Every job's events come in its own order (queued, running, done), even
+ * when a worker takes the job the moment it is queued; and its result
+ * stays readable after it ended. */
+static void
+test_event_order_and_result(void **state)
+{
+	struct evbus *bus = evbus_new();
+	struct jobeng *eng = jobeng_new(bus, NULL, 4);
+	int seen[201][3], id = 0, ended = 0;
+	char *r;
+
+	(void)state;
+	memset(seen, 0, sizeof(seen));
+	for (int i = 0; i < 200; i++)
+		id = jobeng_submit(eng, 0, "noop", noop, NULL, NULL);
+	assert_int_equal(jobeng_wait(eng, (unsigned)id, 5000), JOB_DONE);
+	while (jobeng_active(eng) > 0)
+		usleep(1000);
+	for (struct ev *list = evbus_take_all(bus), *e = list; ;
+	    e = e->next) {
+		if (e == NULL) {
+			ev_free_list(list);
+			break;
+		}
+		assert_true(e->job_id >= 1 && e->job_id <= 200);
+		if (e->type == EV_JOB_STATE && strcmp(e->text, "queued") == 0)
+			seen[e->job_id][0] = 1;
+		else if (e->type == EV_JOB_STATE) {
+			assert_true(seen[e->job_id][0]);	/* queued first */
+			seen[e->job_id][1] = 1;
+		} else if (e->type == EV_JOB_DONE) {
+			assert_true(seen[e->job_id][1]);	/* then running */
+			seen[e->job_id][2] = 1;
+			ended++;
+		}
+	}
+	assert_int_equal(ended, 200);
+	assert_null(jobeng_result(eng, (unsigned)id));
+	id = jobeng_submit(eng, 0, "result", with_result, NULL, NULL);
+	assert_int_equal(jobeng_wait(eng, (unsigned)id, 5000), JOB_DONE);
+	r = jobeng_result(eng, (unsigned)id);
+	assert_non_null(r);
+	assert_string_equal(r, "{\"ok\":true,\"pieces\":4}");
+	free(r);
+	assert_null(jobeng_result(eng, 99999));
+	jobeng_free(eng);
+	evbus_free(bus);
+}
+
 int
 main(void)
 {
@@ -270,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_bad_submit_and_shutdown),
 		cmocka_unit_test(test_finished_jobs_pruned),
 		cmocka_unit_test(test_background_jobs),
+		cmocka_unit_test(test_event_order_and_result),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
