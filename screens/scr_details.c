@@ -104,19 +104,27 @@ det_time(char *buf, size_t len, int64_t ms)
 		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/* The phone's jobs.  top: what someone asked for (a flash) and anything
+ * still queued or running, near the top where a flash's progress and
+ * outcome are seen without scrolling; else the bench's own finished
+ * work (identifying, connecting), at the bottom. */
 static void
-det_jobs(struct ui *ui, struct det *d, unsigned dev_id)
+det_jobs(struct ui *ui, struct det *d, unsigned dev_id, int top)
 {
 	char line[512];
 	int i, any = 0;
 
 	for (i = 0; i < ui->njobs; i++) {
 		const struct job_info *j = &ui->jobs[i];
+		int own = strcmp(j->kind, "identify") == 0 ||
+		    strcmp(j->kind, "connect") == 0;
+		int active = j->state == JOB_QUEUED ||
+		    j->state == JOB_RUNNING;
 		attr_t a = A_NORMAL;
 
-		if (j->dev_id != dev_id)
+		if (j->dev_id != dev_id || top != (active || !own))
 			continue;
-		if (!any)
+		if (!any && !top)
 			det_para(d, 0, NULL, "", A_NORMAL);
 		any = 1;
 		if (j->state == JOB_FAILED)
@@ -217,7 +225,7 @@ det_identity(struct det *d, const struct ui_dev *ud)
 {
 	const cJSON *id = ud->ident;
 	const char *v, *w;
-	int ok, ok2;
+	int ok, ok2, fastboot;
 	double x, y;
 
 	if (ud->di.summary[0] != '\0')
@@ -254,11 +262,13 @@ det_identity(struct det *d, const struct ui_dev *ud)
 		    w ? ", verified boot " : "", w ? w : "");
 	if ((v = id_str(id, "boot.mode")) != NULL)
 		det_field(d, "Boot mode:", A_NORMAL, "%s", v);
-	if ((v = id_str(id, "source")) != NULL && strcmp(v, "fastboot") == 0)
+	fastboot = (v = id_str(id, "source")) != NULL &&
+	    strcmp(v, "fastboot") == 0;
+	if (fastboot)	/* with its own battery line */
 		det_fastboot(d, cJSON_GetObjectItemCaseSensitive(id,
 		    "fastboot"));
 	x = id_num(id, "battery", "percent", &ok);
-	if (ok) {
+	if (ok && !fastboot) {
 		y = id_num(id, "battery", "temperature_c", &ok2);
 		v = id_str(id, "battery.health");
 		if (ok2)
@@ -289,6 +299,7 @@ det_device(struct ui *ui, struct det *d, const struct ui_dev *ud)
 	det_field(d, "Mode:", draw_mode_attr(di->mode), "%s%s%s",
 	    dev_mode_label(di->mode), di->mode_detail[0] ? ", " : "",
 	    di->mode_detail);
+	det_jobs(ui, d, di->id, 1);
 	det_identity(d, ud);
 	if (di->present && strncmp(di->adb_path, "adb-server:", 11) == 0) {
 		/* Say which path is in use: the adb server's, not ours. */
@@ -354,7 +365,7 @@ det_device(struct ui *ui, struct det *d, const struct ui_dev *ud)
 				    draw_attr(DR_FIX));
 		}
 	}
-	det_jobs(ui, d, di->id);
+	det_jobs(ui, d, di->id, 0);
 }
 
 static void
@@ -366,7 +377,8 @@ scr_details_body(struct ui *ui, struct det *d, const struct ui_dev *ud)
 	}
 	det_para(d, 0, NULL, ui->ndevs > 0 ? "No phone selected." :
 	    "Details of the selected phone show here.", draw_attr(DR_DIM));
-	det_jobs(ui, d, 0);
+	det_jobs(ui, d, 0, 1);
+	det_jobs(ui, d, 0, 0);
 }
 
 void

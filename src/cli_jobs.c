@@ -213,9 +213,6 @@ report_end(const struct cli_opts *o, cJSON *jr, unsigned id)
 			msg = jstr(job, "message");
 		fprintf(stderr, "droidmedic: %s\n", msg ? msg : state ? state :
 		    "the job ended without saying how");
-	} else if (cJSON_IsObject(res) &&
-	    cJSON_GetObjectItemCaseSensitive(res, "seconds") != NULL) {
-		printf("done in %.1f s\n", jnum(res, "seconds"));
 	}
 	return ok ? 0 : 1;
 }

@@ -113,6 +113,31 @@ check "it says what the phone holds" \
 set -- $(last_flash)
 check "jobs lists it as cancelled" test "$2" = cancelled
 
+# ---- the dashboard shows the flash on the phone's details ---------------------------
+if command -v tmux >/dev/null; then
+	TM=dmflash-$$
+	tm() { tmux -L "$TM" -f /dev/null "$@"; }
+	pane() { tm capture-pane -p -t dm; }
+	unset TMUX
+	tm new-session -d -s dm -x 120 -y 30 "$DROIDMEDIC; sleep 30"
+	wait_for 10 sh -c "tmux -L $TM capture-pane -p -t dm | grep -q cheetah"
+	tm send-keys -t dm Enter
+	B fastboot-flash -s "$ADDR" boot "$T/boot.raw" --confirm "$SN" \
+		>/dev/null 2>&1 &
+	cli=$!
+	running() { pane | grep -Eq "Job: +#[0-9]+ flash: running [0-9]+% writing boot_a: piece [0-9]+/1[23]"; }
+	check "dashboard: the details pane shows the flash running, with its piece" \
+		wait_for 20 running
+	wait "$cli"
+	check "the flash that the dashboard watched succeeded" test $? -eq 0
+	fdone() { pane | grep -Eq "Job: +#[0-9]+ flash: done 100%"; }
+	check "dashboard: and then done" wait_for 10 fdone
+	tm send-keys -t dm q
+	tm kill-server >/dev/null 2>&1
+else
+	bail "tmux is needed (apt-get install tmux)"
+fi
+
 # ---- bad requests -------------------------------------------------------------------
 B jobs attach 9999 >"$T/o" 2>&1
 check "attach to an unknown job: exit 1" test $? -eq 1
