@@ -240,6 +240,14 @@ demo_start(struct demo *d, const struct demo_paths *p, char *err,
 		return dm_fail(err, errlen, DM_ENOENT, "no demo profiles found "
 		    "(set DROIDMEDIC_PROFILES to droidmedic's sim/profiles)");
 	n = list_profiles(prof, profiles, MAX_PROFILES);
+	/* Phones in the bootloader or fastbootd too (profiles/fastboot/),
+	 * when there are some. */
+	if (n > 0) {
+		char fb[PATH_MAX + 16];
+
+		snprintf(fb, sizeof(fb), "%s/fastboot", prof);
+		n += list_profiles(fb, profiles + n, MAX_PROFILES - n);
+	}
 	if (n == 0)
 		return dm_fail(err, errlen, DM_ENOENT, "no *.json profiles in "
 		    "%s", prof);

@@ -17,7 +17,8 @@ DROIDMEDIC_FIXTURES=$(cd "$FIX" && pwd)
 export DROIDMEDIC_FIXTURES DROIDMEDIC_IDLE_EXIT=0
 export DROIDMEDIC_SIM=$top_builddir/droidmedic-sim
 export DROIDMEDIC_PROFILES=$top_srcdir/sim/profiles
-nprof=$(ls "$DROIDMEDIC_PROFILES"/*.json | wc -l)
+nprof=$(ls "$DROIDMEDIC_PROFILES"/*.json "$DROIDMEDIC_PROFILES"/fastboot/*.json | wc -l)
+nfb=$(ls "$DROIDMEDIC_PROFILES"/fastboot/*.json | wc -l)
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 TM=dmdemo-$$
 unset TMUX
@@ -30,6 +31,9 @@ check "one demo phone per shipped profile ($nprof), all identified" \
 	json "assert d['running'] and d['phones'] == $nprof and \
 len(d['devices']) == $nprof and all(x['demo'] and x['summary'] \
 for x in d['devices']), d" <"$T/demo.json"
+check "the fastboot profiles' phones ($nfb) are there, in fastboot" \
+	json "fb = [x for x in d['devices'] if x['mode'] in ('fastboot', 'fastbootd')]; \
+assert len(fb) == $nfb and any('cheetah' in x['summary'] for x in fb), fb" <"$T/demo.json"
 check "the real captures show through (Xiaomi 14, S25+)" \
 	json "s = ' '.join(x['summary'] for x in d['devices']); \
 assert 'Xiaomi 14 (houji)' in s and 'SM-S936B' in s, s" <"$T/demo.json"
