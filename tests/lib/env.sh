@@ -17,7 +17,12 @@ unset DROIDMEDIC_SOCKET DISPLAY
 export DROIDMEDIC_ADB_SERVER=off
 export LC_ALL=C.UTF-8
 
+# Only the test's own shell cleans up: bash can run the EXIT trap in a
+# child killed right after it was forked, which must not remove $T
+# under the test.
+env_owner=$BASHPID
 env_cleanup() {
+	[ "$BASHPID" = "$env_owner" ] || return 0
 	"$DROIDMEDIC" server stop --force --no-autostart >/dev/null 2>&1
 	for f in "$T"/*.pid; do
 		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null

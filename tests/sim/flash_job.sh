@@ -3,7 +3,7 @@
 # that started it is killed (a dropped SSH session), `jobs attach` follows it
 # to its end, `jobs` lists it and `jobs cancel` stops it at its next safe
 # point, saying exactly what the phone holds.  The simulated Pixel takes
-# 150 ms over each flash: (a slow@flash fault) and 1 MiB per download, so
+# 300 ms over each flash: (a slow@flash fault) and 1 MiB per download, so
 # a 12 MiB image is still being written when the command dies.  Loopback
 # only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
@@ -39,7 +39,7 @@ with open(out + "/boot2.raw", "wb") as f:
 PY
 
 "$SIM" -v --strict --state "$T/state" --ports-file "$T/ports" \
-	--port-base $((base + 1)) --fault "$SN=slow@flash+150" \
+	--port-base $((base + 1)) --fault "$SN=slow@flash+300" \
 	"$T/slow.json" >"$T/sim.out" 2>"$T/sim.err" &
 SIMPID=$!
 wait_for 20 test -s "$T/ports" ||
