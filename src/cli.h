@@ -74,6 +74,11 @@ struct jobeng;
 int cli_run_job(const struct cli_opts *o, const char *op, cJSON *params,
     int (*local)(struct jobeng *eng, const cJSON *params, char *err,
     size_t errlen));
+/* The same job always in this process (why: what to tell the user),
+ * for one the server cannot do, like writing to this process's fds. */
+int cli_run_job_here(const struct cli_opts *o, cJSON *params,
+    int (*local)(struct jobeng *eng, const cJSON *params, char *err,
+    size_t errlen), const char *why);
 
 /* Add the caller's DROIDMEDIC_SIM, _PROFILES and _FIXTURES to a "demo"
  * request (the server may have been started with another environment). */

@@ -1,9 +1,12 @@
 /* cli_adb.c - shell, pull and push: headless commands that speak ADB to
- * one phone.  They connect to the phone themselves (TCP, or USB by port
- * path; the bench server is asked only to resolve a serial), so they work
- * next to a running dashboard.  Main thread. */
+ * one phone.  shell connects to the phone itself (TCP, or USB by port
+ * path; the bench server is asked only to resolve a serial), so it works
+ * next to a running dashboard; pull and push are jobs of the bench server
+ * (xferjob.c) that this side follows.  Main thread. */
 #include "config.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +16,12 @@
 
 #include "adb.h"
 #include "adbkey.h"
-#include "adbsync.h"
 #include "cli.h"
 #include "client.h"
 #include "dev.h"
 #include "err.h"
 #include "proto.h"
+#include "xferjob.h"
 #include "xmem.h"
 
 static int
@@ -215,75 +218,80 @@ cli_shell(const struct cli_opts *o, int argc, char **argv)
 	return code < 0 ? 0 : code;
 }
 
-struct xfer {
-	int64_t t0, last;
-	int tty;
-};
-
-static int
-xfer_progress(void *ud, uint64_t done, uint64_t total, const char *path)
+/* Where the server finds a local path: absolute (it has its own working
+ * folder); NULL after saying why. */
+static char *
+absolute(const char *path)
 {
-	struct xfer *x = ud;
-	int64_t now = dm_mono_ms();
+	char cwd[PATH_MAX];
 
-	(void)path;
-	if (!x->tty || now - x->last < 200)
-		return 0;
-	x->last = now;
-	fprintf(stderr, "\r%6.1f / %.1f MiB", (double)done / 1048576.0,
-	    (double)total / 1048576.0);
-	return 0;
+	if (path[0] == '/')
+		return xstrdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		fprintf(stderr, "droidmedic: cannot tell the current folder: "
+		    "%s\n", strerror(errno));
+		return NULL;
+	}
+	if (strcmp(path, ".") == 0)
+		return xstrdup(cwd);
+	return xasprintf("%s/%s", cwd, path);
 }
 
+static const char *
+local_path(const cJSON *params)
+{
+	return cJSON_GetObjectItemCaseSensitive(params, "local")->valuestring;
+}
+
+static int
+local_transfer(struct jobeng *eng, const cJSON *params, char *err,
+    size_t errlen)
+{
+	return xferjob_submit_json(eng, params, err, errlen);
+}
+
+/* A copy is a job (xferjob.c): in the bench server, so that a long pull
+ * goes on if this terminal goes away, or here with --no-autostart and
+ * no server running. */
 static int
 transfer(const struct cli_opts *o, int push, const char *src,
     const char *dst)
 {
-	struct adbkeys *keys = NULL;
-	struct adbsync *s;
-	struct adb_conn *c;
-	struct xfer x = { .t0 = dm_mono_ms(), .tty = isatty(2) };
-	uint64_t files = 0, bytes = 0;
-	char err[512];
-	double secs;
-	int status, rc;
+	char addr[160], *local;
+	cJSON *params;
 
-	c = cli_adb_connect(o, &keys, &status);
-	if (c == NULL)
-		return status;
-	s = adbsync_open(c, err, sizeof(err));
-	if (s == NULL) {
-		fprintf(stderr, "droidmedic: %s\n", err);
-		adb_close(c);
-		adbkeys_free(keys);
-		return 1;
+	if (o->serial == NULL || *o->serial == '\0') {
+		fprintf(stderr, "droidmedic: which phone? give -s SERIAL (see "
+		    "`droidmedic devices`)\n");
+		return 2;
 	}
-	if (push)
-		rc = adbsync_push(s, src, dst, xfer_progress, &x, &files,
-		    &bytes, err, sizeof(err));
-	else
-		rc = adbsync_pull(s, src, dst, xfer_progress, &x, &files,
-		    &bytes, err, sizeof(err));
-	adbsync_close(s);
-	adb_close(c);
-	adbkeys_free(keys);
-	if (x.tty && x.last)
-		fputc('\n', stderr);
-	if (rc < 0) {
-		fprintf(stderr, "droidmedic: %s\n", err);
+	local = absolute(push ? src : dst);
+	if (local == NULL)
 		return 1;
+	params = cJSON_CreateObject();
+	cJSON_AddStringToObject(params, "device", o->serial);
+	cJSON_AddStringToObject(params, "direction", push ? "push" : "pull");
+	cJSON_AddStringToObject(params, "remote", push ? dst : src);
+	cJSON_AddStringToObject(params, "local", local);
+	free(local);
+	if (cli_direct_address(o->serial, addr, sizeof(addr)))
+		cJSON_AddStringToObject(params, "address", addr);
+	/* /proc/self/fd/3 or /dev/stdout mean this process's files, which
+	 * the server cannot open for us. */
+	if (!strncmp(local_path(params), "/proc/self/", 11) ||
+	    !strncmp(local_path(params), "/dev/fd/", 8) ||
+	    !strncmp(local_path(params), "/dev/std", 8)) {
+		if (!cJSON_GetObjectItemCaseSensitive(params, "address")) {
+			cJSON_Delete(params);
+			fprintf(stderr, "droidmedic: %s is this process's own "
+			    "file: name the phone by its address (HOST:PORT "
+			    "or usb:PORT)\n", push ? src : dst);
+			return 2;
+		}
+		return cli_run_job_here(o, params, local_transfer,
+		    "a file of this process");
 	}
-	secs = (double)(dm_mono_ms() - x.t0) / 1000.0;
-	if (o->json)
-		printf("{\"files\": %llu, \"bytes\": %llu, \"seconds\": %.3f}"
-		    "\n", (unsigned long long)files,
-		    (unsigned long long)bytes, secs);
-	else
-		printf("%s: %llu file%s, %.1f MiB in %.2f s (%.1f MiB/s)\n",
-		    src, (unsigned long long)files, files == 1 ? "" : "s",
-		    (double)bytes / 1048576.0, secs, secs > 0 ?
-		    (double)bytes / 1048576.0 / secs : 0.0);
-	return 0;
+	return cli_run_job(o, "transfer", params, local_transfer);
 }
 
 int

@@ -219,9 +219,13 @@ report_end(const struct cli_opts *o, cJSON *jr, unsigned id)
 
 /* Follow job id until it ends: its log lines on stdout (text mode), a
  * progress line on stderr (a terminal only), then its result.  Ctrl-C,
- * SIGTERM or SIGHUP leave it running when it runs in the server. */
+ * SIGTERM or SIGHUP leave it running when it runs in the server.  Whoever
+ * subscribed before the job was queued (submitted) hears every event up
+ * to its job.done, the plan's log lines included, so it waits for that;
+ * attaching later, a job that already ended is reported at once. */
 static int
-follow(struct jobsrc *s, const struct cli_opts *o, unsigned id)
+follow(struct jobsrc *s, const struct cli_opts *o, unsigned id,
+    int submitted)
 {
 	struct progress_line pl = { .tty = !o->json && isatty(2) };
 	struct sigaction sa, old_int, old_term, old_hup;
@@ -236,13 +240,13 @@ follow(struct jobsrc *s, const struct cli_opts *o, unsigned id)
 	sigaction(SIGTERM, &sa, &old_term);
 	if (s->c != NULL)
 		sigaction(SIGHUP, &sa, &old_hup);
-	/* A job that already ended has nothing more to say. */
-	jr = src_job(s, id, err, sizeof(err));
-	if (jr == NULL) {
+	/* Attaching: a job that already ended has nothing more to say. */
+	jr = submitted ? NULL : src_job(s, id, err, sizeof(err));
+	if (jr == NULL && !submitted) {
 		fprintf(stderr, "droidmedic: %s\n", err);
 		rc = 1;
-	} else if (is_final_state(jstr(cJSON_GetObjectItemCaseSensitive(jr,
-	    "job"), "state"))) {
+	} else if (jr != NULL && is_final_state(jstr(
+	    cJSON_GetObjectItemCaseSensitive(jr, "job"), "state"))) {
 		rc = report_end(o, jr, id);
 	}
 	cJSON_Delete(jr);
@@ -308,10 +312,10 @@ follow(struct jobsrc *s, const struct cli_opts *o, unsigned id)
 /* ---- submitting ------------------------------------------------------------ */
 
 /* A local job's function comes from its module; this engine runs it. */
-int
-cli_run_job(const struct cli_opts *o, const char *op, cJSON *params,
+static int
+run_job(const struct cli_opts *o, const char *op, cJSON *params,
     int (*local)(struct jobeng *eng, const cJSON *params, char *err,
-    size_t errlen))
+    size_t errlen), const char *here)
 {
 	struct jobsrc s = { 0 };
 	cJSON *res = NULL;
@@ -319,8 +323,9 @@ cli_run_job(const struct cli_opts *o, const char *op, cJSON *params,
 	unsigned id;
 	int rc;
 
-	s.c = client_connect(o->autostart, "cli", err, sizeof(err));
-	if (s.c == NULL && o->autostart) {
+	if (here == NULL)
+		s.c = client_connect(o->autostart, "cli", err, sizeof(err));
+	if (s.c == NULL && o->autostart && here == NULL) {
 		cJSON_Delete(params);
 		fprintf(stderr, "droidmedic: %s\n", err);
 		return 1;
@@ -346,12 +351,16 @@ cli_run_job(const struct cli_opts *o, const char *op, cJSON *params,
 			fprintf(stderr, "job %u on the bench server (it goes "
 			    "on if this terminal goes away: droidmedic jobs "
 			    "attach %u)\n", id, id);
-		rc = follow(&s, o, id);
+		rc = follow(&s, o, id, 1);
 		client_free(s.c);
 		return rc;
 	}
-	/* --no-autostart and no server: this process runs the job. */
-	if (!o->json)
+	/* --no-autostart and no server, or a job only this process can
+	 * do: this process runs it. */
+	if (!o->json && here != NULL)
+		fprintf(stderr, "%s: the job runs in this process and stops "
+		    "with it\n", here);
+	else if (!o->json)
 		fprintf(stderr, "no bench server running: the job runs in this "
 		    "process and stops with it\n");
 	s.bus = evbus_new();
@@ -365,12 +374,28 @@ cli_run_job(const struct cli_opts *o, const char *op, cJSON *params,
 		    (fprintf(stderr, "droidmedic: %s\n", err), 1);
 	}
 	id = (unsigned)rc;
-	rc = follow(&s, o, id);
+	rc = follow(&s, o, id, 1);
 	/* Interrupted: the engine cancels the job and waits for it. */
 	jobeng_free(s.eng);
 	ev_free_list(s.pending);
 	evbus_free(s.bus);
 	return rc;
+}
+
+int
+cli_run_job(const struct cli_opts *o, const char *op, cJSON *params,
+    int (*local)(struct jobeng *eng, const cJSON *params, char *err,
+    size_t errlen))
+{
+	return run_job(o, op, params, local, NULL);
+}
+
+int
+cli_run_job_here(const struct cli_opts *o, cJSON *params,
+    int (*local)(struct jobeng *eng, const cJSON *params, char *err,
+    size_t errlen), const char *why)
+{
+	return run_job(o, NULL, params, local, why);
 }
 
 /* ---- jobs, attach, cancel ---------------------------------------------------- */
@@ -480,7 +505,7 @@ jobs_attach(const struct cli_opts *o, int argc, char **argv)
 		client_free(s.c);
 		return 1;
 	}
-	rc = follow(&s, o, id);
+	rc = follow(&s, o, id, 0);
 	client_free(s.c);
 	return rc;
 }

@@ -34,6 +34,7 @@
 #include "proto.h"
 #include "server.h"
 #include "usbscan.h"
+#include "xferjob.h"
 #include "xmem.h"
 
 #define MAX_CLIENTS	64
@@ -285,59 +286,113 @@ param_str(const cJSON *params, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* "flash": queue a fastboot flash job for a bench row in fastboot (or a
- * tcp: address not on the bench); the job checks and confirms. */
+/* Where a job reaches the phone that what names: a bench row in the
+ * modes the job needs (fastboot: bootloader or fastbootd; else adb or
+ * recovery), giving its row id, its address and, for a USB row, the
+ * serial the phone must still give; or an address not on the bench
+ * (tcp:, usb:, adb-server:, HOST:PORT), row 0.  0, or a negative dm_err
+ * with msg. */
+static int
+job_target(struct server *s, const char *what, int fastboot, char *addr,
+    size_t alen, char *serial, size_t slen, unsigned *dev_id, char *msg,
+    size_t mlen)
+{
+	struct dev_info di;
+	const char *colon;
+
+	*dev_id = 0;
+	serial[0] = '\0';
+	if (what == NULL || *what == '\0')
+		return dm_fail(msg, mlen, DM_EINVAL, "which phone? "
+		    "(\"device\")");
+	if (devreg_lookup(s->reg, what, &di) == 0) {
+		int ok = fastboot ? di.mode == DEV_MODE_FASTBOOT ||
+		    di.mode == DEV_MODE_FASTBOOTD : di.mode == DEV_MODE_ADB ||
+		    di.mode == DEV_MODE_RECOVERY;
+
+		if (!di.present)
+			return dm_fail(msg, mlen, DM_ENODEV, "%s is offline",
+			    what);
+		if (!ok)
+			return dm_fail(msg, mlen, DM_EINVAL, "%s is in %s mode, "
+			    "not %s (droidmedic reboot -s %s %s)", what,
+			    dev_mode_name(di.mode), fastboot ? "fastboot" :
+			    "adb", what, fastboot ? "bootloader" : "system");
+		*dev_id = di.id;
+		/* A phone a running adb server holds is reached through it. */
+		if (!fastboot && strncmp(di.adb_path, "adb-server:", 11) == 0)
+			snprintf(addr, alen, "%s:%s", di.adb_path, di.serial);
+		else
+			snprintf(addr, alen, "%s", di.port);
+		/* A network row is named by its address, not a serial. */
+		if (strcmp(di.transport, "tcp") != 0)
+			snprintf(serial, slen, "%s", di.serial);
+		return 0;
+	}
+	if (strncmp(what, "tcp:", 4) == 0 || strncmp(what, "usb:", 4) == 0 ||
+	    strncmp(what, "adb-server:", 11) == 0) {
+		snprintf(addr, alen, "%s", what);
+		return 0;
+	}
+	colon = strrchr(what, ':');
+	if (colon != NULL && colon[1] != '\0' &&
+	    strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+		snprintf(addr, alen, "tcp:%s", what);
+		return 0;
+	}
+	return dm_fail(msg, mlen, DM_ENODEV, "no phone %s on the bench (see "
+	    "droidmedic devices; a network one is %sHOST:PORT)", what,
+	    fastboot ? "tcp:" : "");
+}
+
+/* "flash": queue a fastboot flash job; the job checks and confirms. */
 static cJSON *
 flash_op(struct server *s, unsigned id, const cJSON *params)
 {
-	const char *what = param_str(params, "device");
 	struct flashjob_req fr;
-	struct dev_info di;
-	unsigned dev_id = 0;
+	unsigned dev_id;
 	char msg[512];
 	cJSON *r;
 	int rc;
 
 	rc = flashjob_req_from_json(params, &fr, msg, sizeof(msg));
+	if (rc == 0)
+		rc = job_target(s, param_str(params, "device"), 1, fr.addr,
+		    sizeof(fr.addr), fr.expect_serial,
+		    sizeof(fr.expect_serial), &dev_id, msg, sizeof(msg));
 	if (rc < 0)
 		return proto_reply_err(id, rc, msg);
-	if (what == NULL || *what == '\0')
-		return proto_reply_err(id, DM_EINVAL, "flash: which phone? "
-		    "(\"device\")");
-	if (devreg_lookup(s->reg, what, &di) == 0) {
-		if (!di.present) {
-			snprintf(msg, sizeof(msg), "%s is offline", what);
-			return proto_reply_err(id, DM_ENODEV, msg);
-		}
-		if (di.mode != DEV_MODE_FASTBOOT &&
-		    di.mode != DEV_MODE_FASTBOOTD) {
-			snprintf(msg, sizeof(msg), "%s is in %s mode, not "
-			    "fastboot (droidmedic reboot -s %s bootloader)",
-			    what, dev_mode_name(di.mode), what);
-			return proto_reply_err(id, DM_EINVAL, msg);
-		}
-		dev_id = di.id;
-		snprintf(fr.addr, sizeof(fr.addr), "%s", di.port);
-		/* A network row is named by its address, not a serial. */
-		if (strcmp(di.transport, "tcp") != 0)
-			snprintf(fr.expect_serial, sizeof(fr.expect_serial),
-			    "%s", di.serial);
-	} else if (strncmp(what, "tcp:", 4) == 0 ||
-	    strncmp(what, "usb:", 4) == 0) {
-		snprintf(fr.addr, sizeof(fr.addr), "%s", what);
-	} else if (strchr(what, ':') != NULL &&
-	    strspn(strrchr(what, ':') + 1, "0123456789") ==
-	    strlen(strrchr(what, ':') + 1) && strrchr(what, ':')[1]) {
-		snprintf(fr.addr, sizeof(fr.addr), "tcp:%s", what);
-	} else {
-		snprintf(msg, sizeof(msg), "no phone %s on the bench (see "
-		    "droidmedic devices; a network one is tcp:HOST:PORT)",
-		    what);
-		return proto_reply_err(id, DM_ENODEV, msg);
-	}
 	rc = flashjob_submit(s->jobs, dev_id, &fr);
 	if (rc < 0)
 		return proto_reply_err(id, rc, "could not queue the flash");
+	r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "job", rc);
+	cJSON_AddNumberToObject(r, "device", dev_id);
+	return proto_reply_ok(id, r);
+}
+
+/* "transfer": queue a pull or push job (xferjob.c). */
+static cJSON *
+transfer_op(struct server *s, unsigned id, const cJSON *params)
+{
+	struct xferjob_req xr;
+	unsigned dev_id;
+	char msg[512], serial[96];
+	cJSON *r;
+	int rc;
+
+	/* A copy is not a destructive step: no serial check, as for
+	 * shell. */
+	rc = xferjob_req_from_json(params, &xr, msg, sizeof(msg));
+	if (rc == 0)
+		rc = job_target(s, param_str(params, "device"), 0, xr.addr,
+		    sizeof(xr.addr), serial, sizeof(serial), &dev_id, msg,
+		    sizeof(msg));
+	if (rc < 0)
+		return proto_reply_err(id, rc, msg);
+	rc = xferjob_submit(s->jobs, dev_id, &xr);
+	if (rc < 0)
+		return proto_reply_err(id, rc, "could not queue the transfer");
 	r = cJSON_CreateObject();
 	cJSON_AddNumberToObject(r, "job", rc);
 	cJSON_AddNumberToObject(r, "device", dev_id);
@@ -439,6 +494,8 @@ handle(struct server *s, struct sclient *c, const cJSON *req)
 	}
 	if (strcmp(op, "flash") == 0)
 		return flash_op(s, id, params);
+	if (strcmp(op, "transfer") == 0)
+		return transfer_op(s, id, params);
 	if (strcmp(op, "connect") == 0) {
 		const char *addr = param_str(params, "address");
 		char msg[256];

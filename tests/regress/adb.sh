@@ -126,6 +126,24 @@ check "pull it back" test $? -eq 0
 check "byte-exact round trip (names with spaces)" cmp "$T/up/sub dir/photo 1.jpg" "$T/down/sub dir/photo 1.jpg"
 check "small file too" cmp "$T/up/notes.txt" "$T/down/notes.txt"
 check "mtime kept both ways" test "$(stat -c %Y "$T/down/notes.txt")" = "$(stat -c %Y "$T/up/notes.txt")"
+# Both were jobs of the bench server, listed with what they did.
+"$D" jobs --json >"$T/jobs.json"
+check "jobs lists the push and the pull as done" json "
+k = [(x['kind'], x['state']) for x in d]
+assert ('push', 'done') in k and ('pull', 'done') in k, k" <"$T/jobs.json"
+pj=$(json "print([x['id'] for x in d if x['kind'] == 'pull'][-1])" <"$T/jobs.json")
+"$D" jobs attach "$pj" --json >"$T/pj.json"
+check "jobs attach: the pull's result (2 files, the bytes, the folders)" json "
+assert d['ok'] and d['job'] == $pj and d['direction'] == 'pull', d
+assert d['files'] == 2 and d['bytes'] == 3000006, d
+assert d['remote'] == '/sdcard/Up' and d['local'] == '$T/down', d" <"$T/pj.json"
+(cd "$T" && "$D" pull -s "$S" /sdcard/Up/notes.txt rel.txt >/dev/null 2>&1)
+check "a relative local path is the command's, not the server's" cmp "$T/rel.txt" "$T/up/notes.txt"
+mkdir -m 700 "$T/run2"	# where no server listens
+XDG_RUNTIME_DIR=$T/run2 "$D" --no-autostart pull -s "$S" \
+	/sdcard/Up/notes.txt "$T/nosrv.txt" >/dev/null 2>"$T/e"
+check "no server and --no-autostart: the pull runs in the command" cmp "$T/nosrv.txt" "$T/up/notes.txt"
+check "  ... and says so" grep -q "no bench server running: the job runs in this process" "$T/e"
 "$D" pull -s "$S" /sdcard/DCIM "$T/dcim" >/dev/null
 check "pull a folder from the profile's storage" test -s "$T/dcim/Camera/IMG_20220701_120501.jpg"
 check "2.5 MiB as the profile says" test "$(stat -c %s "$T/dcim/Camera/IMG_20220701_120501.jpg")" = 2621440

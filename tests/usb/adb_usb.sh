@@ -60,6 +60,11 @@ bench() { timeout -k 5 120 umockdev-wrapper "$PY" "$FAKEBED" "$@"; }
 # ---- the CLI over libusb, straight to the port --------------------------
 cat >"$T/cli.sh" <<EOF
 cd "$T"
+# houji first: pull and push start the bench server (their jobs run
+# there), which identifies every phone on the bed and so would answer
+# houji's Allow prompt before the shell below could see it.
+"$D" shell -s usb:1-3 -- getprop ro.product.model >houji.out 2>houji.err
+echo \$? >houji.rc
 "$D" shell -s usb:1-2 -- 'echo out; echo err >&2; exit 4' >sh.out 2>sh.err
 echo \$? >sh.rc
 "$D" pull -s usb:1-2 /sdcard/edge pulled >pull.out 2>&1
@@ -67,8 +72,6 @@ echo \$? >pull.rc
 head -c 1048576 /dev/urandom >up.bin
 "$D" push -s usb:1-2 up.bin /sdcard/Download/up.bin >push.out 2>&1
 echo \$? >push.rc
-"$D" shell -s usb:1-3 -- getprop ro.product.model >houji.out 2>houji.err
-echo \$? >houji.rc
 EOF
 bench --dev 1-2:adb-sim:USBSIM000001 --sim "1-2=$P1" \
 	--dev 1-3:adb-sim:a7c3e91d --sim "1-3=$P2" -- bash "$T/cli.sh" \
