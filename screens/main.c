@@ -110,6 +110,9 @@ main(int argc, char **argv)
 		case OPT_CONFIRM:
 			co.confirm = optarg;
 			break;
+		case OPT_ENTRY:
+			co.entry = optarg;
+			break;
 		case ':':
 			fprintf(stderr, "droidmedic: option %s needs an "
 			    "argument\n", argv[optind - 1]);

@@ -22,6 +22,7 @@ struct cli_opts {
 	const char *sha256;	/* --sha256 */
 	const char *product;	/* --product */
 	const char *confirm;	/* --confirm */
+	const char *entry;	/* --entry: the image inside an archive */
 };
 
 int cli_devices(const struct cli_opts *o);

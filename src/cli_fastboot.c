@@ -164,7 +164,9 @@ local_flash(struct jobeng *eng, const cJSON *params, char *err,
 
 /* The flash is a job (flashjob.c): in the bench server, so that it goes
  * on if this terminal goes away, or here with --no-autostart and no
- * server.  This side only checks the arguments and follows the job. */
+ * server.  This side only checks the arguments and follows the job.
+ * With --entry the file given is an archive and the job streams the
+ * image out of it (fbarchive.c). */
 int
 cli_fastboot_flash(const struct cli_opts *o, int argc, char **argv)
 {
@@ -173,8 +175,14 @@ cli_fastboot_flash(const struct cli_opts *o, int argc, char **argv)
 
 	if (argc != 2) {
 		fprintf(stderr, "droidmedic: usage: fastboot-flash -s SERIAL "
-		    "PARTITION IMAGE [--slot a|b|other|all] [--sha256 HEX] "
-		    "[--product NAME] [--confirm SERIAL]\n");
+		    "PARTITION IMAGE|ARCHIVE [--entry PATH] [--slot "
+		    "a|b|other|all] [--sha256 HEX] [--product NAME] "
+		    "[--confirm SERIAL]\n");
+		return 2;
+	}
+	if (o->entry != NULL && *o->entry == '\0') {
+		fprintf(stderr, "droidmedic: --entry wants the image's path "
+		    "inside the archive (images/boot.img)\n");
 		return 2;
 	}
 	if (o->sha256 != NULL && (strlen(o->sha256) != 64 ||
@@ -198,6 +206,8 @@ cli_fastboot_flash(const struct cli_opts *o, int argc, char **argv)
 	cJSON_AddStringToObject(params, "device", o->serial);
 	cJSON_AddStringToObject(params, "partition", argv[0]);
 	cJSON_AddStringToObject(params, "image", image);
+	if (o->entry != NULL)
+		cJSON_AddStringToObject(params, "entry", o->entry);
 	if (o->slot != NULL)
 		cJSON_AddStringToObject(params, "slot", o->slot);
 	if (o->sha256 != NULL)

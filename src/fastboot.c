@@ -592,6 +592,15 @@ struct file_img {
 	int fd;
 };
 
+static void
+file_close(void *ud)
+{
+	struct file_img *f = ud;	/* &f->fd, its first member */
+
+	close(f->fd);
+	free(f);
+}
+
 static int
 file_rewind(void *ud, char *err, size_t errlen)
 {
@@ -629,6 +638,7 @@ fb_image_open_file(struct fb_image *img, const char *path, char *err,
 	f->fd = fd;
 	sparse_src_fd(&img->src, &f->fd);
 	img->rewind = file_rewind;
+	img->close = file_close;
 	img->size = (uint64_t)st.st_size;
 	snprintf(img->name, sizeof(img->name), "%s", path);
 	/* The image is read twice, forwards. */
@@ -639,16 +649,25 @@ fb_image_open_file(struct fb_image *img, const char *path, char *err,
 void
 fb_image_close(struct fb_image *img)
 {
-	struct file_img *f;
-
-	if (img == NULL || img->rewind != file_rewind)
+	if (img == NULL)
 		return;
-	f = img->src.ud;	/* &f->fd, its first member */
-	if (f != NULL) {
-		close(f->fd);
-		free(f);
-	}
+	if (img->close != NULL && img->src.ud != NULL)
+		img->close(img->src.ud);
 	memset(img, 0, sizeof(*img));
+}
+
+/* Add the source's own words for a failed read to err, unless they are
+ * there already (or it has none). */
+static void
+image_explain(const struct fb_image *img, char *err, size_t errlen)
+{
+	const char *why = img->why != NULL ? img->why(img->src.ud) : NULL;
+	size_t n = strlen(err);
+
+	if (why == NULL || *why == '\0' || strstr(err, why) != NULL ||
+	    n + 4 >= errlen)
+		return;
+	snprintf(err + n, errlen - n, " (%s)", why);
 }
 
 /* The descriptor of an image that is a file, else -1. */
@@ -1136,6 +1155,75 @@ plan_hash_file(struct fb_image *img, char hex[65], char *err, size_t errlen)
 	return rc;
 }
 
+/* The check pass over an image that is not a file can take a while (an
+ * archive entry is decompressed to its end): what it reads or skips goes
+ * to the progress hook every WATCH_STEP bytes, and the hook can stop it
+ * (DM_ECANCEL). */
+#define WATCH_STEP	(4u << 20)
+
+struct watch_src {
+	const struct sparse_src *in;
+	struct fb_conn *c;
+	uint64_t done, total, next;
+};
+
+static int
+watch_tick(struct watch_src *w, uint64_t n)
+{
+	const struct fb_hooks *h = &w->c->hooks;
+
+	w->done += n;
+	if (h->progress == NULL || w->done < w->next)
+		return 0;
+	w->next = w->done + WATCH_STEP;
+	return h->progress(h->ud, w->done, w->total) ? DM_ECANCEL : 0;
+}
+
+static ssize_t
+watch_read(void *ud, void *buf, size_t len)
+{
+	struct watch_src *w = ud;
+	ssize_t n = w->in->read(w->in->ud, buf, len);
+
+	if (n > 0 && watch_tick(w, (uint64_t)n) < 0)
+		return DM_ECANCEL;
+	return n;
+}
+
+static int
+watch_skip(void *ud, uint64_t len)
+{
+	struct watch_src *w = ud;
+	int rc = w->in->skip(w->in->ud, len);
+
+	return rc < 0 ? rc : watch_tick(w, len);
+}
+
+/* The rest of an image that is not a file, read and dropped, so that
+ * all of it has been read once before anything is sent: an archive entry
+ * is decompressed to its end and its checksum checked. */
+static int
+plan_read_rest(const struct sparse_src *in, char *err, size_t errlen)
+{
+	uint8_t *buf = xmalloc(HASH_BUF);
+	int rc = 0;
+
+	for (;;) {
+		ssize_t n = in->read(in->ud, buf, HASH_BUF);
+
+		if (n == 0)
+			break;
+		if (n < 0 || (size_t)n > HASH_BUF) {
+			rc = n < 0 ? (int)n : DM_EIO;
+			dm_fail(err, errlen, rc, "reading it to its end: %s",
+			    dm_strerror(rc));
+			break;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
 int
 fb_flash_plan(struct fb_conn *c, struct fb_image *img,
     const struct fb_flash_opts *o, struct fb_flash_plan *p, char *err,
@@ -1148,7 +1236,9 @@ fb_flash_plan(struct fb_conn *c, struct fb_image *img,
 	};
 	struct fbvars v;
 	struct hash_src hs = { 0 };
-	struct sparse_src src;
+	struct sparse_src src, watched;
+	struct watch_src w = { 0 };
+	const struct sparse_src *in = &img->src;
 	char name[128], a[32], b[32];
 	int rc;
 
@@ -1234,19 +1324,30 @@ fb_flash_plan(struct fb_conn *c, struct fb_image *img,
 		    "the image goes in one piece");
 
 	rc = img->rewind(img->src.ud, err, errlen);
+	if (image_fd(img) < 0) {
+		w.in = &img->src;
+		w.c = c;
+		w.total = img->size;
+		watched.read = watch_read;
+		watched.skip = img->src.skip != NULL ? watch_skip : NULL;
+		watched.ud = &w;
+		in = &watched;
+	}
 	if (rc == 0 && (o->want_sha256 == NULL || image_fd(img) >= 0)) {
 		/* The layout, from the chunk headers (the data is skipped
 		 * over, not read). */
-		rc = sparse_map_read(&img->src, img->size, SPARSE_BLK_SZ,
-		    &p->map, err, errlen);
+		rc = sparse_map_read(in, img->size, SPARSE_BLK_SZ, &p->map,
+		    err, errlen);
 		/* With a hash to check, a file is then hashed whole, read
 		 * ahead while hashing; without, the hash is computed while
 		 * sending (fb_flash_run). */
 		if (rc == 0 && o->want_sha256 != NULL)
 			rc = plan_hash_file(img, p->sha256, err, errlen);
+		else if (rc == 0 && image_fd(img) < 0)
+			rc = plan_read_rest(in, err, errlen);
 	} else if (rc == 0) {
 		/* The check pass: every byte read, hashed and checked. */
-		hs.in = &img->src;
+		hs.in = in;
 		hs.md = EVP_MD_CTX_new();
 		if (hs.md == NULL ||
 		    EVP_DigestInit_ex(hs.md, EVP_sha256(), NULL) != 1) {
@@ -1285,6 +1386,7 @@ fb_flash_plan(struct fb_conn *c, struct fb_image *img,
 
 		snprintf(why, sizeof(why), "%s", err);
 		dm_fail(err, errlen, rc, "%s: %s", img->name, why);
+		image_explain(img, err, errlen);
 		goto out;
 	}
 	if (o->want_sha256 != NULL && strcasecmp(o->want_sha256, p->sha256)) {
@@ -1388,6 +1490,8 @@ fb_flash_run(struct fb_conn *c, struct fb_image *img,
 	int rc = run_flash(c, img, p, res, &rp, err, errlen);
 
 	c->hooks = rp.saved;
+	if (rc < 0)
+		image_explain(img, err, errlen);
 	return rc;
 }
 

@@ -16,11 +16,11 @@
  * (slots, partition sizes, lock state, battery, max-download-size), checks
  * the image's layout and decides the target partitions and the pieces;
  * fb_flash_run() sends them.  The image's SHA-256 is always computed,
- * over every byte of the file: when the caller expects one (--sha256),
- * by fb_flash_plan() in a pass of its own, and nothing is sent unless it
- * matches; otherwise, there being nothing to check it against, by
- * fb_flash_run() while it sends, for the report.  Neither call ever holds
- * the image in memory.
+ * over every byte of the file (or archive entry): when the caller
+ * expects one (--sha256), by fb_flash_plan() in a pass of its own, and
+ * nothing is sent unless it matches; otherwise, there being nothing to
+ * check it against, by fb_flash_run() while it sends, for the report.
+ * Neither call ever holds the image in memory.
  *
  * A connection belongs to one thread at a time. */
 #ifndef DM_FASTBOOT_H
@@ -47,7 +47,10 @@ struct fb_hooks {
 	 * control characters replaced. */
 	void (*info)(void *ud, const char *tag, const char *msg);
 	/* Bytes of the current download sent so far; a non-zero return
-	 * stops it (DM_ECANCEL) at the next chunk. */
+	 * stops it (DM_ECANCEL) at the next chunk.  Also, while
+	 * fb_flash_plan() reads an image that is not a file (an archive
+	 * entry, decompressed), the bytes of it read so far, total its
+	 * size, every few MiB; a non-zero return stops the plan. */
 	int (*progress)(void *ud, uint64_t done, uint64_t total);
 	void *ud;
 };
@@ -104,11 +107,22 @@ int fb_download_data(struct fb_conn *c, const void *buf, size_t len,
     char *err, size_t errlen);
 int fb_download_end(struct fb_conn *c, char *err, size_t errlen);
 
-/* An image file to flash: a source the flasher can read twice (the
- * check pass and the data pass), rewinding between them. */
+/* An image to flash: a source the flasher can read twice (the check
+ * pass and the data pass), rewinding between them.  A regular file, or an
+ * entry of an archive (fbarchive.c) streamed out of it.  Only a file is
+ * read by descriptor (sendfile, the hash thread); any other source goes
+ * through src.read and src.skip alone, and is read to its end in the
+ * check pass, so that a damaged one is refused before anything is
+ * sent. */
 struct fb_image {
 	struct sparse_src src;
 	int (*rewind)(void *ud, char *err, size_t errlen);
+	/* Release what src.ud holds; NULL when nothing. */
+	void (*close)(void *ud);
+	/* The source's own words for its last failed read or skip ("" when
+	 * none; NULL for a source that has none): a read returns only a
+	 * dm_err, and the flasher adds these to its message. */
+	const char *(*why)(void *ud);
 	uint64_t size;		/* bytes, 0 when unknown */
 	char name[256];		/* for messages */
 };
@@ -116,6 +130,23 @@ struct fb_image {
  * with fb_image_close(). */
 int fb_image_open_file(struct fb_image *img, const char *path, char *err,
     size_t errlen);
+/* An image from the entry named entry ("images/boot.img"; a leading "./"
+ * on either side is ignored) of the archive file archive, in any format
+ * and compression libarchive reads (zip, tar, tar.gz, tar.xz, 7z...).
+ * The entry is never extracted: each pass reopens the archive, walks to
+ * the entry and streams it, decompressing again, through bounded buffers.
+ * size is what the entry's header says; the entry must be a regular file
+ * with a size, not encrypted.  The first entry of that name is the one
+ * (an archive rarely holds two).  0, or a dm_err with err set: DM_ENOENT
+ * for no such entry (naming a few entries like it), DM_EINVAL for an
+ * entry that cannot be flashed or a file libarchive does not read
+ * (DM_EUNSUPP for an encrypted entry),
+ * DM_EIO for a damaged archive (libarchive's words).  A read that finds
+ * the archive damaged, or the entry shorter than its header says, fails
+ * with DM_EIO and why() says which.  name is "ARCHIVE:ENTRY".  Close with
+ * fb_image_close(). */
+int fb_image_open_archive(struct fb_image *img, const char *archive,
+    const char *entry, char *err, size_t errlen);
 void fb_image_close(struct fb_image *img);
 
 #define FB_MAX_TARGETS	4
@@ -160,11 +191,14 @@ struct fb_flash_opts {
  * only its layout is read (the sparse header and each chunk's header,
  * data skipped over; nothing of a raw image), which is checked as fully
  * as the whole pass checks it: that every chunk is well formed and its
- * data all there.  Refusals (locked bootloader, a logical partition
- * outside fastbootd, an image larger than its partition, a wrong hash
- * or product, a malformed image) come back as DM_EINVAL/DM_EREFUSED with
- * the reason in err, before a byte of image data is sent.  Free a plan
- * with fb_flash_plan_free(). */
+ * data all there.  An image that is not a file (an archive entry) is
+ * read on to its end either way, so that an archive that does not
+ * decompress or fails its checksum is refused here.  Refusals (locked
+ * bootloader, a logical partition outside fastbootd, an image larger
+ * than its partition, a wrong hash or product, a malformed or damaged
+ * image) come back as DM_EINVAL/DM_EREFUSED/DM_EIO with the reason in
+ * err, before a byte of image data is sent.  Free a plan with
+ * fb_flash_plan_free(). */
 int fb_flash_plan(struct fb_conn *c, struct fb_image *img,
     const struct fb_flash_opts *o, struct fb_flash_plan *plan, char *err,
     size_t errlen);
@@ -186,14 +220,16 @@ struct fb_flash_result {
 /* Send the plan: for each target, resize it first when it is logical,
  * then each piece with download: and flash:.  A FAIL stops at once with
  * the phone's words in err; so does a lost link (DM_ECONN/DM_ECLOSED).
- * When the plan has no sha256 the image file is hashed while the first
- * target's pieces go (a file by a thread of its own reading alongside)
- * and the hash is finished before that target's last flash:, so a run
- * that succeeds always reports it in res->sha256; failing to compute it
- * (a read error, a file that changed size) stops the run there.  A file
- * that is not being hashed (the plan checked it) goes over TCP from the
- * file itself (sendfile).  The image is read from its start again for
- * each target. */
+ * When the plan has no sha256 the image is hashed while the first
+ * target's pieces go (a file by a thread of its own reading alongside;
+ * any other image in line, through its reads, to its end) and the hash
+ * is finished before that target's last flash:, so a run that succeeds
+ * always reports it in res->sha256; failing to compute it (a read error,
+ * a file that changed size, a damaged archive) stops the run there.  A
+ * file that is not being hashed (the plan checked it) goes over TCP from
+ * the file itself (sendfile); nothing else does.  The image is read from
+ * its start again for each target.  A failed read's message carries the
+ * source's own words (fb_image.why). */
 int fb_flash_run(struct fb_conn *c, struct fb_image *img,
     struct fb_flash_plan *plan, struct fb_flash_result *res, char *err,
     size_t errlen);

@@ -58,12 +58,19 @@ flashjob_req_from_json(const cJSON *params, struct flashjob_req *r,
 	    (rc = copy_str(params, "product", r->product, sizeof(r->product),
 	    0, err, errlen)) < 0 ||
 	    (rc = copy_str(params, "confirm", r->confirm, sizeof(r->confirm),
-	    0, err, errlen)) < 0)
+	    0, err, errlen)) < 0 ||
+	    (rc = copy_str(params, "entry", r->entry, sizeof(r->entry), 0,
+	    err, errlen)) < 0)
 		return rc;
 	if (r->image[0] != '/')
 		return dm_fail(err, errlen, DM_EINVAL, "flash: the image path "
 		    "must be absolute (the server has its own working "
 		    "folder)");
+	if (cJSON_GetObjectItemCaseSensitive(params, "entry") != NULL &&
+	    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(params, "entry")) &&
+	    r->entry[0] == '\0')
+		return dm_fail(err, errlen, DM_EINVAL, "flash: \"entry\" is "
+		    "empty (the image's path inside the archive)");
 	r->force = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params,
 	    "force"));
 	return 0;
@@ -129,11 +136,16 @@ fb_plan_lines(const struct fb_flash_plan *p, const char *image,
 }
 
 cJSON *
-fb_plan_json(const struct fb_flash_plan *p, const char *image)
+fb_plan_json(const struct fb_flash_plan *p, const char *image,
+    const char *archive, const char *entry)
 {
 	cJSON *j = cJSON_CreateObject(), *t = cJSON_CreateArray();
 
 	cJSON_AddStringToObject(j, "image", image);
+	if (entry != NULL) {
+		cJSON_AddStringToObject(j, "archive", archive);
+		cJSON_AddStringToObject(j, "entry", entry);
+	}
 	cJSON_AddStringToObject(j, "partition", p->part);
 	for (int i = 0; i < p->ntargets; i++)
 		cJSON_AddItemToArray(t, cJSON_CreateString(p->targets[i]));
@@ -195,6 +207,20 @@ on_progress(void *ud, uint64_t done, uint64_t total)
 	return 0;
 }
 
+/* While the plan reads an archive entry through: progress, and the way
+ * to cancel a long decompression. */
+static int
+on_check(void *ud, uint64_t done, uint64_t total)
+{
+	struct run *r = ud;
+
+	if (job_cancelled(r->job))
+		return DM_ECANCEL;
+	job_progress(r->job, (int64_t)done, (int64_t)total,
+	    "checking the image: reading it through");
+	return 0;
+}
+
 static void
 on_info(void *ud, const char *tag, const char *msg)
 {
@@ -228,6 +254,13 @@ finish(struct job *job, int rc, const char *errname, const char *msg,
 	return 0;
 }
 
+static cJSON *
+plan_json(const struct fb_flash_plan *p, const struct flashjob_req *q,
+    const char *name)
+{
+	return fb_plan_json(p, name, q->image, q->entry[0] ? q->entry : NULL);
+}
+
 static int
 flash_job(struct job *job, void *arg)
 {
@@ -239,7 +272,8 @@ flash_job(struct job *job, void *arg)
 	struct fb_conn *c = NULL;
 	struct run run = { job, &plan, &res, "" };
 	struct fb_hooks hooks = { on_info, on_progress, &run };
-	char err[768], msg[1200];
+	struct fb_hooks check_hooks = { NULL, on_check, &run };
+	char err[768], msg[1200], name[sizeof(q->image) + sizeof(q->entry)];
 	cJSON *j;
 	int64_t t0;
 	int rc;
@@ -249,8 +283,17 @@ flash_job(struct job *job, void *arg)
 	fo.want_sha256 = q->sha256[0] ? q->sha256 : NULL;
 	fo.want_product = q->product[0] ? q->product : NULL;
 	fo.force = q->force;
-	job_progress(job, 0, 0, "opening the image");
-	rc = fb_image_open_file(&img, q->image, err, sizeof(err));
+	if (q->entry[0])
+		snprintf(name, sizeof(name), "%s:%s", q->image, q->entry);
+	else
+		snprintf(name, sizeof(name), "%s", q->image);
+	job_progress(job, 0, 0, q->entry[0] ? "opening the archive" :
+	    "opening the image");
+	if (q->entry[0])
+		rc = fb_image_open_archive(&img, q->image, q->entry, err,
+		    sizeof(err));
+	else
+		rc = fb_image_open_file(&img, q->image, err, sizeof(err));
 	if (rc < 0)
 		return finish(job, rc, NULL, err, NULL);
 	job_progress(job, 0, 0, "connecting");
@@ -260,14 +303,16 @@ flash_job(struct job *job, void *arg)
 		return finish(job, rc, NULL, err, NULL);
 	}
 	job_progress(job, 0, 0, "checking the image and asking the phone");
+	fb_set_hooks(c, &check_hooks);
 	rc = fb_flash_plan(c, &img, &fo, &plan, err, sizeof(err));
+	fb_set_hooks(c, NULL);
 	if (rc < 0) {
 		snprintf(msg, sizeof(msg), "not flashing: %s", err);
 		fb_close(c);
 		fb_image_close(&img);
 		return finish(job, rc, NULL, msg, NULL);
 	}
-	fb_plan_lines(&plan, q->image, log_line, job);
+	fb_plan_lines(&plan, name, log_line, job);
 	/* The phone that answered must be the one the bench row names, and
 	 * the one the user named. */
 	if (q->expect_serial[0] && plan.serialno[0] &&
@@ -283,8 +328,7 @@ flash_job(struct job *job, void *arg)
 	}
 	if (rc < 0) {
 		j = cJSON_CreateObject();
-		cJSON_AddItemToObject(j, "plan", fb_plan_json(&plan,
-		    q->image));
+		cJSON_AddItemToObject(j, "plan", plan_json(&plan, q, name));
 		fb_flash_plan_free(&plan);
 		fb_close(c);
 		fb_image_close(&img);
@@ -292,7 +336,7 @@ flash_job(struct job *job, void *arg)
 		    msg, j);
 	}
 	log_info("flash", "flashing %s on %s (serial %s, sha256 %s)",
-	    q->image, plan.ntargets > 1 ? "every slot" : plan.targets[0],
+	    name, plan.ntargets > 1 ? "every slot" : plan.targets[0],
 	    plan.serialno, plan.sha256[0] ? plan.sha256 :
 	    "computed while sending");
 	fb_set_hooks(c, &hooks);
@@ -301,7 +345,7 @@ flash_job(struct job *job, void *arg)
 	fb_close(c);
 	fb_image_close(&img);
 	j = cJSON_CreateObject();
-	cJSON_AddItemToObject(j, "plan", fb_plan_json(&plan, q->image));
+	cJSON_AddItemToObject(j, "plan", plan_json(&plan, q, name));
 	cJSON_AddNumberToObject(j, "bytes_sent", (double)res.bytes_sent);
 	cJSON_AddNumberToObject(j, "seconds",
 	    (double)(dm_mono_ms() - t0) / 1000.0);
@@ -331,7 +375,7 @@ flash_job(struct job *job, void *arg)
 		    plan.targets[i], plan.npieces, plan.npieces == 1 ? "" :
 		    "s", (double)(dm_mono_ms() - t0) / 1000.0);
 	job_log(job, "sha256 of what was flashed: %s", res.sha256);
-	log_info("flash", "flashed %s: sha256 %s", q->image, res.sha256);
+	log_info("flash", "flashed %s: sha256 %s", name, res.sha256);
 	fb_flash_plan_free(&plan);
 	return finish(job, 0, NULL, NULL, j);
 }

@@ -24,7 +24,10 @@ struct flashjob_req {
 	char addr[160];		/* where the job opens the phone */
 	char expect_serial[96];	/* the bench row's serial ("" if none) */
 	char part[72];
-	char image[4096];	/* absolute path: the server has its own cwd */
+	char image[4096];	/* absolute path: the server has its own cwd;
+				 * with entry, the archive */
+	char entry[1024];	/* the image's path inside the archive image,
+				 * or "": image is the image itself */
 	char slot[16];
 	char sha256[72];
 	char product[72];
@@ -48,9 +51,13 @@ int flashjob_submit(struct jobeng *eng, unsigned dev_id,
 int flashjob_submit_json(struct jobeng *eng, const cJSON *params, char *err,
     size_t errlen);
 
-/* The plan as lines of text (no newline), each handed to line(). */
+/* The plan as lines of text (no newline), each handed to line().  image
+ * names it: the file, or "ARCHIVE:ENTRY". */
 void fb_plan_lines(const struct fb_flash_plan *p, const char *image,
     void (*line)(void *ud, const char *text), void *ud);
-cJSON *fb_plan_json(const struct fb_flash_plan *p, const char *image);
+/* The same as JSON: "image" is image; with entry (else NULL), also
+ * "archive" and "entry". */
+cJSON *fb_plan_json(const struct fb_flash_plan *p, const char *image,
+    const char *archive, const char *entry);
 
 #endif

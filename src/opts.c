@@ -40,6 +40,8 @@ const struct opt_def opt_table[] = {
 	    "current)" },
 	{ "sha256",	 required_argument, OPT_SHA256, "HEX",
 	    "fastboot-flash: refuse an image with another SHA-256" },
+	{ "entry",	 required_argument, OPT_ENTRY, "PATH",
+	    "fastboot-flash: the image is entry PATH of the archive given" },
 	{ "product",	 required_argument, OPT_PRODUCT, "NAME",
 	    "fastboot-flash, fastboot: refuse a phone whose product is not "
 	    "NAME" },

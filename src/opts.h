@@ -34,6 +34,7 @@ enum {
 	OPT_SHA256,
 	OPT_PRODUCT,
 	OPT_CONFIRM,
+	OPT_ENTRY,
 };
 
 struct cmd_def {
