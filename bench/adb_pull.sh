@@ -13,6 +13,9 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 export top_srcdir
 . "$top_srcdir/tests/lib/env.sh"
+# --no-autostart, and no server runs: a pull is a job, and with no bench
+# server it runs in the command's own process, whose CPU time(1) measures
+# (through a server the work, and its CPU, would be the server's).
 D=$DROIDMEDIC
 SIM=${DROIDMEDIC_SIM:-$top_builddir/droidmedic-sim}
 SIZE_MIB=${SIZE_MIB:-1024}
@@ -73,7 +76,7 @@ run() {
 R=$W/results
 : >"$R"
 REPEAT=${REPEAT:-6}
-run warm "$D" pull -s "$BIG" /sdcard/big.bin "$W/out/big.bin" >/dev/null
+run warm "$D" --no-autostart pull -s "$BIG" /sdcard/big.bin "$W/out/big.bin" >/dev/null
 # On a VM, tmpfs pages freed a few seconds earlier are handed back to the
 # host and cost several times more to fault in again, which punished
 # whichever pull came first after a pause.  So each big pull is preceded by
@@ -84,7 +87,7 @@ big() {	# big NAME: pull the 1 GiB file with client NAME into tmpfs
 	head -c "${SIZE_MIB}M" /dev/zero >"$W/out/filler"
 	rm -f "$W/out/filler"
 	case $1 in
-	dm_big) run dm_big "$D" pull -s "$BIG" /sdcard/big.bin "$W/out/big.bin" ;;
+	dm_big) run dm_big "$D" --no-autostart pull -s "$BIG" /sdcard/big.bin "$W/out/big.bin" ;;
 	adb_big) run adb_big adb -s "$BIG" pull /sdcard/big.bin "$W/out/big.bin" ;;
 	esac >>"$R"
 	sha256sum <"$W/out/big.bin" >"$W/$1.sum"
@@ -98,12 +101,12 @@ for i in $(seq "$REPEAT"); do
 	# without tmpfs page allocation (the noisiest cost on a VM).
 	# (Through /proc/self/fd/3: adb unlinks its target first, which
 	# would remove /dev/null itself when run as root.)
-	run dm_null "$D" pull -s "$BIG" /sdcard/big.bin /proc/self/fd/3 \
+	run dm_null "$D" --no-autostart pull -s "$BIG" /sdcard/big.bin /proc/self/fd/3 \
 	    3>/dev/null >>"$R"
 	run adb_null adb -s "$BIG" pull /sdcard/big.bin /proc/self/fd/3 \
 	    3>/dev/null >>"$R"
 	[ -c /dev/null ] || { echo "/dev/null is no longer a device"; exit 1; }
-	run dm_many "$D" pull -s "$MANY" /sdcard/many "$W/out/many" >>"$R"
+	run dm_many "$D" --no-autostart pull -s "$MANY" /sdcard/many "$W/out/many" >>"$R"
 	n=$(find "$W/out/many" -type f | wc -l)
 	[ "$n" -eq "$FILES" ] ||
 		{ echo "droidmedic pulled $n of $FILES files"; exit 1; }
