@@ -709,15 +709,25 @@ struct hash_src {
 	EVP_MD_CTX *md;
 };
 
+/* Read from in, hashing what comes: the check pass and the in-line hash
+ * of a non-file image both read this way. */
+static ssize_t
+read_hashed(const struct sparse_src *in, EVP_MD_CTX *md, void *buf,
+    size_t len)
+{
+	ssize_t n = in->read(in->ud, buf, len);
+
+	if (n > 0 && EVP_DigestUpdate(md, buf, (size_t)n) != 1)
+		return DM_EIO;
+	return n;
+}
+
 static ssize_t
 hash_read(void *ud, void *buf, size_t len)
 {
 	struct hash_src *h = ud;
-	ssize_t n = h->in->read(h->in->ud, buf, len);
 
-	if (n > 0 && EVP_DigestUpdate(h->md, buf, (size_t)n) != 1)
-		return DM_EIO;
-	return n;
+	return read_hashed(h->in, h->md, buf, len);
 }
 
 static void
@@ -926,11 +936,8 @@ static ssize_t
 inline_hash_read(void *ud, void *buf, size_t len)
 {
 	struct img_hash *h = ud;
-	ssize_t n = h->in->read(h->in->ud, buf, len);
 
-	if (n > 0 && EVP_DigestUpdate(h->md, buf, (size_t)n) != 1)
-		return DM_EIO;
-	return n;
+	return read_hashed(h->in, h->md, buf, len);
 }
 
 /* Skips read through the hash too. */
