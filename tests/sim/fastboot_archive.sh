@@ -15,23 +15,9 @@
 # only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/env.sh"
-SIM=$top_builddir/droidmedic-sim
-PROFILES=$top_srcdir/sim/profiles/fastboot
-FIX=${DROIDMEDIC_FIXTURES:-$top_srcdir/../shared/fixtures/real}
-
-[ -x "$SIM" ] || bail "no $SIM (build first)"
-for t in img2simg simg2img sha256sum python3; do
-	command -v $t >/dev/null ||
-		bail "$t is needed: apt-get install android-sdk-libsparse-utils"
-done
-[ -d "$FIX/fastboot_getvar" ] ||
-	bail "real captures not found in $FIX: set DROIDMEDIC_FIXTURES"
-DROIDMEDIC_FIXTURES=$(cd "$FIX" && pwd)
-export DROIDMEDIC_FIXTURES
-PIX_SN=$(sed -n 's/^(bootloader) serialno:[ ]*//p' \
-	"$FIX/fastboot_getvar/google_pixel7pro_cheetah_AP5A_fastboot_getvar_all.txt" |
-	tr -d '\r' | head -1)
-[ -n "$PIX_SN" ] || bail "no serialno in the Pixel's capture"
+. "$top_srcdir/tests/lib/fbsim.sh"
+need "apt-get install android-sdk-libsparse-utils" img2simg simg2img \
+	sha256sum python3
 
 . "$top_srcdir/tests/lib/ports.sh"
 base=$(free_base 4)

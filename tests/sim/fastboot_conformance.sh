@@ -8,26 +8,9 @@
 # across fastboot and adb.  Loopback only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/env.sh"
-SIM=$top_builddir/droidmedic-sim
-PROFILES=$top_srcdir/sim/profiles/fastboot
-FIX=${DROIDMEDIC_FIXTURES:-$top_srcdir/../shared/fixtures/real}
-
-[ -x "$SIM" ] || bail "no $SIM (build first)"
-for t in fastboot adb img2simg simg2img; do
-	command -v $t >/dev/null ||
-		bail "$t is needed: apt-get install fastboot adb android-sdk-libsparse-utils"
-done
-[ -d "$FIX/fastboot_getvar" ] ||
-	bail "real captures not found in $FIX: set DROIDMEDIC_FIXTURES"
-DROIDMEDIC_FIXTURES=$(cd "$FIX" && pwd)
-export DROIDMEDIC_FIXTURES
-PIX_FIX=$FIX/fastboot_getvar/google_pixel7pro_cheetah_AP5A_fastboot_getvar_all.txt
-capvar() {	# capvar FILE NAME: the capture's value
-	sed -n "s/^(bootloader) $2:[ ]*//p" "$1" | tr -d '\r' | head -1
-}
-PIX_SN=$(capvar "$PIX_FIX" serialno)
-LG_SN=$(capvar "$FIX/fastboot_getvar/lg_v60_thinq_kona_bootloader_getvar_all.txt" serialno)
-[ -n "$PIX_SN" ] && [ -n "$LG_SN" ] || bail "no serialno in the captures"
+. "$top_srcdir/tests/lib/fbsim.sh"
+need "apt-get install fastboot adb android-sdk-libsparse-utils" fastboot \
+	adb img2simg simg2img
 
 . "$top_srcdir/tests/lib/ports.sh"
 base=$(free_base 6)

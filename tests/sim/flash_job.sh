@@ -8,16 +8,8 @@
 # only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/env.sh"
-SIM=$top_builddir/droidmedic-sim
-PROFILES=$top_srcdir/sim/profiles/fastboot
-FIX=${DROIDMEDIC_FIXTURES:-$top_srcdir/../shared/fixtures/real}
-
-[ -x "$SIM" ] || bail "no $SIM (build first)"
+. "$top_srcdir/tests/lib/fbsim.sh"
 command -v python3 >/dev/null || bail "python3 is needed"
-[ -d "$FIX/fastboot_getvar" ] ||
-	bail "real captures not found in $FIX: set DROIDMEDIC_FIXTURES"
-DROIDMEDIC_FIXTURES=$(cd "$FIX" && pwd)
-export DROIDMEDIC_FIXTURES
 
 . "$top_srcdir/tests/lib/ports.sh"
 base=$(free_base 4)
