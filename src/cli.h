@@ -92,9 +92,6 @@ int cli_demo(const struct cli_opts *o, int argc, char **argv);
  * else looked up (serial or row id) with the bench server.  0 or 1/2
  * (exit status) after printing the problem. */
 int cli_resolve(const struct cli_opts *o, char *addr, size_t len);
-/* 1 and the transport address when what is one ("tcp:H:P", "usb:B-P",
- * "adb-server:...", or "HOST:PORT" for tcp:), else 0. */
-int cli_direct_address(const char *what, char *addr, size_t len);
 /* The same, also giving the bench row's mode (DEV_MODE_UNKNOWN, 0, when
  * -s was an address and no row was asked). */
 int cli_resolve_mode(const struct cli_opts *o, char *addr, size_t len,

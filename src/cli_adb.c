@@ -21,21 +21,9 @@
 #include "dev.h"
 #include "err.h"
 #include "proto.h"
+#include "transport.h"
 #include "xferjob.h"
 #include "xmem.h"
-
-static int
-looks_like_hostport(const char *s)
-{
-	const char *colon = strrchr(s, ':');
-
-	if (colon == NULL || colon == s || colon[1] == '\0')
-		return 0;
-	for (const char *p = colon + 1; *p; p++)
-		if (*p < '0' || *p > '9')
-			return 0;
-	return 1;
-}
 
 /* The bench server's row for -s (its "device" reply, caller frees), or
  * NULL after saying why. */
@@ -73,21 +61,6 @@ cli_resolve(const struct cli_opts *o, char *addr, size_t len)
 }
 
 int
-cli_direct_address(const char *what, char *addr, size_t len)
-{
-	if (!strncmp(what, "tcp:", 4) || !strncmp(what, "usb:", 4) ||
-	    !strncmp(what, "adb-server:", 11)) {
-		snprintf(addr, len, "%s", what);
-		return 1;
-	}
-	if (looks_like_hostport(what)) {
-		snprintf(addr, len, "tcp:%s", what);
-		return 1;
-	}
-	return 0;
-}
-
-int
 cli_resolve_mode(const struct cli_opts *o, char *addr, size_t len, int *mode)
 {
 	struct dev_info di;
@@ -100,7 +73,7 @@ cli_resolve_mode(const struct cli_opts *o, char *addr, size_t len, int *mode)
 		    "(see `droidmedic devices`)\n");
 		return 2;
 	}
-	if (cli_direct_address(o->serial, addr, len))
+	if (transport_address(o->serial, addr, len))
 		return 0;
 	res = lookup_device(o);
 	if (res == NULL)
@@ -274,7 +247,7 @@ transfer(const struct cli_opts *o, int push, const char *src,
 	cJSON_AddStringToObject(params, "remote", push ? dst : src);
 	cJSON_AddStringToObject(params, "local", local);
 	free(local);
-	if (cli_direct_address(o->serial, addr, sizeof(addr)))
+	if (transport_address(o->serial, addr, sizeof(addr)))
 		cJSON_AddStringToObject(params, "address", addr);
 	/* /proc/self/fd/3 or /dev/stdout mean this process's files, which
 	 * the server cannot open for us. */

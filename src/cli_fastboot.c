@@ -25,6 +25,7 @@
 #include "fbident.h"
 #include "fbvars.h"
 #include "flashjob.h"
+#include "transport.h"
 
 /* How long to wait for a phone that may be busy or far away. */
 #define OPEN_MS		10000
@@ -219,7 +220,7 @@ cli_fastboot_flash(const struct cli_opts *o, int argc, char **argv)
 	cJSON_AddBoolToObject(params, "force", o->force);
 	/* Without a server this process opens the phone itself: an
 	 * address as typed, or nothing (a serial needs the bench). */
-	if (cli_direct_address(o->serial, addr, sizeof(addr)))
+	if (transport_address(o->serial, addr, sizeof(addr)))
 		cJSON_AddStringToObject(params, "address", addr);
 	return cli_run_job(o, "flash", params, local_flash);
 }

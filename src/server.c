@@ -33,6 +33,7 @@
 #include "paths.h"
 #include "proto.h"
 #include "server.h"
+#include "transport.h"
 #include "usbscan.h"
 #include "xferjob.h"
 #include "xmem.h"
@@ -298,7 +299,6 @@ job_target(struct server *s, const char *what, int fastboot, char *addr,
     size_t mlen)
 {
 	struct dev_info di;
-	const char *colon;
 
 	*dev_id = 0;
 	serial[0] = '\0';
@@ -329,17 +329,8 @@ job_target(struct server *s, const char *what, int fastboot, char *addr,
 			snprintf(serial, slen, "%s", di.serial);
 		return 0;
 	}
-	if (strncmp(what, "tcp:", 4) == 0 || strncmp(what, "usb:", 4) == 0 ||
-	    strncmp(what, "adb-server:", 11) == 0) {
-		snprintf(addr, alen, "%s", what);
+	if (transport_address(what, addr, alen))
 		return 0;
-	}
-	colon = strrchr(what, ':');
-	if (colon != NULL && colon[1] != '\0' &&
-	    strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
-		snprintf(addr, alen, "tcp:%s", what);
-		return 0;
-	}
 	return dm_fail(msg, mlen, DM_ENODEV, "no phone %s on the bench (see "
 	    "droidmedic devices; a network one is %sHOST:PORT)", what,
 	    fastboot ? "tcp:" : "");

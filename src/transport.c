@@ -113,3 +113,21 @@ transport_sendfile(struct transport *t, int fd, uint64_t off, size_t len,
 		return DM_EUNSUPP;
 	return t->ops->sendfile(t, fd, off, len, ms);
 }
+
+int
+transport_address(const char *what, char *addr, size_t len)
+{
+	const char *colon = strrchr(what, ':');
+
+	if (!strncmp(what, "tcp:", 4) || !strncmp(what, "usb:", 4) ||
+	    !strncmp(what, "adb-server:", 11)) {
+		snprintf(addr, len, "%s", what);
+		return 1;
+	}
+	if (colon != NULL && colon != what && colon[1] != '\0' &&
+	    strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+		snprintf(addr, len, "tcp:%s", what);
+		return 1;
+	}
+	return 0;
+}

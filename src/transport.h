@@ -67,6 +67,11 @@ extern const struct transport_ops transport_usb_ops;
  * goes into t->addr for messages.  0 or DM_EINVAL. */
 int transport_tcp_adopt(struct transport *t, int fd, const char *name);
 
+/* 1 and the address in addr when what (as a user typed it after -s) is
+ * one: "tcp:H:P", "usb:B-P" and "adb-server:..." as they are, "HOST:PORT"
+ * as tcp:; else 0 (a serial or a bench row id). */
+int transport_address(const char *what, char *addr, size_t len);
+
 /* Pick the backend by the address prefix and open it.  0 or dm_err. */
 int transport_open(struct transport *t, const char *addr);
 void transport_close(struct transport *t);
