@@ -10,6 +10,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,7 +243,7 @@ tcp_writev(struct transport *t, const struct iovec *iov, int n, int ms)
 }
 
 static int
-tcp_sendfile(struct transport *t, int fd, uint64_t off, size_t len, int ms)
+sendfile_all(struct transport *t, int fd, uint64_t off, size_t len, int ms)
 {
 	struct tcp_priv *p = t->priv;
 	off_t o = (off_t)off;
@@ -273,6 +275,35 @@ tcp_sendfile(struct transport *t, int fd, uint64_t off, size_t len, int ms)
 			return rc;
 	}
 	return 0;
+}
+
+/* sendfile() has no MSG_NOSIGNAL: a peer gone would raise SIGPIPE and,
+ * in a process that has not ignored it (the CLI), kill it.  So SIGPIPE
+ * is blocked in this thread meanwhile, and one it caused is taken back
+ * before the mask is restored, so that the peer gone is an error
+ * (EPIPE) like any other. */
+static int
+tcp_sendfile(struct transport *t, int fd, uint64_t off, size_t len, int ms)
+{
+	sigset_t pipe_set, old, pending;
+	int was_pending, rc;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	was_pending = sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE) == 1;
+	rc = sendfile_all(t, fd, off, len, ms);
+	if (!was_pending && sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE) == 1) {
+		const struct timespec zero = { 0, 0 };
+
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 &&
+		    errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 static void
