@@ -113,6 +113,9 @@ main(int argc, char **argv)
 		case OPT_ENTRY:
 			co.entry = optarg;
 			break;
+		case OPT_HASH:
+			co.hash = 1;
+			break;
 		case ':':
 			fprintf(stderr, "droidmedic: option %s needs an "
 			    "argument\n", argv[optind - 1]);

@@ -23,6 +23,7 @@ struct cli_opts {
 	const char *product;	/* --product */
 	const char *confirm;	/* --confirm */
 	const char *entry;	/* --entry: the image inside an archive */
+	int hash;		/* --hash: SHA-256 while sending */
 };
 
 int cli_devices(const struct cli_opts *o);

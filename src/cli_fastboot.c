@@ -177,7 +177,7 @@ cli_fastboot_flash(const struct cli_opts *o, int argc, char **argv)
 	if (argc != 2) {
 		fprintf(stderr, "droidmedic: usage: fastboot-flash -s SERIAL "
 		    "PARTITION IMAGE|ARCHIVE [--entry PATH] [--slot "
-		    "a|b|other|all] [--sha256 HEX] [--product NAME] "
+		    "a|b|other|all] [--sha256 HEX | --hash] [--product NAME] "
 		    "[--confirm SERIAL]\n");
 		return 2;
 	}
@@ -189,6 +189,12 @@ cli_fastboot_flash(const struct cli_opts *o, int argc, char **argv)
 	if (o->sha256 != NULL && (strlen(o->sha256) != 64 ||
 	    strspn(o->sha256, "0123456789abcdefABCDEF") != 64)) {
 		fprintf(stderr, "droidmedic: --sha256 wants 64 hex digits\n");
+		return 2;
+	}
+	if (o->sha256 != NULL && o->hash) {
+		fprintf(stderr, "droidmedic: --sha256 checks the image's hash "
+		    "before sending, --hash computes it while sending: give "
+		    "one\n");
 		return 2;
 	}
 	if (o->serial == NULL || *o->serial == '\0') {
@@ -218,6 +224,7 @@ cli_fastboot_flash(const struct cli_opts *o, int argc, char **argv)
 	if (o->confirm != NULL)
 		cJSON_AddStringToObject(params, "confirm", o->confirm);
 	cJSON_AddBoolToObject(params, "force", o->force);
+	cJSON_AddBoolToObject(params, "hash", o->hash);
 	/* Without a server this process opens the phone itself: an
 	 * address as typed, or nothing (a serial needs the bench). */
 	if (transport_address(o->serial, addr, sizeof(addr)))

@@ -1346,8 +1346,8 @@ fb_flash_plan(struct fb_conn *c, struct fb_image *img,
 		rc = sparse_map_read(in, img->size, SPARSE_BLK_SZ, &p->map,
 		    err, errlen);
 		/* With a hash to check, a file is then hashed whole, read
-		 * ahead while hashing; without, the hash is computed while
-		 * sending (fb_flash_run). */
+		 * ahead while hashing; without, there is none, or (o->hash)
+		 * it is computed while sending (fb_flash_run). */
 		if (rc == 0 && o->want_sha256 != NULL)
 			rc = plan_hash_file(img, p->sha256, err, errlen);
 		else if (rc == 0 && image_fd(img) < 0)
@@ -1402,6 +1402,7 @@ fb_flash_plan(struct fb_conn *c, struct fb_image *img,
 		    p->sha256, o->want_sha256);
 		goto out;
 	}
+	p->hash_inline = o->want_sha256 == NULL && o->hash;
 	p->sparse = p->map.sparse;
 	p->image_size = p->map.in_size;
 	p->expanded = p->map.sparse ?
@@ -1525,7 +1526,8 @@ run_flash(struct fb_conn *c, struct fb_image *img, struct fb_flash_plan *p,
 		const struct sparse_src *in = &img->src;
 		struct img_hash h;
 		/* Not checked before: hashed on the first pass. */
-		int hashing = t == 0 && p->sha256[0] == '\0', raw;
+		int hashing = t == 0 && p->hash_inline &&
+		    p->sha256[0] == '\0', raw;
 
 		res->pieces_done = 0;
 		if (p->logical) {

@@ -15,12 +15,14 @@
  * before anything goes out: fb_flash_plan() asks the phone what it needs
  * (slots, partition sizes, lock state, battery, max-download-size), checks
  * the image's layout and decides the target partitions and the pieces;
- * fb_flash_run() sends them.  The image's SHA-256 is always computed,
- * over every byte of the file (or archive entry): when the caller
+ * fb_flash_run() sends them.  The image's SHA-256, over every byte of
+ * the file (or archive entry), is computed when the caller asks: when it
  * expects one (--sha256), by fb_flash_plan() in a pass of its own, and
- * nothing is sent unless it matches; otherwise, there being nothing to
- * check it against, by fb_flash_run() while it sends, for the report.
- * Neither call ever holds the image in memory.
+ * nothing is sent unless it matches; when it only wants to know it
+ * (--hash), by fb_flash_run() while it sends, for the report.  Without
+ * either, as AOSP fastboot, it is not computed (hashing costs more CPU
+ * than the whole rest of a flash).  Neither call ever holds the image in
+ * memory.
  *
  * A connection belongs to one thread at a time. */
 #ifndef DM_FASTBOOT_H
@@ -169,8 +171,8 @@ struct fb_flash_plan {
 	uint64_t send_bytes;		/* sum of piece sizes, per target */
 	char sha256[65];		/* of the image file, lowercase hex,
 					 * when want_sha256 was given (then
-					 * it is that one); else "": the run
-					 * computes it */
+					 * it is that one); else "" */
+	int hash_inline;		/* no sha256: the run computes it */
 	char product[64], serialno[64];
 	int unlocked;			/* -1 unknown */
 	char warn[3][160];		/* said before going on */
@@ -184,6 +186,8 @@ struct fb_flash_opts {
 	const char *want_sha256;	/* refuse unless the image has it */
 	const char *want_product;	/* refuse unless the phone is it */
 	int force;			/* go on with a low battery */
+	int hash;			/* without want_sha256: compute the
+					 * SHA-256 while sending */
 };
 
 /* Ask the phone, check the image, plan.  With want_sha256 the whole
@@ -212,22 +216,23 @@ struct fb_flash_result {
 	uint64_t bytes_sent;
 	char sha256[65];		/* the image file's SHA-256, lowercase
 					 * hex: the plan's when it was checked
-					 * first, else computed while sending
+					 * first, else when the plan says
+					 * hash_inline, computed while sending
 					 * (set once the first target's last
-					 * piece is sent; "" before) */
+					 * piece is sent; "" before); else "" */
 };
 
 /* Send the plan: for each target, resize it first when it is logical,
  * then each piece with download: and flash:.  A FAIL stops at once with
  * the phone's words in err; so does a lost link (DM_ECONN/DM_ECLOSED).
- * When the plan has no sha256 the image is hashed while the first
+ * When the plan says hash_inline the image is hashed while the first
  * target's pieces go (a file by a thread of its own reading alongside;
  * any other image in line, through its reads, to its end) and the hash
  * is finished before that target's last flash:, so a run that succeeds
- * always reports it in res->sha256; failing to compute it (a read error,
- * a file that changed size, a damaged archive) stops the run there.  A
- * file that is not being hashed (the plan checked it) goes over TCP from
- * the file itself (sendfile); nothing else does.  The image is read from
+ * reports it in res->sha256; failing to compute it (a read error, a file
+ * that changed size, a damaged archive) stops the run there.  A file
+ * that is not being hashed goes over TCP from the file itself
+ * (sendfile); nothing else does.  The image is read from
  * its start again for each target.  A failed read's message carries the
  * source's own words (fb_image.why). */
 int fb_flash_run(struct fb_conn *c, struct fb_image *img,

@@ -73,6 +73,8 @@ flashjob_req_from_json(const cJSON *params, struct flashjob_req *r,
 		    "empty (the image's path inside the archive)");
 	r->force = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params,
 	    "force"));
+	r->hash = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params,
+	    "hash"));
 	return 0;
 }
 
@@ -117,9 +119,12 @@ fb_plan_lines(const struct fb_flash_plan *p, const char *image,
 	if (p->sha256[0])
 		plan_line(line, ud, "  sha256     %s (checked: the one asked "
 		    "for)", p->sha256);
-	else
+	else if (p->hash_inline)
 		plan_line(line, ud, "  sha256     computed while sending "
 		    "(--sha256 HEX checks it before anything is sent)");
+	else
+		plan_line(line, ud, "  sha256     not computed (--sha256 HEX "
+		    "checks it before anything is sent, --hash reports it)");
 	fb_size_text(p->max_download, a, sizeof(a));
 	fb_size_text(p->send_bytes, b, sizeof(b));
 	plan_line(line, ud, "  sending    %zu piece%s, %s (the phone takes %s "
@@ -162,8 +167,9 @@ fb_plan_json(const struct fb_flash_plan *p, const char *image,
 	if (p->sha256[0])
 		cJSON_AddStringToObject(j, "sha256", p->sha256);
 	else
-		cJSON_AddNullToObject(j, "sha256");	/* computed while sending */
+		cJSON_AddNullToObject(j, "sha256");
 	cJSON_AddBoolToObject(j, "sha256_checked", p->sha256[0] != '\0');
+	cJSON_AddBoolToObject(j, "sha256_while_sending", p->hash_inline);
 	cJSON_AddStringToObject(j, "product", p->product);
 	cJSON_AddStringToObject(j, "serialno", p->serialno);
 	if (p->unlocked < 0)
@@ -283,6 +289,7 @@ flash_job(struct job *job, void *arg)
 	fo.want_sha256 = q->sha256[0] ? q->sha256 : NULL;
 	fo.want_product = q->product[0] ? q->product : NULL;
 	fo.force = q->force;
+	fo.hash = q->hash;
 	if (q->entry[0])
 		snprintf(name, sizeof(name), "%s:%s", q->image, q->entry);
 	else
@@ -338,7 +345,7 @@ flash_job(struct job *job, void *arg)
 	log_info("flash", "flashing %s on %s (serial %s, sha256 %s)",
 	    name, plan.ntargets > 1 ? "every slot" : plan.targets[0],
 	    plan.serialno, plan.sha256[0] ? plan.sha256 :
-	    "computed while sending");
+	    plan.hash_inline ? "computed while sending" : "not computed");
 	fb_set_hooks(c, &hooks);
 	t0 = dm_mono_ms();
 	rc = fb_flash_run(c, &img, &plan, &res, err, sizeof(err));
@@ -369,13 +376,19 @@ flash_job(struct job *job, void *arg)
 		fb_flash_plan_free(&plan);
 		return finish(job, rc, NULL, msg, j);
 	}
-	cJSON_AddStringToObject(j, "sha256", res.sha256);
+	if (res.sha256[0])
+		cJSON_AddStringToObject(j, "sha256", res.sha256);
+	else
+		cJSON_AddNullToObject(j, "sha256");
 	for (int i = 0; i < plan.ntargets; i++)
 		job_log(job, "flashed %s (%zu piece%s, %.1f s)",
 		    plan.targets[i], plan.npieces, plan.npieces == 1 ? "" :
 		    "s", (double)(dm_mono_ms() - t0) / 1000.0);
-	job_log(job, "sha256 of what was flashed: %s", res.sha256);
-	log_info("flash", "flashed %s: sha256 %s", name, res.sha256);
+	if (res.sha256[0]) {
+		job_log(job, "sha256 of what was flashed: %s", res.sha256);
+		log_info("flash", "flashed %s: sha256 %s", name, res.sha256);
+	} else
+		log_info("flash", "flashed %s", name);
 	fb_flash_plan_free(&plan);
 	return finish(job, 0, NULL, NULL, j);
 }

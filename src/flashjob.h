@@ -33,6 +33,7 @@ struct flashjob_req {
 	char product[72];
 	char confirm[96];
 	int force;
+	int hash;		/* compute the SHA-256 while sending */
 };
 
 /* The request's fields from a "flash" op's params (all but addr and

@@ -35,6 +35,7 @@ enum {
 	OPT_PRODUCT,
 	OPT_CONFIRM,
 	OPT_ENTRY,
+	OPT_HASH,
 };
 
 struct cmd_def {

@@ -189,7 +189,7 @@ check "and nothing was sent" test "$(downloads)" -eq 0
 
 # ---- flashing out of a .tgz ----------------------------------------------------------
 D fastboot-flash -s "$PIX" boot "$T/rom.tgz" --entry "$BOOT" \
-	--confirm "$last4" >"$T/o" 2>&1
+	--confirm "$last4" --hash >"$T/o" 2>&1
 check ".tgz, raw 10 MiB over a 4 MiB limit: exit 0" test $? -eq 0
 check "boot_a holds the entry byte for byte" cmp -s "$T/boot.raw" "$parts/boot_a.img"
 check "the SHA-256 reported is the entry's (sha256sum of the extracted file)" \
@@ -213,7 +213,7 @@ PY
 
 # ---- out of a deflated .zip ------------------------------------------------------------
 D fastboot-flash -s "$PIX" boot "$T/rom.zip" --entry images/boot.img --slot b \
-	--confirm "$last4" --json >"$T/j" 2>&1
+	--confirm "$last4" --hash --json >"$T/j" 2>&1
 check ".zip (deflated), raw into boot_b: exit 0" test $? -eq 0
 check "boot_b holds the entry byte for byte" cmp -s "$T/boot.raw" "$parts/boot_b.img"
 check "--json: hashed while sending, the entry's SHA-256" \
@@ -224,8 +224,8 @@ sys.exit(not (d["ok"] and d["plan"]["sha256"] is None and d["sha256"] == sys.arg
               and d["plan"]["entry"] == "images/boot.img"))
 PY
 D fastboot-flash -s "$PIX" vendor_boot "$T/rom.zip" --entry images/vendor_boot.img \
-	--slot b --confirm "$last4" >"$T/o" 2>&1
-check ".zip, sparse over the limit, no --sha256: exit 0" test $? -eq 0
+	--slot b --confirm "$last4" --hash >"$T/o" 2>&1
+check ".zip, sparse over the limit, --hash: exit 0" test $? -eq 0
 check "vendor_boot_b equals simg2img's expansion" cmp -s "$T/vendor.want" "$parts/vendor_boot_b.img"
 check "and the entry's SHA-256 is reported" grep -qx "sha256 of what was flashed: $VEND_SHA" "$T/o"
 D fastboot-flash -s "$PIX" dtbo "$T/dtbo.tar.xz" --entry images/dtbo.img \
@@ -330,7 +330,7 @@ fi
 # ---- through the bench server -----------------------------------------------------------
 rm -f "$parts/vendor_boot_b.img"
 B fastboot-flash -s "$PIX" vendor_boot "$T/rom.tgz" --entry "$VEND" --slot b \
-	--confirm "$last4" --json >"$T/j" 2>"$T/e"
+	--confirm "$last4" --hash --json >"$T/j" 2>"$T/e"
 check "a bench-server job from the .tgz: exit 0" test $? -eq 0
 check "vendor_boot_b equals simg2img's expansion" cmp -s "$T/vendor.want" "$parts/vendor_boot_b.img"
 check "the job's result names the entry and its SHA-256" \

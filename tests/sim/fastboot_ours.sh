@@ -99,8 +99,8 @@ check "the sparse image is larger than the 4 MiB limit" \
 D fastboot-flash -s "$PIX" boot "$T/boot.raw" >"$T/o" 2>"$T/e"
 check "no --confirm: exit 1" test $? -eq 1
 check "the plan names the slot's partition" grep -q "^Plan: flash .* on boot_a (cheetah, serial $PIX_SN)" "$T/o"
-check "without --sha256 the plan says the hash comes while sending" \
-	grep -q "sha256 *computed while sending (--sha256 HEX checks it" "$T/o"
+check "without --sha256 or --hash the plan says no hash is computed" \
+	grep -q "sha256 *not computed (--sha256 HEX checks it before anything is sent, --hash reports it)" "$T/o"
 check "the plan shows the pieces" grep -q "sending *3 pieces" "$T/o"
 check "the plan marks the risk" grep -q "risk *high" "$T/o"
 check "it says how to confirm" grep -q -- "--confirm $last4" "$T/e"
@@ -123,8 +123,18 @@ PY
 D fastboot-flash -s "$PIX" boot "$T/boot.raw" --confirm "$last4" >"$T/o" 2>&1
 check "raw 10 MiB with a 4 MiB limit: exit 0" test $? -eq 0
 check "boot_a holds it byte for byte" cmp -s "$T/boot.raw" "$parts/boot_a.img"
+check "without --hash no SHA-256 is claimed" sh -c "! grep -q 'sha256 of what was flashed' '$T/o'"
+rm -f "$parts/boot_a.img"
+D fastboot-flash -s "$PIX" boot "$T/boot.raw" --confirm "$last4" --hash >"$T/o" 2>&1
+check "again with --hash: exit 0" test $? -eq 0
+check "the plan says the hash comes while sending" \
+	grep -q "sha256 *computed while sending (--sha256 HEX checks it" "$T/o"
+check "boot_a holds it byte for byte again" cmp -s "$T/boot.raw" "$parts/boot_a.img"
 check "and the SHA-256 of what was flashed is reported" \
 	grep -qx "sha256 of what was flashed: $(sha256sum "$T/boot.raw" | cut -d' ' -f1)" "$T/o"
+D fastboot-flash -s "$PIX" boot "$T/boot.raw" --hash \
+	--sha256 "$(sha256sum "$T/boot.raw" | cut -d' ' -f1)" >"$T/o" 2>&1
+check "--hash with --sha256: a usage error (exit 2)" test $? -eq 2
 D fastboot-flash -s "$PIX" vendor_boot "$T/vendor.simg" --confirm "$PIX_SN" \
 	--sha256 "$(sha256sum "$T/vendor.simg" | cut -d' ' -f1)" --product cheetah \
 	--json >"$T/j" 2>&1
@@ -153,7 +163,19 @@ printf 'SIGNATURE-0123456789abcdef' >>"$T/signed.simg"
 rm -f "$parts/vendor_boot_a.img"
 D fastboot-flash -s "$PIX" vendor_boot "$T/signed.simg" --confirm "$last4" \
 	--json >"$T/j" 2>&1
-check "sparse with trailing bytes, no --sha256: exit 0" test $? -eq 0
+check "sparse with trailing bytes, no --sha256 nor --hash: exit 0" test $? -eq 0
+check "vendor_boot_a equals simg2img's expansion" cmp -s "$T/vendor.want" "$parts/vendor_boot_a.img"
+check "--json: no hash in the plan nor in the result" python3 - "$T/j" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["plan"]
+sys.exit(not (d["ok"] and p["sha256"] is None and p["sha256_checked"] is False
+              and p["sha256_while_sending"] is False and d["sha256"] is None))
+PY
+rm -f "$parts/vendor_boot_a.img"
+D fastboot-flash -s "$PIX" vendor_boot "$T/signed.simg" --confirm "$last4" \
+	--hash --json >"$T/j" 2>&1
+check "sparse with trailing bytes, --hash: exit 0" test $? -eq 0
 check "vendor_boot_a equals simg2img's expansion again" cmp -s "$T/vendor.want" "$parts/vendor_boot_a.img"
 check "--json: the plan had no hash, the run reports the file's" \
 	python3 - "$T/j" "$(sha256sum "$T/signed.simg" | cut -d' ' -f1)" <<'PY'
@@ -161,14 +183,14 @@ import json, sys
 d, want = json.load(open(sys.argv[1])), sys.argv[2]
 p = d["plan"]
 sys.exit(not (d["ok"] and p["sha256"] is None and p["sha256_checked"] is False
-              and d["sha256"] == want))
+              and p["sha256_while_sending"] is True and d["sha256"] == want))
 PY
 D fastboot-flash -s "$PIX" dtbo "$T/small.raw" --confirm "$last4" >/dev/null 2>&1
 check "a small raw image goes in one piece, unchanged" cmp -s "$T/small.raw" "$parts/dtbo_a.img"
 D fastboot-flash -s "$PIX" dtbo "$T/small.raw" --slot b --confirm "$last4" >/dev/null 2>&1
 check "--slot b writes dtbo_b" cmp -s "$T/small.raw" "$parts/dtbo_b.img"
 rm -f "$parts"/dtbo_*.img
-D fastboot-flash -s "$PIX" dtbo "$T/small.raw" --slot all --confirm "$last4" >"$T/o" 2>&1
+D fastboot-flash -s "$PIX" dtbo "$T/small.raw" --slot all --confirm "$last4" --hash >"$T/o" 2>&1
 check "--slot all writes both slots" \
 	sh -c "cmp -s '$T/small.raw' '$parts/dtbo_a.img' && cmp -s '$T/small.raw' '$parts/dtbo_b.img'"
 check "and reports the image's SHA-256 (hashed on the first pass)" \
