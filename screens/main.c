@@ -166,6 +166,8 @@ main(int argc, char **argv)
 		return cli_reboot(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "demo") == 0)
 		return cli_demo(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "diagnose") == 0)
+		return cli_diagnose(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "jobs") == 0)
 		return cli_jobs(&co, argc - optind, argv + optind);
 	fprintf(stderr, "droidmedic: unknown command '%s' (see droidmedic "

@@ -17,6 +17,7 @@
 #include "err.h"
 #include "profile.h"
 #include "propdb.h"
+#include "textfile.h"
 #include "xmem.h"
 
 #define PROFILE_MAX_BYTES	(1u << 20)
@@ -37,34 +38,6 @@ profile_mode_name(enum sim_mode m)
 	if ((size_t)m < sizeof(mode_names) / sizeof(mode_names[0]))
 		return mode_names[m];
 	return "?";
-}
-
-/* Read a whole file (at most cap bytes) into a NUL-terminated buffer. */
-static int
-slurp(const char *path, size_t cap, char **out, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	struct stat st;
-	char *buf;
-	size_t n;
-
-	if (fp == NULL)
-		return -errno;
-	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
-		fclose(fp);
-		return -EISDIR;
-	}
-	if ((uint64_t)st.st_size > cap) {
-		fclose(fp);
-		return -EFBIG;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	n = fread(buf, 1, (size_t)st.st_size, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
 }
 
 struct loader {
@@ -106,7 +79,7 @@ read_fixture(struct loader *l, const char *what, const char *rel, char **out,
 		    "directory is set: pass --fixtures DIR or set "
 		    "DROIDMEDIC_FIXTURES", what, rel);
 	path = xasprintf("%s/%s", l->fixtures, rel);
-	rc = slurp(path, FIXTURE_MAX_BYTES, out, len);
+	rc = textfile_read(path, FIXTURE_MAX_BYTES, out, len);
 	if (rc < 0)
 		rc = fail(l, rc == -ENOENT ? DM_ENOENT : DM_EIO,
 		    "%s %s: %s (fixtures directory from --fixtures or "
@@ -808,22 +781,6 @@ load_key(struct loader *l, const cJSON *kv, const cJSON **getprop,
 	return rc;
 }
 
-/* Line and column of offset off in text, for JSON errors. */
-static void
-position(const char *text, size_t off, int *line, int *col)
-{
-	*line = 1;
-	*col = 1;
-	for (size_t i = 0; i < off && text[i] != '\0'; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else {
-			(*col)++;
-		}
-	}
-}
-
 int
 profile_load(struct profile **out, const char *path, const char *fixtures,
     char *err, size_t errlen)
@@ -847,7 +804,7 @@ profile_load(struct profile **out, const char *path, const char *fixtures,
 	p->reboot_ms = 1000;
 	p->bootloader_ms = 10000;
 	p->props = propdb_new();
-	rc = slurp(path, PROFILE_MAX_BYTES, &text, &len);
+	rc = textfile_read(path, PROFILE_MAX_BYTES, &text, &len);
 	if (rc < 0) {
 		rc = dm_fail(err, errlen, rc == -ENOENT ? DM_ENOENT : DM_EIO,
 		    "%s: %s", path, strerror(-rc));
@@ -857,7 +814,8 @@ profile_load(struct profile **out, const char *path, const char *fixtures,
 	if (root == NULL) {
 		int line, col;
 
-		position(text, end ? (size_t)(end - text) : 0, &line, &col);
+		textfile_position(text, end ? (size_t)(end - text) : 0, &line,
+		    &col);
 		rc = dm_fail(err, errlen, DM_EINVAL, "%s:%d:%d: JSON syntax "
 		    "error near \"%.20s\"", path, line, col, end ? end : "");
 		goto out;

@@ -45,6 +45,9 @@ struct adb_conn *cli_adb_connect(const struct cli_opts *o,
 /* {"ok":false,"error":what,"message":msg} on stdout; returns 1. */
 int cli_print_error_json(const char *what, const char *msg);
 
+/* cli_diag.c: the diagnosis rules against one phone. */
+int cli_diagnose(const struct cli_opts *o, int argc, char **argv);
+
 /* cli_fastboot.c: getvar, fastboot-flash, reboot. */
 int cli_getvar(const struct cli_opts *o, int argc, char **argv);
 int cli_fastboot_flash(const struct cli_opts *o, int argc, char **argv);

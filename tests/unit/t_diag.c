@@ -1,0 +1,606 @@
+/* t_diag.c - the built-in diagnosis rules against the real captures:
+ * each fires on its captures and none fires on the healthy phones; rule
+ * files that are broken are reported by file and position while the rest
+ * load; hostile probe outputs (huge, binary, no final newline).
+ *
+ * Where a capture shows the healthy state of a problem (the Samsung
+ * FactoryTestApp log reads factorymode ON; the Redmi's storage is 79%
+ * used; the J6's battery is fine), the test also edits one value of it to
+ * the failing state, and says so. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "diag.h"
+#include "err.h"
+#include "props.h"
+#include "rules.h"
+
+#include "../lib/fixtures.h"
+
+/* A phone made of texts: command -> output; a command not listed
+ * fails, as on a phone without it. */
+struct fake {
+	const char *cmd[8];
+	char *out[8];
+	size_t len[8];
+	int n;
+	int runs;
+};
+
+static int
+fake_run(void *ud, const char *cmd, char **out, size_t *len, char *err,
+    size_t errlen)
+{
+	struct fake *f = ud;
+
+	f->runs++;
+	for (int i = 0; i < f->n; i++)
+		if (strcmp(f->cmd[i], cmd) == 0) {
+			*out = malloc(f->len[i] + 1);
+			assert_non_null(*out);
+			memcpy(*out, f->out[i], f->len[i]);
+			(*out)[f->len[i]] = '\0';
+			*len = f->len[i];
+			return 0;
+		}
+	return dm_fail(err, errlen, DM_EUNSUPP, "%s: not found", cmd);
+}
+
+static void
+fake_add(struct fake *f, const char *cmd, char *text, size_t len)
+{
+	assert_true(f->n < 8);
+	f->cmd[f->n] = cmd;
+	f->out[f->n] = text;
+	f->len[f->n++] = len;
+}
+
+static void
+fake_add_fixture(struct fake *f, const char *cmd, const char *rel)
+{
+	size_t len;
+	char *t = load(rel, &len);
+
+	fake_add(f, cmd, t, len);
+}
+
+static void
+fake_free(struct fake *f)
+{
+	for (int i = 0; i < f->n; i++)
+		free(f->out[i]);
+	memset(f, 0, sizeof(*f));
+}
+
+static struct ruleset rules;
+
+static int
+setup(void **state)
+{
+	char dir[4096];
+	const char *top = getenv("top_srcdir");
+
+	(void)state;
+	fixtures_required();
+	snprintf(dir, sizeof(dir), "%s/data/rules", top != NULL && *top ?
+	    top : DM_ABS_TOP_SRCDIR);
+	ruleset_init(&rules);
+	assert_true(ruleset_add_dir(&rules, dir) > 0);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	ruleset_free(&rules);
+	return 0;
+}
+
+/* The ids of the findings, space-separated, in a static buffer. */
+static const char *
+findings(struct fake *f, struct props *p, unsigned mode)
+{
+	static char ids[1024];
+	struct diag_src src = { fake_run, f, p, mode };
+	struct diag_report r;
+	size_t n = 0;
+
+	assert_int_equal(diag_run(&rules, &src, &r), 0);
+	ids[0] = '\0';
+	for (size_t i = 0; i < r.n; i++)
+		n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s%s",
+		    n ? " " : "", r.f[i].rule->id);
+	diag_report_free(&r);
+	return ids;
+}
+
+static int
+has(const char *ids, const char *id)
+{
+	size_t l = strlen(id);
+
+	for (const char *p = ids; (p = strstr(p, id)) != NULL; p += l)
+		if ((p == ids || p[-1] == ' ') && (p[l] == ' ' || !p[l]))
+			return 1;
+	return 0;
+}
+
+static struct props *
+healthy_props(void)
+{
+	struct props *p = props_new();
+
+	props_set(p, "sys.boot_completed", "1");
+	props_set(p, "ro.boot.verifiedbootstate", "green");
+	return p;
+}
+
+static void
+test_builtin_load_clean(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < rules.nproblems; i++)
+		print_message("# problem: %s\n", rules.problems[i]);
+	assert_int_equal(rules.nproblems, 0);
+	assert_true(rules.n >= 12);
+}
+
+static void
+test_media_crash_captures(void **state)
+{
+	static const char *const media[] = {
+	    "crash_logs/lg_nexus5_android5_android.process.media_DownloadReceiver_SQLiteDiskIOException_EROFS_excerpt.txt",
+	    "crash_logs/motorola_moto_g_xt1039_android4.4_android.process.media_MediaProvider_SQLiteCantOpenDatabase_EROFS_excerpt.txt",
+	    "crash_logs/sony_xperia_cm11_android4.4_android.process.media_UnsatisfiedLinkError_issue_excerpt_truncated.txt",
+	};
+	struct props *p = healthy_props();
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct fake f = { 0 };
+		const char *ids;
+
+		fake_add_fixture(&f, "logcat -b crash -d", media[i]);
+		ids = findings(&f, p, RULE_MODE_DEVICE);
+		print_message("# %s: %s\n", media[i], ids);
+		assert_true(has(ids, "media-crash"));
+		/* The two EROFS ones say /data went read-only. */
+		assert_int_equal(has(ids, "data-read-only"), i < 2);
+		fake_free(&f);
+	}
+	props_free(p);
+}
+
+static void
+test_other_crashes_are_not_media(void **state)
+{
+	static const char *const other[] = {
+	    "crash_logs/motorola_nexus6_android6.0_com.google.process.gapps_and_android.process.acore_SQLiteDiskIOException_EROFS_excerpt.txt",
+	    "crash_logs/android10_vendor_device_com.android.systemui_crash_FB_is_protected_secure_layer_excerpt.txt",
+	    "crash_logs/xiaomi_mi_a1_android10_com.android.systemui_crash_issue_excerpt_truncated.txt",
+	};
+	struct props *p = healthy_props();
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct fake f = { 0 };
+		const char *ids;
+
+		fake_add_fixture(&f, "logcat -b crash -d", other[i]);
+		ids = findings(&f, p, RULE_MODE_DEVICE);
+		print_message("# %s: %s\n", other[i], ids);
+		assert_false(has(ids, "media-crash"));
+		/* gapps and acore hit EROFS too: /data is read-only. */
+		assert_int_equal(has(ids, "data-read-only"), i == 0);
+		fake_free(&f);
+	}
+	props_free(p);
+}
+
+static void
+test_secure_window(void **state)
+{
+	struct fake f = { 0 };
+	struct props *p = healthy_props();
+	struct diag_src src = { fake_run, &f, p, RULE_MODE_DEVICE };
+	struct diag_report r;
+	int seen = 0;
+
+	(void)state;
+	fake_add_fixture(&f, "dumpsys window windows",
+	    "dumpsys_security/android10_vendor_device_dumpsys_window_FLAG_SECURE_com.alicloud.databox_excerpt.txt");
+	assert_int_equal(diag_run(&rules, &src, &r), 0);
+	for (size_t i = 0; i < r.n; i++) {
+		if (strcmp(r.f[i].rule->id, "secure-window") != 0)
+			continue;
+		seen = 1;
+		/* The evidence is the window's flags line, from its command. */
+		assert_int_equal(r.f[i].nev, 1);
+		assert_string_equal(r.f[i].ev[0].source,
+		    "dumpsys window windows");
+		assert_non_null(strstr(r.f[i].ev[0].lines[0], "SECURE"));
+	}
+	assert_true(seen);
+	assert_int_equal(r.n, 1);
+	diag_report_free(&r);
+	fake_free(&f);
+	props_free(p);
+}
+
+static void
+replace(char *text, const char *from, const char *to)
+{
+	char *at = strstr(text, from);
+
+	assert_non_null(at);
+	assert_int_equal(strlen(from), strlen(to));
+	memcpy(at, to, strlen(to));
+}
+
+/* text with the first from replaced by to, in a new buffer. */
+static char *
+subst(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	size_t a, n;
+	char *s;
+
+	assert_non_null(at);
+	a = (size_t)(at - text);
+	n = strlen(text) - strlen(from) + strlen(to);
+	s = malloc(n + 1);
+	assert_non_null(s);
+	memcpy(s, text, a);
+	memcpy(s + a, to, strlen(to));
+	strcpy(s + a + strlen(to), at + strlen(from));
+	return s;
+}
+
+static void
+test_samsung_factory_mode(void **state)
+{
+	struct fake f = { 0 };
+	struct props *p = healthy_props();
+	const char *rel = "factory_mode/samsung_galaxy_s5_SM-G900F_android5_FactoryTestApp_efs_factorymode_ON_logcat_excerpt.txt";
+	size_t len;
+	char *t, *e;
+
+	(void)state;
+	/* The capture reads ON: the normal state. */
+	fake_add_fixture(&f, "logcat -d -s FactoryTestApp", rel);
+	assert_false(has(findings(&f, p, RULE_MODE_DEVICE),
+	    "samsung-factory-mode"));
+	fake_free(&f);
+	/* The same log reading OFF (edited here), either line alone:
+	 * stuck in factory mode. */
+	for (int k = 0; k < 2; k++) {
+		t = load(rel, &len);
+		e = k == 0 ? subst(t, "factorymode, value=ON",
+		    "factorymode, value=OFF") : subst(t, "mode: ON\n",
+		    "mode: OFF\n");
+		free(t);
+		if (k == 1)
+			assert_null(strstr(e, "value=OFF"));
+		fake_add(&f, "logcat -d -s FactoryTestApp", e, strlen(e));
+		assert_true(has(findings(&f, p, RULE_MODE_DEVICE),
+		    "samsung-factory-mode"));
+		fake_free(&f);
+	}
+	props_free(p);
+}
+
+static void
+test_ffbm_bootmode(void **state)
+{
+	static const char *const modes[] = { "ffbm-00", "ffbm-01", "ffbm-02",
+	    "qmmi" };
+	struct fake f = { 0 };
+	size_t len;
+	char *rc = load("factory_mode/xiaomi_14_houji_init.qcom.factory.rc_ffbm_bootmode_triggers.txt",
+	    &len);
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		struct props *p = healthy_props();
+		char want[40];
+
+		/* Each mode the rule knows is one init's factory .rc
+		 * triggers on (the Xiaomi 14 capture). */
+		snprintf(want, sizeof(want), "ro.bootmode=%s", modes[i]);
+		if (i < 3)
+			assert_non_null(strstr(rc, want));
+		props_set(p, "ro.bootmode", modes[i]);
+		assert_true(has(findings(&f, p, RULE_MODE_DEVICE),
+		    "factory-bootmode"));
+		assert_true(has(findings(&f, p, RULE_MODE_RECOVERY),
+		    "factory-bootmode"));
+		props_free(p);
+	}
+	free(rc);
+}
+
+static void
+test_healthy_phones(void **state)
+{
+	static const char *const caps[] = {
+	    "getprop/samsung_galaxy_s25plus_SM-S936B_pa2q_android16_EUX_getprop_utf16le.txt",
+	    "getprop/xiaomi_12x_psyche_miui13_V13.0.5.0.SLDCNXM_getprop.txt",
+	    "getprop/xiaomi_redmi_note14_5g_citrine_hyperos2_OS2.0.211.0.VOQMIXM_getprop.txt",
+	};
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct fake f = { 0 };
+		struct props *p = props_new();
+		size_t len;
+		char *t = load(caps[i], &len);
+		const char *ids;
+
+		props_parse(p, t, len, PROPS_FMT_GETPROP);
+		free(t);
+		/* Healthy phones' own outputs, where captured; an empty
+		 * crash buffer and window list. */
+		fake_add(&f, "logcat -b crash -d", strdup(""), 0);
+		fake_add(&f, "dumpsys window windows", strdup(""), 0);
+		if (i == 2)
+			fake_add_fixture(&f, "df -h", "dumpsys_misc/xiaomi_redmi_note14_5g_citrine_hyperos2_by-name_and_df-h.txt");
+		ids = findings(&f, p, RULE_MODE_DEVICE);
+		print_message("# %s: [%s]\n", caps[i], ids);
+		assert_string_equal(ids, "");
+		fake_free(&f);
+		props_free(p);
+	}
+}
+
+static void
+test_xiaomi14_buildprop_healthy(void **state)
+{
+	static const char *const parts[] = {
+	    "build_prop/xiaomi_14_houji_V816.0.9.0.UNCCNXM_system_build.prop.txt",
+	    "build_prop/xiaomi_14_houji_V816.0.9.0.UNCCNXM_odm_etc_build.prop.txt",
+	};
+	struct fake f = { 0 };
+	struct props *p = props_new();
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		size_t len;
+		char *t = load(parts[i], &len);
+
+		props_parse(p, t, len, PROPS_FMT_BUILDPROP);
+		free(t);
+	}
+	/* build.prop has no runtime keys: as the booted phone has them. */
+	props_set(p, "sys.boot_completed", "1");
+	props_set(p, "ro.boot.verifiedbootstate", "green");
+	assert_string_equal(findings(&f, p, RULE_MODE_DEVICE), "");
+	props_free(p);
+}
+
+static void
+test_storage_and_battery(void **state)
+{
+	struct fake f = { 0 };
+	struct props *p = healthy_props();
+	const char *df = "dumpsys_misc/xiaomi_redmi_note14_5g_citrine_hyperos2_by-name_and_df-h.txt";
+	const char *bat = "dumpsys_misc/samsung_galaxy_j6_j6lte_dumpsys_battery_excerpt.txt";
+	const char *ids;
+	size_t len;
+	char *t;
+
+	(void)state;
+	/* As captured: 79% used, level 84, 33.6 C, health good. */
+	fake_add_fixture(&f, "df -h", df);
+	fake_add_fixture(&f, "dumpsys battery", bat);
+	assert_string_equal(findings(&f, p, RULE_MODE_DEVICE), "");
+	fake_free(&f);
+	/* Edited: 97% used, level 9, 47.1 C, health 3 (overheat). */
+	t = load(df, &len);
+	replace(t, " 79% /storage/emulated", " 97% /storage/emulated");
+	fake_add(&f, "df -h", t, len);
+	t = load(bat, &len);
+	replace(t, "level: 84", "level:  9");
+	replace(t, "temperature: 336", "temperature: 471");
+	replace(t, "health: 2", "health: 3");
+	fake_add(&f, "dumpsys battery", t, len);
+	ids = findings(&f, p, RULE_MODE_DEVICE);
+	print_message("# edited: %s\n", ids);
+	assert_true(has(ids, "storage-full"));
+	assert_true(has(ids, "battery-low"));
+	assert_true(has(ids, "battery-hot"));
+	assert_true(has(ids, "battery-unhealthy"));
+	fake_free(&f);
+	props_free(p);
+}
+
+static void
+test_props_rules(void **state)
+{
+	struct fake f = { 0 };
+	struct props *p = healthy_props();
+	size_t len;
+	char *t = load("getprop/xiaomi_poco_f6_peridot_crdroid11_custom_rom_getprop.txt",
+	    &len);
+
+	(void)state;
+	props_set(p, "sys.boot_completed", "");
+	assert_true(has(findings(&f, p, RULE_MODE_DEVICE),
+	    "boot-not-completed"));
+	props_free(p);
+	/* Each way a phone says its bootloader is unlocked. */
+	static const char *const unl[][2] = {
+	    { "ro.boot.verifiedbootstate", "orange" },
+	    { "ro.boot.vbmeta.device_state", "unlocked" },
+	    { "ro.boot.flash.locked", "0" },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		p = healthy_props();
+		props_set(p, unl[i][0], unl[i][1]);
+		assert_true(has(findings(&f, p, RULE_MODE_DEVICE),
+		    "bootloader-unlocked"));
+		props_free(p);
+	}
+	/* The custom ROM's capture says locked and green: no finding. */
+	p = props_new();
+	props_parse(p, t, len, PROPS_FMT_GETPROP);
+	free(t);
+	assert_string_equal(findings(&f, p, RULE_MODE_DEVICE), "");
+	props_free(p);
+}
+
+static void
+test_probe_runs_once(void **state)
+{
+	struct fake f = { 0 };
+	struct props *p = healthy_props();
+
+	(void)state;
+	fake_add(&f, "logcat -b crash -d", strdup(""), 0);
+	fake_add(&f, "dumpsys battery", strdup(""), 0);
+	findings(&f, p, RULE_MODE_DEVICE);
+	/* Three battery rules, two crash rules: each command once; and
+	 * the four commands it lacks (df, the FactoryTestApp log, the
+	 * window list, the device policy) once each too. */
+	assert_int_equal(f.runs, 6);
+	fake_free(&f);
+	props_free(p);
+}
+
+static void
+test_unchecked_when_probe_fails(void **state)
+{
+	struct fake f = { 0 };
+	struct props *p = healthy_props();
+	struct diag_src src = { fake_run, &f, p, RULE_MODE_DEVICE };
+	struct diag_report r;
+
+	(void)state;
+	assert_int_equal(diag_run(&rules, &src, &r), 0);
+	assert_int_equal(r.n, 0);
+	/* Every rule with a probe is listed with the reason. */
+	assert_true(r.nskip >= 9);
+	assert_non_null(strstr(r.skip[0].why, "not found"));
+	diag_report_free(&r);
+	props_free(p);
+}
+
+static void
+test_hostile_outputs(void **state)
+{
+	struct fake f = { 0 };
+	struct props *p = healthy_props();
+	size_t big = DIAG_OUTPUT_MAX + (1u << 20);
+	char *t = malloc(big);
+	const char *line = "E AndroidRuntime: Process: android.process.media, PID: 1";
+	struct diag_src src = { fake_run, &f, p, RULE_MODE_DEVICE };
+	struct diag_report r;
+
+	(void)state;
+	/* Huge and binary: NULs, bytes over 0x7f, no newline for 9 MiB. */
+	assert_non_null(t);
+	for (size_t i = 0; i < big; i++)
+		t[i] = (char)(i * 7 % 256);
+	fake_add(&f, "logcat -b crash -d", t, big);
+	assert_false(has(findings(&f, p, RULE_MODE_DEVICE), "media-crash"));
+	fake_free(&f);
+	/* A match on a last line with no newline, and binary around it. */
+	t = malloc(4096);
+	memset(t, 0, 4096);
+	memcpy(t + 100, "\n", 1);
+	memcpy(t + 4096 - strlen(line), line, strlen(line));
+	t[101] = '\x1b';
+	fake_add(&f, "logcat -b crash -d", t, 4096);
+	assert_int_equal(diag_run(&rules, &src, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.f[0].rule->id, "media-crash");
+	/* Evidence lines never carry control characters. */
+	for (const char *c = r.f[0].ev[0].lines[0]; *c; c++)
+		assert_true((unsigned char)*c >= 0x20 || *c == '\t');
+	diag_report_free(&r);
+	fake_free(&f);
+	props_free(p);
+}
+
+static void
+test_broken_rule_files(void **state)
+{
+	struct ruleset rs;
+	const char *good = "{\"id\":\"ok-rule\",\"title\":\"t\",\"severity\":"
+	    "\"info\",\"explain\":\"e\",\"when\":[{\"prop\":\"a\",\"regex\":"
+	    "\"x\"}]}";
+	char text[2048];
+
+	(void)state;
+	ruleset_init(&rs);
+	/* JSON syntax: FILE:LINE:COLUMN, nothing added. */
+	assert_int_equal(ruleset_add_text(&rs, "bad.json",
+	    "{\"rules\": [\n  {\"id\": \"x\",,}\n]}", 31), 0);
+	assert_int_equal(rs.nproblems, 1);
+	assert_non_null(strstr(rs.problems[0], "bad.json:2:"));
+	/* One bad rule among good ones: the good ones load. */
+	snprintf(text, sizeof(text), "{\"rules\": [%s, "
+	    "{\"id\":\"bad-re\",\"title\":\"t\",\"severity\":\"info\","
+	    "\"explain\":\"e\",\"when\":[{\"prop\":\"a\",\"regex\":\"(\"}]},"
+	    "{\"id\":\"bad-key\",\"titel\":\"t\"},"
+	    "{\"id\":\"no-probe\",\"title\":\"t\",\"severity\":\"info\","
+	    "\"explain\":\"e\",\"when\":[{\"probe\":\"nope\",\"regex\":\"x\"}]},"
+	    "{\"id\":\"Bad Id\",\"title\":\"t\"},"
+	    "{\"id\":\"bad-risk\",\"title\":\"t\",\"severity\":\"info\","
+	    "\"explain\":\"e\",\"when\":[{\"prop\":\"a\",\"regex\":\"x\"}],"
+	    "\"plan\":[{\"action\":\"reboot\",\"risk\":\"some\","
+	    "\"effect\":\"e\"}]}]}", good);
+	assert_int_equal(ruleset_add_text(&rs, "mixed.json", text,
+	    strlen(text)), 1);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.rules[0].id, "ok-rule");
+	assert_int_equal(rs.nproblems, 6);
+	assert_non_null(strstr(rs.problems[1], "mixed.json: rule bad-re: "
+	    "matcher 1: bad regex"));
+	assert_non_null(strstr(rs.problems[2], "unknown key \"titel\""));
+	assert_non_null(strstr(rs.problems[3], "does not define"));
+	assert_non_null(strstr(rs.problems[4], "rule 5: id"));
+	assert_non_null(strstr(rs.problems[5], "\"risk\" must be"));
+	/* Not a rules file. */
+	assert_int_equal(ruleset_add_text(&rs, "list.json", "[1,2]", 5), 0);
+	assert_non_null(strstr(rs.problems[6], "list.json: want"));
+	/* A later rule of the same id replaces the earlier one. */
+	snprintf(text, sizeof(text), "{\"rules\": [%s]}", good);
+	assert_int_equal(ruleset_add_text(&rs, "user.json", text,
+	    strlen(text)), 1);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.rules[0].file, "user.json");
+	ruleset_free(&rs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_builtin_load_clean),
+		cmocka_unit_test(test_media_crash_captures),
+		cmocka_unit_test(test_other_crashes_are_not_media),
+		cmocka_unit_test(test_secure_window),
+		cmocka_unit_test(test_samsung_factory_mode),
+		cmocka_unit_test(test_ffbm_bootmode),
+		cmocka_unit_test(test_healthy_phones),
+		cmocka_unit_test(test_xiaomi14_buildprop_healthy),
+		cmocka_unit_test(test_storage_and_battery),
+		cmocka_unit_test(test_props_rules),
+		cmocka_unit_test(test_probe_runs_once),
+		cmocka_unit_test(test_unchecked_when_probe_fails),
+		cmocka_unit_test(test_hostile_outputs),
+		cmocka_unit_test(test_broken_rule_files),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
