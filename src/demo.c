@@ -57,33 +57,6 @@ is_exe(const char *p)
 	return access(p, X_OK) == 0;
 }
 
-static int
-is_dir(const char *p)
-{
-	struct stat st;
-
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* The directory our executable is in ("" when unknown). */
-static void
-self_dir(char *out, size_t len)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	out[0] = '\0';
-	if (n <= 0)
-		return;
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash == NULL)
-		return;
-	*slash = '\0';
-	snprintf(out, len, "%s", self);
-}
-
 static void
 find_sim(const char *given, char *out, size_t len)
 {
@@ -94,7 +67,7 @@ find_sim(const char *given, char *out, size_t len)
 		snprintf(out, len, "%s", env);
 		return;
 	}
-	self_dir(dir, sizeof(dir));
+	paths_self_dir(dir, sizeof(dir));
 	if (dir[0] != '\0') {
 		snprintf(out, len, "%s/droidmedic-sim", dir);
 		if (is_exe(out))
@@ -106,27 +79,8 @@ find_sim(const char *given, char *out, size_t len)
 static int
 find_profiles(const char *given, char *out, size_t len)
 {
-	const char *env = given ? given : getenv("DROIDMEDIC_PROFILES");
-	char dir[PATH_MAX];
-
-	if (env != NULL && *env != '\0') {
-		snprintf(out, len, "%s", env);
-		return is_dir(out) ? 0 : DM_ENOENT;
-	}
-	snprintf(out, len, "%s/profiles", PKGDATADIR);
-	if (is_dir(out))
-		return 0;
-	self_dir(dir, sizeof(dir));
-	if (dir[0] != '\0') {
-		/* A build directory inside the source tree. */
-		snprintf(out, len, "%s/../sim/profiles", dir);
-		if (is_dir(out))
-			return 0;
-		snprintf(out, len, "%s/sim/profiles", dir);
-		if (is_dir(out))
-			return 0;
-	}
-	return DM_ENOENT;
+	return paths_data_dir(given ? given : getenv("DROIDMEDIC_PROFILES"),
+	    "profiles", "sim/profiles", out, len) < 0 ? DM_ENOENT : 0;
 }
 
 static int

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,10 @@
 #include <unistd.h>
 
 #include "paths.h"
+
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/local/share/droidmedic"
+#endif
 
 int
 paths_mkdirs(const char *path, int mode)
@@ -147,4 +152,57 @@ paths_socket(void)
 	if (e != NULL && e[0] != '\0')
 		return strdup(e);
 	return paths_runtime_file("server.sock");
+}
+
+void
+paths_self_dir(char *out, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	out[0] = '\0';
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash == NULL)
+		return;
+	*slash = '\0';
+	snprintf(out, len, "%s", self);
+}
+
+static int
+is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int
+paths_data_dir(const char *env, const char *name, const char *src_rel,
+    char *out, size_t len)
+{
+	char dir[PATH_MAX];
+
+	if (env != NULL && *env != '\0') {
+		snprintf(out, len, "%s", env);
+		return is_dir(out) ? 0 : -ENOENT;
+	}
+	snprintf(out, len, "%s/%s", PKGDATADIR, name);
+	if (is_dir(out))
+		return 0;
+	paths_self_dir(dir, sizeof(dir));
+	if (dir[0] != '\0') {
+		/* A build directory inside the source tree, or the tree. */
+		snprintf(out, len, "%s/../%s", dir, src_rel);
+		if (is_dir(out))
+			return 0;
+		snprintf(out, len, "%s/%s", dir, src_rel);
+		if (is_dir(out))
+			return 0;
+	}
+	out[0] = '\0';
+	return -ENOENT;
 }

@@ -11,6 +11,8 @@
 #ifndef DM_PATHS_H
 #define DM_PATHS_H
 
+#include <stddef.h>
+
 char *paths_runtime_dir(void);
 char *paths_state_dir(void);
 char *paths_config_dir(void);
@@ -25,5 +27,15 @@ char *paths_socket(void);
 
 /* mkdir -p with the given mode for each missing component; 0 or -errno. */
 int paths_mkdirs(const char *path, int mode);
+
+/* The folder our executable is in, into out ("" when unknown). */
+void paths_self_dir(char *out, size_t len);
+
+/* One of our data folders, into out: env when it is set (it must then be
+ * a folder), else PKGDATADIR/name as installed, else src_rel of the
+ * source tree beside a build directory (SELF/../src_rel, SELF/src_rel).
+ * 0, or -ENOENT with out "" (or env, when env is no folder). */
+int paths_data_dir(const char *env, const char *name, const char *src_rel,
+    char *out, size_t len);
 
 #endif

@@ -8,18 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "err.h"
 #include "paths.h"
 #include "rules.h"
 #include "textfile.h"
 #include "xmem.h"
-
-#ifndef PKGDATADIR
-#define PKGDATADIR "/usr/local/share/droidmedic"
-#endif
 
 #define RULES_FILE_MAX	(1u << 20)
 #define RULE_TEXT_MAX	2000	/* title, explain, a command line */
@@ -552,46 +546,11 @@ ruleset_add_dir(struct ruleset *rs, const char *dir)
 	return added;
 }
 
-static int
-is_dir(const char *p)
-{
-	struct stat st;
-
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 void
 rules_builtin_dir(char *out, size_t len)
 {
-	const char *env = getenv("DROIDMEDIC_RULES");
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env != NULL && *env != '\0') {
-		snprintf(out, len, "%s", env);
-		return;
-	}
-	snprintf(out, len, "%s/rules", PKGDATADIR);
-	if (is_dir(out))
-		return;
-	/* A build directory inside (or beside) the source tree. */
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		char *slash;
-
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			snprintf(out, len, "%s/../data/rules", self);
-			if (is_dir(out))
-				return;
-			snprintf(out, len, "%s/data/rules", self);
-			if (is_dir(out))
-				return;
-		}
-	}
-	out[0] = '\0';
+	paths_data_dir(getenv("DROIDMEDIC_RULES"), "rules", "data/rules", out,
+	    len);
 }
 
 void
