@@ -1,9 +1,10 @@
 # tests/lib/fbsim.sh - what the tests of the simulator's fastboot side
 # share (sourced after tap.sh and env.sh): SIM and PROFILES, the real
 # captures exported as DROIDMEDIC_FIXTURES, capvar, the Pixel 7 Pro's and
-# the LG V60's captures and serial numbers, and need.  Bails out when
-# something is missing.
+# the LG V60's captures and serial numbers, need, and simrun.sh's
+# sim_start, port and sim_end.  Bails out when something is missing.
 SIM=$top_builddir/droidmedic-sim
+. "$top_srcdir/tests/lib/simrun.sh"
 PROFILES=$top_srcdir/sim/profiles/fastboot
 FIX=${DROIDMEDIC_FIXTURES:-$top_srcdir/../shared/fixtures/real}
 

@@ -14,19 +14,15 @@ FIX=${DROIDMEDIC_FIXTURES:-$top_srcdir/../shared/fixtures/real}
 [ -d "$FIX/crash_logs" ] ||
 	bail "real captures not found in $FIX: set DROIDMEDIC_FIXTURES"
 command -v python3 >/dev/null || bail "needs python3"
+. "$top_srcdir/tests/lib/simrun.sh"	# sim_start, port
 DROIDMEDIC_FIXTURES=$(cd "$FIX" && pwd)
 # The built-in rules of this source tree (the build may be elsewhere).
 DROIDMEDIC_RULES=$top_srcdir/data/rules
 export DROIDMEDIC_FIXTURES DROIDMEDIC_RULES
 
-"$SIM" --strict --state "$T/sim" --ports-file "$T/ports" \
+sim_start --strict --state "$T/sim" --ports-file "$T/ports" \
 	"$PROFILES/diag/lg_nexus5_media_crash.json" \
-	"$PROFILES/xiaomi_redmi_note14_5g_citrine.json" \
-	>"$T/sim.out" 2>"$T/sim.err" &
-SIMPID=$!
-wait_for 20 test -s "$T/ports" ||
-	bail "droidmedic-sim did not start: $(head -c 600 "$T/sim.err")"
-port() { awk -v s="$1" '$1 == s { print $2 }' "$T/ports"; }
+	"$PROFILES/xiaomi_redmi_note14_5g_citrine.json"
 N5=127.0.0.1:$(port NEXUS5MEDIA01)
 RN=127.0.0.1:$(awk 'NR == 2 { print $2 }' "$T/ports")
 D() { timeout 60 "$DROIDMEDIC" --no-autostart "$@"; }

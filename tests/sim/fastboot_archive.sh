@@ -155,11 +155,8 @@ check "the .tgz holds its 8 entries (Xiaomi layout)" \
 check "the sparse entry is larger than the 4 MiB limit" \
 	test "$(stat -c %s "$T/vendor.simg")" -gt 4194304
 
-"$SIM" -v --strict --state "$T/sim" --ports-file "$T/ports" \
-	--port-base $((base + 1)) "$T/pixel.json" >"$T/sim.out" 2>"$T/sim.err" &
-SIMPID=$!
-wait_for 20 test -s "$T/ports" ||
-	bail "droidmedic-sim did not start: $(head -c 600 "$T/sim.err")"
+sim_start -v --strict --state "$T/sim" --ports-file "$T/ports" \
+	--port-base $((base + 1)) "$T/pixel.json"
 PIX=tcp:127.0.0.1:$(awk -v s="$PIX_SN" '$1 == s { print $2 }' "$T/ports")
 D() { timeout 120 "$DROIDMEDIC" --no-autostart "$@"; }
 export DROIDMEDIC_IDLE_EXIT=0
@@ -374,8 +371,5 @@ check "no new file in TMPDIR or droidmedic's state, cache or home" \
 diag "$(diff "$T/before.lst" "$T/after.lst" | head -5)"
 
 B server stop --force >/dev/null 2>&1
-kill "$SIMPID"
-wait "$SIMPID" 2>/dev/null
-check "the simulator reported no errors" \
-	test -z "$(grep -v -e '^droidmedic-sim: .*info' "$T/sim.err" | grep -i -e error -e asan)"
+sim_end
 done_testing

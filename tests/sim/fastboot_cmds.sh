@@ -37,13 +37,9 @@ variant("google_pixel7pro_cheetah", "nounlock", "NOUNLOCKPIX1", unlocked="no",
 variant("lg_v60_thinq", "lg", **{"snapshot-update-status": "snapshotted"})
 PY
 
-"$SIM" -v --strict --state "$T/state" --ports-file "$T/ports" \
+sim_start -v --strict --state "$T/state" --ports-file "$T/ports" \
 	--port-base $((base + 1)) "$T/pixel.json" "$T/locked.json" \
-	"$T/nounlock.json" "$T/lg.json" >"$T/sim.out" 2>"$T/sim.err" &
-SIMPID=$!
-wait_for 20 test -s "$T/ports" ||
-	bail "droidmedic-sim did not start: $(head -c 600 "$T/sim.err")"
-port() { awk -v s="$1" '$1 == s { print $2 }' "$T/ports"; }
+	"$T/nounlock.json" "$T/lg.json"
 PIX=tcp:127.0.0.1:$(port "$PIX_SN")
 LCK=tcp:127.0.0.1:$(port LOCKEDPIXEL2)
 NOU=tcp:127.0.0.1:$(port NOUNLOCKPIX1)
@@ -327,8 +323,5 @@ check "it warned that nothing is pending" grep -q "no update is pending" "$T/o"
 FB -s "$LG" erase system_a --confirm "$LG_SN" >"$T/o" 2>&1
 check "erase of a logical partition in fastbootd: exit 0" grep -qx "erased system_a" "$T/o"
 
-kill "$SIMPID"
-wait "$SIMPID" 2>/dev/null
-check "the simulator reported no errors" \
-	test -z "$(grep -v -e '^droidmedic-sim: .*info' "$T/sim.err" | grep -i -e error -e asan)"
+sim_end
 done_testing

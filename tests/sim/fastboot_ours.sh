@@ -35,14 +35,10 @@ variant("lowbat", "LOWBATPIXEL1", **{"battery-soc-ok": "no"})
 variant("cut", "CUTPIXEL0001")
 PY
 
-"$SIM" -v --strict --state "$T/state" --ports-file "$T/ports" \
+sim_start -v --strict --state "$T/state" --ports-file "$T/ports" \
 	--port-base $((base + 1)) --fault CUTPIXEL0001=close@download+1048576 \
 	"$T/pixel.json" "$T/locked.json" "$T/lowbat.json" "$T/cut.json" \
-	"$PROFILES/lg_v60_thinq.json" >"$T/sim.out" 2>"$T/sim.err" &
-SIMPID=$!
-wait_for 20 test -s "$T/ports" ||
-	bail "droidmedic-sim did not start: $(head -c 600 "$T/sim.err")"
-port() { awk -v s="$1" '$1 == s { print $2 }' "$T/ports"; }
+	"$PROFILES/lg_v60_thinq.json"
 PIX=tcp:127.0.0.1:$(port "$PIX_SN")
 LCK=tcp:127.0.0.1:$(port LOCKEDPIXEL1)
 LOW=tcp:127.0.0.1:$(port LOWBATPIXEL1)
@@ -325,8 +321,5 @@ infb() { B info -s "$PIX" --json | json "assert d['present'] and d['mode'] == 'f
 check "back in fastboot, still the same row" wait_for 20 infb
 B server stop --force >/dev/null 2>&1
 
-kill "$SIMPID"
-wait "$SIMPID" 2>/dev/null
-check "the simulator reported no errors" \
-	test -z "$(grep -v -e '^droidmedic-sim: .*info' "$T/sim.err" | grep -i -e error -e asan)"
+sim_end
 done_testing

@@ -30,12 +30,9 @@ with open(out + "/boot2.raw", "wb") as f:
     f.write(r.randbytes(12 << 20))
 PY
 
-"$SIM" -v --strict --state "$T/state" --ports-file "$T/ports" \
+sim_start -v --strict --state "$T/state" --ports-file "$T/ports" \
 	--port-base $((base + 1)) --fault "$SN=slow@flash+300" \
-	"$T/slow.json" >"$T/sim.out" 2>"$T/sim.err" &
-SIMPID=$!
-wait_for 20 test -s "$T/ports" ||
-	bail "droidmedic-sim did not start: $(head -c 600 "$T/sim.err")"
+	"$T/slow.json"
 ADDR=tcp:127.0.0.1:$(awk -v s="$SN" '$1 == s { print $2 }' "$T/ports")
 PART=$T/state/$SN/partitions/boot_a.img
 export DROIDMEDIC_IDLE_EXIT=0
@@ -141,8 +138,5 @@ check "a phone not on the bench: exit 1" test $? -eq 1
 check "named in the error" grep -q "no phone NOSUCHPHONE on the bench" "$T/o"
 
 B server stop --force >/dev/null 2>&1
-kill "$SIMPID"
-wait "$SIMPID" 2>/dev/null
-check "the simulator reported no errors" \
-	test -z "$(grep -v -e '^droidmedic-sim: .*info' "$T/sim.err" | grep -i -e error -e asan)"
+sim_end
 done_testing
