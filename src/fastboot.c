@@ -1525,9 +1525,9 @@ run_flash(struct fb_conn *c, struct fb_image *img, struct fb_flash_plan *p,
 		struct piece_out po = { c, err, errlen, &res->bytes_sent, fd };
 		const struct sparse_src *in = &img->src;
 		struct img_hash h;
-		/* Not checked before: hashed on the first pass. */
-		int hashing = t == 0 && p->hash_inline &&
-		    p->sha256[0] == '\0', raw;
+		/* --hash: hashed on the first pass (the plan made sure no
+		 * hash was checked before). */
+		int hashing = t == 0 && p->hash_inline, raw;
 
 		res->pieces_done = 0;
 		if (p->logical) {
