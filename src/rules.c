@@ -178,14 +178,145 @@ valid_id(const char *s)
 	return 1;
 }
 
+/*
+ * glibc's regcomp copies a repeated group once per count, so nested
+ * intervals multiply: "((a{1,200}){1,200}){1,200}" asks for millions of
+ * nodes and gigabytes before a single line is matched.  Back-references
+ * make matching exponential instead.  A rule file is text anyone can drop
+ * in a folder, so the pattern's expanded size is estimated here and too
+ * big a pattern is refused with a reason, never handed to regcomp.
+ * Returns NULL when the pattern is acceptable, else why not.
+ */
+#define RE_TEXT_MAX	1000	/* characters in one pattern */
+#define RE_COST_MAX	4000	/* atoms once every interval is expanded */
+#define RE_DEPTH_MAX	32	/* nested groups */
+
+static const char *
+skip_bracket(const char **pp)
+{
+	const char *p = *pp + 1;		/* past '[' */
+
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	for (; *p != '\0' && *p != ']'; p++)
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			char close = p[1];
+
+			for (p += 2; *p != '\0' &&
+			    !(p[0] == close && p[1] == ']'); p++)
+				;
+			if (*p == '\0')
+				break;
+			p++;
+		}
+	if (*p != ']')
+		return "an unclosed [";
+	*pp = p + 1;
+	return NULL;
+}
+
+static const char *
+re_too_costly(const char *re)
+{
+	long sum[RE_DEPTH_MAX + 1], last = 0;
+	int depth = 0;
+	const char *p = re, *why;
+
+	if (strlen(re) > RE_TEXT_MAX)
+		return "longer than 1000 characters";
+	sum[0] = 0;
+	while (*p != '\0') {
+		long atom = 1;
+
+		switch (*p) {
+		case '\\':
+			if (p[1] >= '1' && p[1] <= '9')
+				return "back-references (\\1...) are not "
+				    "supported";
+			p += p[1] != '\0' ? 2 : 1;
+			break;
+		case '[':
+			if ((why = skip_bracket(&p)) != NULL)
+				return why;
+			break;
+		case '(':
+			if (depth == RE_DEPTH_MAX)
+				return "groups nested more than 32 deep";
+			sum[++depth] = 0;
+			p++;
+			last = 0;
+			continue;
+		case ')':
+			if (depth == 0)
+				return "an unmatched )";
+			atom = sum[depth--];
+			if (atom < 1)
+				atom = 1;
+			p++;
+			break;
+		case '*':
+		case '+':
+		case '?':
+			/* a loop around the previous atom, not a copy */
+			sum[depth]++;
+			p++;
+			continue;
+		case '{': {
+			char *end;
+			long lo, hi;
+
+			lo = strtol(p + 1, &end, 10);
+			if (end == p + 1 || lo < 0)
+				return "a { that does not start a count";
+			hi = lo;
+			if (*end == ',') {
+				if (end[1] == '}')
+					hi = lo + 1;
+				else
+					hi = strtol(end + 1, &end, 10);
+			}
+			if (*end != '}' || hi < lo)
+				return "a malformed {count}";
+			if (hi > RE_COST_MAX)
+				return "a repeat count over 4000";
+			/* the previous atom, copied hi times */
+			sum[depth] += last * (hi > 1 ? hi - 1 : 0);
+			last *= hi > 1 ? hi : 1;
+			p = end + 1;
+			if (sum[depth] > RE_COST_MAX)
+				return "too big once its repeats are expanded "
+				    "(over 4000 parts)";
+			continue;
+		}
+		default:
+			p++;
+			break;
+		}
+		sum[depth] += atom;
+		last = atom;
+		if (sum[depth] > RE_COST_MAX)
+			return "too big once its repeats are expanded "
+			    "(over 4000 parts)";
+	}
+	if (depth != 0)
+		return "an unclosed (";
+	return NULL;
+}
+
 static int
 compile(struct ctx *x, struct rule_match *m, const cJSON *o)
 {
 	const cJSON *re = cJSON_GetObjectItemCaseSensitive(o, "regex");
 	int flags = REG_EXTENDED | REG_NEWLINE, rc;
+	const char *why;
 
 	if (!cJSON_IsString(re) || re->valuestring[0] == '\0')
 		return bad(x, "\"regex\" must be a non-empty string");
+	if ((why = re_too_costly(re->valuestring)) != NULL)
+		return bad(x, "bad regex \"%.60s\": %s", re->valuestring,
+		    why);
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "icase")))
 		flags |= REG_ICASE;
 	rc = regcomp(&m->re, re->valuestring, flags);

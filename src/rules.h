@@ -27,7 +27,10 @@
  *   {"any": [MATCHER...]}                   at least one holds;
  * each may carry "not": true (it must not hold; keeps no evidence).
  * Regular expressions are POSIX extended, case-sensitive unless the
- * matcher says "icase": true.
+ * matcher says "icase": true.  A pattern is refused when it could not be
+ * compiled in bounded memory: over 1000 characters, groups nested over 32
+ * deep, back-references, or over 4000 parts once its {counts} are
+ * expanded (glibc copies a repeated group once per count).
  *
  * Loading never stops at a bad file: it is reported (FILE:LINE:COLUMN for
  * JSON errors, FILE: rule ID: what for the rest) and the other files

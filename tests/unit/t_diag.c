@@ -581,6 +581,58 @@ test_broken_rule_files(void **state)
 	ruleset_free(&rs);
 }
 
+/* One rule whose "when" is a single property regex. */
+static int
+load_one_regex(struct ruleset *rs, const char *re)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text), "{\"rules\": [{\"id\":\"re\","
+	    "\"title\":\"t\",\"severity\":\"info\",\"explain\":\"e\","
+	    "\"when\":[{\"prop\":\"a\",\"regex\":\"%s\"}]}]}", re);
+	return ruleset_add_text(rs, "re.json", text, strlen(text));
+}
+
+static void
+test_costly_regex_refused(void **state)
+{
+	static const struct {
+		const char *re, *why;
+	} bad[] = {
+		/* the pattern that took 1.8 GB inside regcomp under the fuzzer */
+		{ "((((a{1,200}){1,200}){1,200}){1,200})", "expanded" },
+		{ "(x{60}){70}", "expanded" },
+		{ "(ab)*{9000}", "over 4000" },
+		{ "(a*)\\\\1", "back-references" },
+		{ "((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))"
+		  "))))))))))", "nested" },
+		{ "[[:alpha:]", "unclosed [" },
+		{ "a{2,1}", "malformed" },
+	};
+	static const char *const good[] = {
+		"^[0-9]{1,3}(\\\\.[0-9]{1,3}){3}$", "[]x]{2}", "[[:digit:]]{40}",
+		"(ab|cd){10}x{100}", "\\\\{",
+	};
+	struct ruleset rs;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ruleset_init(&rs);
+		assert_int_equal(load_one_regex(&rs, bad[i].re), 0);
+		assert_int_equal(rs.nproblems, 1);
+		print_message("# %s -> %s\n", bad[i].re, rs.problems[0]);
+		assert_non_null(strstr(rs.problems[0], "bad regex"));
+		assert_non_null(strstr(rs.problems[0], bad[i].why));
+		ruleset_free(&rs);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ruleset_init(&rs);
+		assert_int_equal(load_one_regex(&rs, good[i]), 1);
+		assert_int_equal(rs.nproblems, 0);
+		ruleset_free(&rs);
+	}
+}
+
 int
 main(void)
 {
@@ -599,6 +651,7 @@ main(void)
 		cmocka_unit_test(test_unchecked_when_probe_fails),
 		cmocka_unit_test(test_hostile_outputs),
 		cmocka_unit_test(test_broken_rule_files),
+		cmocka_unit_test(test_costly_regex_refused),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
