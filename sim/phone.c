@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "adbd.h"
+#include "appstate.h"
 #include "err.h"
 #include "fbd.h"
 #include "log.h"
@@ -60,6 +61,7 @@ struct phone {
 	int *fds;		/* fastboot connections */
 	size_t nfds, fdcap;
 	struct fbstate *fb;
+	struct appstate *apps;	/* apps, properties, events */
 	int nthreads;		/* connection threads alive */
 	unsigned seq;		/* connection numbers, for logs */
 };
@@ -229,6 +231,12 @@ phone_fd_del(struct phone *ph, int fd)
 	pthread_mutex_unlock(&ph->lock);
 }
 
+struct appstate *
+phone_appstate(struct phone *ph)
+{
+	return ph->apps;
+}
+
 struct fbstate *
 phone_fastboot(struct phone *ph)
 {
@@ -286,8 +294,10 @@ phone_new(struct phone **out, struct profile *prof, const char *state,
 	ph->wake[0] = ph->wake[1] = -1;
 	ph->mode = prof->mode;
 	ph->fb = fbstate_new(prof);
+	ph->apps = appstate_new(prof);
 	if (ph->mode == SIM_MODE_FASTBOOTD && !fbstate_has_fastbootd(ph->fb)) {
 		fbstate_free(ph->fb);
+		appstate_free(ph->apps);
 		free(ph);
 		return dm_fail(err, errlen, DM_EINVAL, "%s: mode fastbootd "
 		    "needs a \"fastboot\": \"fastbootd\" capture",
@@ -519,6 +529,9 @@ do_reboot(struct phone *ph, const char *target)
 	}
 	if (relisten(ph) < 0)
 		return;
+	/* Booted into Android: what waited for a reboot now shows. */
+	if (next == SIM_MODE_DEVICE)
+		appstate_event(ph->apps, "reboot");
 	pthread_mutex_lock(&ph->lock);
 	ph->mode = next;
 	ph->down = 0;
@@ -599,6 +612,7 @@ phone_free(struct phone *ph)
 	free(ph->conns);
 	free(ph->fds);
 	fbstate_free(ph->fb);
+	appstate_free(ph->apps);
 	free(ph->faults);
 	free(ph->claimed);
 	free(ph->dir);

@@ -26,6 +26,7 @@
 #include "profile.h"
 
 struct adbd_conn;
+struct appstate;
 struct fbstate;
 struct phone;
 struct vfs;
@@ -67,6 +68,8 @@ void phone_conn_del(struct phone *ph, struct adbd_conn *c);
 /* Fastboot connections are plain sockets: shut down on reboots. */
 void phone_fd_add(struct phone *ph, int fd);
 void phone_fd_del(struct phone *ph, int fd);
+/* The phone's apps, live properties and event log (appstate.h). */
+struct appstate *phone_appstate(struct phone *ph);
 /* The fastboot variables, NULL when the profile has no "fastboot". */
 struct fbstate *phone_fastboot(struct phone *ph);
 

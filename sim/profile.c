@@ -296,7 +296,8 @@ out:
 }
 
 static int
-load_commands(struct loader *l, const cJSON *j)
+load_commands(struct loader *l, const cJSON *j, struct sim_command **v,
+    size_t *n)
 {
 	const cJSON *c;
 	int rc;
@@ -304,10 +305,133 @@ load_commands(struct loader *l, const cJSON *j)
 	if (!cJSON_IsObject(j))
 		return fail(l, DM_EINVAL, "\"commands\" must be an object "
 		    "keyed by command line");
-	l->p->cmds = xcalloc((size_t)cJSON_GetArraySize(j) + 1,
+	*v = xcalloc((size_t)cJSON_GetArraySize(j) + 1,
 	    sizeof(struct sim_command));
 	cJSON_ArrayForEach(c, j) {
-		rc = load_command(l, c, &l->p->cmds[l->p->ncmds++]);
+		rc = load_command(l, c, &(*v)[(*n)++]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* A package name as Android accepts it: two or more dot-separated parts,
+ * each a letter then letters, digits or '_' (or "android"). */
+static int
+valid_package(const char *s)
+{
+	int parts = 0;
+
+	if (strcmp(s, "android") == 0)	/* the framework itself */
+		return 1;
+	while (*s) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+			return 0;
+		while ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '_')
+			s++;
+		parts++;
+		if (*s == '.')
+			s++;
+		else if (*s != '\0')
+			return 0;
+	}
+	return parts >= 2;
+}
+
+static int
+load_packages(struct loader *l, const cJSON *j)
+{
+	const cJSON *kv;
+
+	if (!cJSON_IsObject(j))
+		return fail(l, DM_EINVAL, "\"packages\" must be an object: "
+		    "name -> \"system\" or \"user\"");
+	l->p->pkgs = xcalloc((size_t)cJSON_GetArraySize(j) + 1,
+	    sizeof(*l->p->pkgs));
+	cJSON_ArrayForEach(kv, j) {
+		struct sim_package *pk = &l->p->pkgs[l->p->npkgs];
+
+		if (!valid_package(kv->string))
+			return fail(l, DM_EINVAL, "\"packages\": \"%s\" is "
+			    "not a package name", kv->string);
+		if (!cJSON_IsString(kv) || (strcmp(kv->valuestring,
+		    "system") != 0 && strcmp(kv->valuestring, "user") != 0))
+			return fail(l, DM_EINVAL, "\"packages\": \"%s\" must "
+			    "be \"system\" or \"user\"", kv->string);
+		pk->name = xstrdup(kv->string);
+		pk->system = kv->valuestring[0] == 's';
+		l->p->npkgs++;
+	}
+	return 0;
+}
+
+static int
+load_effect(struct loader *l, const cJSON *j, struct sim_effect *e)
+{
+	const cJSON *kv, *a;
+
+	if (!cJSON_IsObject(j))
+		return fail(l, DM_EINVAL, "\"effects\" entries must be "
+		    "objects");
+	cJSON_ArrayForEach(kv, j) {
+		const char *k = kv->string;
+		int rc = 0;
+
+		if (strcmp(k, "after") == 0) {
+			if (!cJSON_IsArray(kv) || cJSON_GetArraySize(kv) == 0)
+				return fail(l, DM_EINVAL, "effect: \"after\" "
+				    "must be a non-empty list of events");
+			e->after = xcalloc((size_t)cJSON_GetArraySize(kv),
+			    sizeof(char *));
+			cJSON_ArrayForEach(a, kv) {
+				if (!cJSON_IsString(a) || !a->valuestring[0])
+					return fail(l, DM_EINVAL, "effect: "
+					    "events are non-empty text");
+				e->after[e->nafter++] = xstrdup(a->valuestring);
+			}
+		} else if (strcmp(k, "commands") == 0) {
+			rc = load_commands(l, kv, &e->cmds, &e->ncmds);
+		} else if (strcmp(k, "props") == 0) {
+			if (!cJSON_IsObject(kv))
+				return fail(l, DM_EINVAL, "effect: \"props\" "
+				    "must be an object of strings");
+			e->props = xcalloc(2 * (size_t)cJSON_GetArraySize(kv) +
+			    1, sizeof(char *));
+			cJSON_ArrayForEach(a, kv) {
+				if (!cJSON_IsString(a))
+					return fail(l, DM_EINVAL, "effect: "
+					    "\"props\": \"%s\" must have a "
+					    "string value", a->string);
+				e->props[2 * e->nprops] = xstrdup(a->string);
+				e->props[2 * e->nprops + 1] =
+				    xstrdup(a->valuestring);
+				e->nprops++;
+			}
+		} else if (k[0] != '_') {
+			rc = fail(l, DM_EINVAL, "effect: unknown key \"%s\"",
+			    k);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (e->nafter == 0)
+		return fail(l, DM_EINVAL, "effect: \"after\" is missing");
+	return 0;
+}
+
+static int
+load_effects(struct loader *l, const cJSON *j)
+{
+	const cJSON *e;
+
+	if (!cJSON_IsArray(j))
+		return fail(l, DM_EINVAL, "\"effects\" must be a list");
+	l->p->effects = xcalloc((size_t)cJSON_GetArraySize(j) + 1,
+	    sizeof(*l->p->effects));
+	cJSON_ArrayForEach(e, j) {
+		int rc = load_effect(l, e, &l->p->effects[l->p->neffects++]);
+
 		if (rc < 0)
 			return rc;
 	}
@@ -761,7 +885,11 @@ load_key(struct loader *l, const cJSON *kv, const cJSON **getprop,
 	} else if (strcmp(k, "props") == 0) {
 		*props = kv;
 	} else if (strcmp(k, "commands") == 0) {
-		rc = load_commands(l, kv);
+		rc = load_commands(l, kv, &p->cmds, &p->ncmds);
+	} else if (strcmp(k, "packages") == 0) {
+		rc = load_packages(l, kv);
+	} else if (strcmp(k, "effects") == 0) {
+		rc = load_effects(l, kv);
 	} else if (strcmp(k, "storage") == 0) {
 		rc = load_storage(l, kv);
 	} else if (strcmp(k, "faults") == 0) {
@@ -879,21 +1007,42 @@ out:
 	return rc;
 }
 
+static void
+cmds_free(struct sim_command *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].line);
+		free(v[i].out);
+		free(v[i].err);
+	}
+	free(v);
+}
+
 void
 profile_free(struct profile *p)
 {
 	if (p == NULL)
 		return;
-	for (size_t i = 0; i < p->ncmds; i++) {
-		free(p->cmds[i].line);
-		free(p->cmds[i].out);
-		free(p->cmds[i].err);
+	cmds_free(p->cmds, p->ncmds);
+	for (size_t i = 0; i < p->npkgs; i++)
+		free(p->pkgs[i].name);
+	free(p->pkgs);
+	for (size_t i = 0; i < p->neffects; i++) {
+		struct sim_effect *e = &p->effects[i];
+
+		for (size_t k = 0; k < e->nafter; k++)
+			free(e->after[k]);
+		free(e->after);
+		cmds_free(e->cmds, e->ncmds);
+		for (size_t k = 0; k < 2 * e->nprops; k++)
+			free(e->props[k]);
+		free(e->props);
 	}
+	free(p->effects);
 	for (size_t i = 0; i < p->nstorage; i++) {
 		free(p->storage[i].path);
 		free(p->storage[i].text);
 	}
-	free(p->cmds);
 	free(p->storage);
 	free(p->faults);
 	propdb_free(p->props);

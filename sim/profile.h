@@ -72,6 +72,27 @@ struct storage_entry {
 	unsigned mode;		/* permission bits */
 };
 
+/* An installed app; its state (cleared, disabled, uninstalled for the
+ * user) lives in the running phone (appstate.h). */
+struct sim_package {
+	char *name;
+	int system;		/* on the system image: cannot be removed */
+};
+
+/* How the phone changes once things have happened to it: when every
+ * event in "after" has happened (and, when "reboot" is one of them, the
+ * phone has booted since the others), these commands and properties
+ * replace the profile's.  Events are the sim's own words (appstate.h):
+ * "clear PKG", "force-stop PKG", "reboot", "setprop KEY VALUE", ... */
+struct sim_effect {
+	char **after;
+	size_t nafter;
+	struct sim_command *cmds;
+	size_t ncmds;
+	char **props;		/* key, value, key, value, ... */
+	size_t nprops;		/* pairs */
+};
+
 struct profile {
 	char *path;		/* the JSON file */
 	char *serial;
@@ -98,6 +119,10 @@ struct profile {
 	size_t fb_bootloader_len, fb_fastbootd_len;
 	char **fb_vars;		/* name, value, name, value, ... */
 	size_t nfb_vars;	/* pairs */
+	struct sim_package *pkgs;
+	size_t npkgs;
+	struct sim_effect *effects;
+	size_t neffects;
 };
 
 /* Load a profile; fixtures is the fixtures directory (NULL when none was

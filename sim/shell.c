@@ -245,6 +245,7 @@ shell_service(struct adbd_stream *s, const char *service)
 	host = propdb_get(prof->props, "ro.product.device");
 	simsh_init(&sh, prof, phone_vfs(ph),
 	    phone_mode(ph) == SIM_MODE_RECOVERY);
+	sh.st = phone_appstate(ph);
 	if (*cmd == '\0')
 		rc = repl(&ss, &sh, &io, host ? host : "localhost");
 	else

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "profile.h"
 #include "propdb.h"
+#include "appstate.h"
 #include "simsh.h"
 #include "vfs.h"
 #include "xmem.h"
@@ -691,6 +692,13 @@ b_sh(struct x *x, int argc, char **argv)
 	return rc;
 }
 
+static const struct sim_command *
+canned(struct simsh *sh, const char *line)
+{
+	return sh->st != NULL ? appstate_command(sh->st, line) :
+	    profile_command(sh->prof, line);
+}
+
 static int
 b_getprop(struct x *x, int argc, char **argv)
 {
@@ -700,7 +708,9 @@ b_getprop(struct x *x, int argc, char **argv)
 	int rc;
 
 	if (argc == 1) {
-		all = propdb_format(db, &len);
+		all = x->sh->st != NULL ?
+		    appstate_getprop_all(x->sh->st, &len) :
+		    propdb_format(db, &len);
 		rc = x_write(x, 1, all, len);
 		free(all);
 		return rc < 0 ? rc : 0;
@@ -710,13 +720,59 @@ b_getprop(struct x *x, int argc, char **argv)
 		return 1;
 	}
 	{
-		const char *v = propdb_get(db, argv[1]);
+		char *live = x->sh->st != NULL ?
+		    appstate_getprop(x->sh->st, argv[1]) : NULL;
+		const char *v = x->sh->st != NULL ? live :
+		    propdb_get(db, argv[1]);
 
 		if ((v == NULL || *v == '\0') && argc > 2)
 			v = argv[2];
 		rc = x_printf(x, 1, "%s\n", v ? v : "");
+		free(live);
 	}
 	return rc < 0 ? rc : 0;
+}
+
+/* pm, cmd, am: the phone's package manager and activity manager. */
+static int
+b_apptool(struct x *x, int argc, char **argv)
+{
+	char *out, *err;
+	int status, rc;
+
+	if (x->sh->st == NULL) {
+		rc = x_printf(x, 2, "%s: %s: not found\n", SH, argv[0]);
+		return rc < 0 ? rc : 127;
+	}
+	status = appstate_tool(x->sh->st, argc, argv, &out, &err);
+	rc = x_write(x, 1, out, strlen(out));
+	if (rc == 0)
+		rc = x_write(x, 2, err, strlen(err));
+	free(out);
+	free(err);
+	return rc < 0 ? rc : status;
+}
+
+static int
+b_setprop(struct x *x, int argc, char **argv)
+{
+	int rc;
+
+	if (argc != 3) {
+		rc = x_printf(x, 2, "setprop: Need 2 arguments\n");
+		return rc < 0 ? rc : 1;
+	}
+	/* Only init's own domains may set most properties: the shell user
+	 * gets persist.*, debug.* and log.* refused here as on a user
+	 * build, root gets anything but a ro.* already set. */
+	if ((!x->sh->root && strncmp(argv[1], "debug.", 6) != 0 &&
+	    strncmp(argv[1], "log.", 4) != 0) || x->sh->st == NULL ||
+	    appstate_setprop(x->sh->st, argv[1], argv[2]) < 0) {
+		rc = x_printf(x, 2, "Failed to set property '%s' to '%s'.\n"
+		    "See dmesg for error reason.\n", argv[1], argv[2]);
+		return rc < 0 ? rc : 1;
+	}
+	return 0;
 }
 
 static int
@@ -1647,7 +1703,8 @@ static const struct {
 	{ "mkdir", b_mkdir }, { "rm", b_rm }, { "touch", b_touch },
 	{ "cd", b_cd }, { "pwd", b_pwd }, { "export", b_export },
 	{ "sleep", b_sleep }, { "reboot", b_reboot }, { "grep", b_grep },
-	{ "which", b_which },
+	{ "which", b_which }, { "pm", b_apptool }, { "cmd", b_apptool },
+	{ "am", b_apptool }, { "setprop", b_setprop },
 };
 
 static builtin_fn
@@ -1815,7 +1872,7 @@ run_cmd(struct x *x, const struct cmd *c)
 			strcat(joined, " ");
 		strcat(joined, argv[i]);
 	}
-	pc = profile_command(x->sh->prof, joined);
+	pc = canned(x->sh, joined);
 	free(joined);
 	if (pc != NULL) {
 		rc = x_write(x, 1, pc->out, pc->outlen);
@@ -2000,7 +2057,7 @@ int
 simsh_run(struct simsh *sh, const char *line, const struct simsh_io *io)
 {
 	struct x x = { .sh = sh, .io = io };
-	const struct sim_command *pc = profile_command(sh->prof, line);
+	const struct sim_command *pc = canned(sh, line);
 	int rc;
 
 	for (int i = 0; i < 3; i++) {

@@ -9,7 +9,7 @@
  * simple command is again looked up in the profile table (its words joined
  * by spaces), then among the builtins: echo, exit, true, false, :, sh -c,
  * getprop, id, uname, cat, ls, stat, mkdir, rm, touch, grep, sleep,
- * reboot, export.  Anything else: "/system/bin/sh: X: not found", 127.
+ * reboot, export, and (with an appstate) pm, cmd, am and setprop.  Anything else: "/system/bin/sh: X: not found", 127.
  * Not supported, with a "syntax not supported" message and status 2:
  * $(...), backquotes, &, ( ), { }, here-documents, if/for/while/case.
  *
@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+struct appstate;
 struct profile;
 struct vfs;
 
@@ -39,6 +40,8 @@ struct simsh_io {
 struct simsh {
 	const struct profile *prof;
 	struct vfs *vfs;
+	struct appstate *st;	/* the phone's apps and events; NULL: the
+				 * profile as it is, no pm/am/cmd/setprop */
 	int root;		/* uid 0 (recovery) rather than shell */
 	int status;		/* $? */
 	int exited;		/* `exit` ran */

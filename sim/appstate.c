@@ -1,0 +1,549 @@
+/* appstate.c - the running phone's apps, properties and event log (see
+ * appstate.h).  The answers of pm, am and cmd follow Android's package
+ * manager shell command: "Success" / "Failed" for clear, "Package X new
+ * state: ..." for enable and disable, "Failure [...]" for uninstall. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "appstate.h"
+#include "profile.h"
+#include "propdb.h"
+#include "xmem.h"
+
+struct app {
+	const char *name;	/* the profile's */
+	int system;
+	int installed;		/* for user 0 */
+	int disabled;
+	int stopped;
+};
+
+struct appstate {
+	pthread_mutex_t lock;
+	const struct profile *prof;
+	struct app *apps;
+	size_t napps;
+	char **events;
+	unsigned long *seq;	/* when each event last happened */
+	size_t nevents;
+	unsigned long clock;
+	char **setprops;	/* key, value, ... set since boot (or persist.) */
+	size_t nsetprops;
+};
+
+struct appstate *
+appstate_new(const struct profile *prof)
+{
+	struct appstate *st = xcalloc(1, sizeof(*st));
+
+	pthread_mutex_init(&st->lock, NULL);
+	st->prof = prof;
+	st->apps = xcalloc(prof->npkgs + 1, sizeof(*st->apps));
+	for (size_t i = 0; i < prof->npkgs; i++) {
+		st->apps[i].name = prof->pkgs[i].name;
+		st->apps[i].system = prof->pkgs[i].system;
+		st->apps[i].installed = 1;
+	}
+	st->napps = prof->npkgs;
+	return st;
+}
+
+void
+appstate_free(struct appstate *st)
+{
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < st->nevents; i++)
+		free(st->events[i]);
+	free(st->events);
+	free(st->seq);
+	for (size_t i = 0; i < 2 * st->nsetprops; i++)
+		free(st->setprops[i]);
+	free(st->setprops);
+	free(st->apps);
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+/* With the lock held. */
+static unsigned long
+event_seq(const struct appstate *st, const char *ev)
+{
+	for (size_t i = 0; i < st->nevents; i++)
+		if (strcmp(st->events[i], ev) == 0)
+			return st->seq[i];
+	return 0;
+}
+
+static void
+drop_transient_props(struct appstate *st)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < st->nsetprops; i++) {
+		char *key = st->setprops[2 * i], *v = st->setprops[2 * i + 1];
+
+		if (strncmp(key, "persist.", 8) == 0) {
+			st->setprops[2 * k] = key;
+			st->setprops[2 * k + 1] = v;
+			k++;
+		} else {
+			free(key);
+			free(v);
+		}
+	}
+	st->nsetprops = k;
+}
+
+static void
+event_locked(struct appstate *st, const char *ev)
+{
+	size_t i;
+
+	for (i = 0; i < st->nevents; i++)
+		if (strcmp(st->events[i], ev) == 0)
+			break;
+	if (i == st->nevents) {
+		st->events = xrealloc(st->events, (i + 1) * sizeof(char *));
+		st->seq = xrealloc(st->seq, (i + 1) * sizeof(*st->seq));
+		st->events[i] = xstrdup(ev);
+		st->nevents++;
+	}
+	st->seq[i] = ++st->clock;
+	if (strcmp(ev, "reboot") == 0) {
+		drop_transient_props(st);
+		for (size_t k = 0; k < st->napps; k++)
+			st->apps[k].stopped = 0;
+	}
+}
+
+void
+appstate_event(struct appstate *st, const char *fmt, ...)
+{
+	char ev[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ev, sizeof(ev), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&st->lock);
+	event_locked(st, ev);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* With the lock held: has every event of e happened, and when "reboot" is
+ * one of them, a boot since the last of the others? */
+static int
+effect_on(const struct appstate *st, const struct sim_effect *e)
+{
+	unsigned long last = 0, boot = 0;
+	int wants_boot = 0;
+
+	for (size_t i = 0; i < e->nafter; i++) {
+		unsigned long s = event_seq(st, e->after[i]);
+
+		if (s == 0)
+			return 0;
+		if (strcmp(e->after[i], "reboot") == 0) {
+			wants_boot = 1;
+			boot = s;
+		} else if (s > last) {
+			last = s;
+		}
+	}
+	return !wants_boot || boot > last;
+}
+
+const struct sim_command *
+appstate_command(struct appstate *st, const char *line)
+{
+	const struct profile *p = st->prof;
+	const struct sim_command *found = NULL;
+
+	pthread_mutex_lock(&st->lock);
+	for (size_t i = p->neffects; i-- > 0 && found == NULL;) {
+		const struct sim_effect *e = &p->effects[i];
+
+		if (!effect_on(st, e))
+			continue;
+		for (size_t k = 0; k < e->ncmds; k++)
+			if (strcmp(e->cmds[k].line, line) == 0) {
+				found = &e->cmds[k];
+				break;
+			}
+	}
+	pthread_mutex_unlock(&st->lock);
+	return found != NULL ? found : profile_command(p, line);
+}
+
+/* With the lock held; borrowed. */
+static const char *
+prop_locked(const struct appstate *st, const char *key)
+{
+	const struct profile *p = st->prof;
+
+	for (size_t i = st->nsetprops; i-- > 0;)
+		if (strcmp(st->setprops[2 * i], key) == 0)
+			return st->setprops[2 * i + 1];
+	for (size_t i = p->neffects; i-- > 0;) {
+		const struct sim_effect *e = &p->effects[i];
+
+		if (!effect_on(st, e))
+			continue;
+		for (size_t k = 0; k < e->nprops; k++)
+			if (strcmp(e->props[2 * k], key) == 0)
+				return e->props[2 * k + 1];
+	}
+	return propdb_get(p->props, key);
+}
+
+char *
+appstate_getprop(struct appstate *st, const char *key)
+{
+	const char *v;
+	char *r;
+
+	pthread_mutex_lock(&st->lock);
+	v = prop_locked(st, key);
+	r = v != NULL ? xstrdup(v) : NULL;
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+char *
+appstate_getprop_all(struct appstate *st, size_t *len)
+{
+	struct propdb *db = propdb_new();
+	const struct profile *p = st->prof;
+	char *all;
+
+	pthread_mutex_lock(&st->lock);
+	for (size_t i = 0; i < propdb_count(p->props); i++)
+		propdb_set(db, propdb_key(p->props, i),
+		    propdb_value(p->props, i));
+	for (size_t i = 0; i < p->neffects; i++)
+		if (effect_on(st, &p->effects[i]))
+			for (size_t k = 0; k < p->effects[i].nprops; k++)
+				propdb_set(db, p->effects[i].props[2 * k],
+				    p->effects[i].props[2 * k + 1]);
+	for (size_t i = 0; i < st->nsetprops; i++)
+		propdb_set(db, st->setprops[2 * i], st->setprops[2 * i + 1]);
+	pthread_mutex_unlock(&st->lock);
+	all = propdb_format(db, len);
+	propdb_free(db);
+	return all;
+}
+
+int
+appstate_setprop(struct appstate *st, const char *key, const char *value)
+{
+	char ev[512];
+	int rc = 0;
+
+	pthread_mutex_lock(&st->lock);
+	if (strncmp(key, "ro.", 3) == 0 && prop_locked(st, key) != NULL) {
+		rc = -1;
+	} else {
+		size_t n = st->nsetprops;
+
+		st->setprops = xrealloc(st->setprops, 2 * (n + 1) *
+		    sizeof(char *));
+		st->setprops[2 * n] = xstrdup(key);
+		st->setprops[2 * n + 1] = xstrdup(value);
+		st->nsetprops++;
+		snprintf(ev, sizeof(ev), "setprop %s %s", key, value);
+		event_locked(st, ev);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/* ---- pm, cmd, am ---- */
+
+struct txt {
+	char *p;
+	size_t n;
+};
+
+static void
+txt_add(struct txt *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+txt_add(struct txt *t, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	t->p = xrealloc(t->p, t->n + (size_t)k + 1);
+	va_start(ap, fmt);
+	vsnprintf(t->p + t->n, (size_t)k + 1, fmt, ap);
+	va_end(ap);
+	t->n += (size_t)k;
+}
+
+/* With the lock held. */
+static struct app *
+find_app(struct appstate *st, const char *name)
+{
+	for (size_t i = 0; i < st->napps; i++)
+		if (strcmp(st->apps[i].name, name) == 0)
+			return &st->apps[i];
+	return NULL;
+}
+
+static int
+sdk(struct appstate *st)
+{
+	const char *v = prop_locked(st, "ro.build.version.sdk");
+
+	return v != NULL ? atoi(v) : 0;
+}
+
+/* Options pm takes before the package: --user N (only 0 here), -k and
+ * --cache-only where allowed.  Returns the index of the first operand or
+ * -1 with the error written. */
+static int
+pm_opts(struct appstate *st, int argc, char **argv, int i, const char *ok,
+    int *keep, int *cache, struct txt *err)
+{
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--user") == 0 && i + 1 < argc) {
+			if (strcmp(argv[i + 1], "0") != 0 &&
+			    strcmp(argv[i + 1], "current") != 0) {
+				txt_add(err, "Error: user %s does not exist\n",
+				    argv[i + 1]);
+				return -1;
+			}
+			i++;
+		} else if (strcmp(argv[i], "-k") == 0 && strchr(ok, 'k')) {
+			*keep = 1;
+		} else if (strcmp(argv[i], "--cache-only") == 0 &&
+		    strchr(ok, 'c') && sdk(st) >= 34) {
+			*cache = 1;
+		} else {
+			txt_add(err, "Error: Unknown option: %s\n", argv[i]);
+			return -1;
+		}
+	}
+	return i;
+}
+
+static int
+pm_list(struct appstate *st, int argc, char **argv, struct txt *out,
+    struct txt *err)
+{
+	int sys = 0, third = 0, dis = 0, en = 0, all = 0;
+	const char *filter = NULL;
+
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "-s") == 0)
+			sys = 1;
+		else if (strcmp(argv[i], "-3") == 0)
+			third = 1;
+		else if (strcmp(argv[i], "-d") == 0)
+			dis = 1;
+		else if (strcmp(argv[i], "-e") == 0)
+			en = 1;
+		else if (strcmp(argv[i], "-u") == 0)
+			all = 1;
+		else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+			i++;
+		else if (argv[i][0] == '-') {
+			txt_add(err, "Error: Unknown option: %s\n", argv[i]);
+			return 255;
+		} else
+			filter = argv[i];
+	}
+	for (size_t i = 0; i < st->napps; i++) {
+		const struct app *a = &st->apps[i];
+
+		if ((!a->installed && !all) || (sys && !a->system) ||
+		    (third && a->system) || (dis && !a->disabled) ||
+		    (en && a->disabled) ||
+		    (filter != NULL && strstr(a->name, filter) == NULL))
+			continue;
+		txt_add(out, "package:%s\n", a->name);
+	}
+	return 0;
+}
+
+static int
+pm_locked(struct appstate *st, int argc, char **argv, int at,
+    struct txt *out, struct txt *err)
+{
+	const char *sub = at < argc ? argv[at] : "";
+	int keep = 0, cache = 0, i;
+	struct app *a;
+
+	if (strcmp(sub, "list") == 0 && at + 1 < argc &&
+	    strcmp(argv[at + 1], "packages") == 0)
+		return pm_list(st, argc - at + 1, argv + at - 1, out, err);
+	if (strcmp(sub, "trim-caches") == 0) {
+		if (at + 1 >= argc) {
+			txt_add(err, "Error: must specify a data size\n");
+			return 255;
+		}
+		event_locked(st, "trim-caches");
+		return 0;
+	}
+	if (strcmp(sub, "reset-permissions") == 0) {
+		event_locked(st, "reset-permissions");
+		return 0;
+	}
+	if (strcmp(sub, "path") != 0 && strcmp(sub, "clear") != 0 &&
+	    strcmp(sub, "disable-user") != 0 && strcmp(sub, "enable") != 0 &&
+	    strcmp(sub, "uninstall") != 0 &&
+	    strcmp(sub, "install-existing") != 0) {
+		txt_add(err, "Unknown command: %s\n", sub);
+		return 255;
+	}
+	i = pm_opts(st, argc, argv, at + 1, strcmp(sub, "clear") == 0 ? "c" :
+	    strcmp(sub, "uninstall") == 0 ? "k" : "", &keep, &cache, err);
+	if (i < 0)
+		return 255;
+	if (i >= argc) {
+		txt_add(err, "Error: no package specified\n");
+		return 255;
+	}
+	a = find_app(st, argv[i]);
+	if (strcmp(sub, "path") == 0) {
+		if (a == NULL || !a->installed)
+			return 1;
+		if (a->system)
+			txt_add(out, "package:/system/priv-app/%s/%s.apk\n",
+			    a->name, a->name);
+		else
+			txt_add(out, "package:/data/app/%s-1/base.apk\n",
+			    a->name);
+		return 0;
+	}
+	if (strcmp(sub, "install-existing") == 0) {
+		if (a == NULL) {
+			txt_add(out, "Failure [package %s doesn't exist]\n",
+			    argv[i]);
+			return 1;
+		}
+		a->installed = 1;
+		{
+			char ev[300];
+
+			snprintf(ev, sizeof(ev), "install-existing %s", a->name);
+			event_locked(st, ev);
+		}
+		txt_add(out, "Package %s installed for user: 0\n", a->name);
+		return 0;
+	}
+	if (a == NULL || !a->installed) {
+		if (strcmp(sub, "clear") == 0) {
+			txt_add(err, "Failed\n");
+			return 1;
+		}
+		if (strcmp(sub, "uninstall") == 0) {
+			txt_add(out, "Failure [%s]\n", a == NULL ?
+			    "DELETE_FAILED_INTERNAL_ERROR" :
+			    "not installed for 0");
+			return 1;
+		}
+		txt_add(err, "Error: Unknown package: %s\n", argv[i]);
+		return 255;
+	}
+	if (strcmp(sub, "clear") == 0) {
+		char ev[300];
+
+		snprintf(ev, sizeof(ev), "%s %s", cache ? "clear-cache" :
+		    "clear", a->name);
+		event_locked(st, ev);
+		if (!cache)
+			a->stopped = 1;
+		txt_add(out, "Success\n");
+		return 0;
+	}
+	if (strcmp(sub, "uninstall") == 0) {
+		char ev[300];
+
+		a->installed = 0;
+		snprintf(ev, sizeof(ev), "uninstall %s", a->name);
+		event_locked(st, ev);
+		txt_add(out, "Success\n");
+		return 0;
+	}
+	{
+		char ev[300];
+		int dis = strcmp(sub, "disable-user") == 0;
+
+		a->disabled = dis;
+		snprintf(ev, sizeof(ev), "%s %s", dis ? "disable" : "enable",
+		    a->name);
+		event_locked(st, ev);
+		txt_add(out, "Package %s new state: %s\n", a->name, dis ?
+		    "disabled-user" : "enabled");
+	}
+	return 0;
+}
+
+static int
+am_locked(struct appstate *st, int argc, char **argv, struct txt *out,
+    struct txt *err)
+{
+	int keep = 0, cache = 0, i;
+	struct app *a;
+	char ev[300];
+
+	(void)out;
+	if (argc < 2 || strcmp(argv[1], "force-stop") != 0) {
+		txt_add(err, "Error: Unknown command: %s\n", argc > 1 ?
+		    argv[1] : "");
+		return 255;
+	}
+	i = pm_opts(st, argc, argv, 2, "", &keep, &cache, err);
+	if (i < 0)
+		return 255;
+	if (i >= argc) {
+		txt_add(err, "Error: no package specified\n");
+		return 255;
+	}
+	a = find_app(st, argv[i]);
+	if (a != NULL)
+		a->stopped = 1;
+	snprintf(ev, sizeof(ev), "force-stop %s", argv[i]);
+	event_locked(st, ev);
+	return 0;
+}
+
+int
+appstate_tool(struct appstate *st, int argc, char **argv, char **out,
+    char **err)
+{
+	struct txt o = { xstrdup(""), 0 }, e = { xstrdup(""), 0 };
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	if (strcmp(argv[0], "pm") == 0) {
+		rc = pm_locked(st, argc, argv, 1, &o, &e);
+	} else if (strcmp(argv[0], "am") == 0) {
+		rc = am_locked(st, argc, argv, &o, &e);
+	} else if (argc > 1 && strcmp(argv[1], "package") == 0) {
+		rc = pm_locked(st, argc, argv, 2, &o, &e);
+	} else if (argc > 2 && strcmp(argv[1], "appops") == 0 &&
+	    strcmp(argv[2], "reset") == 0) {
+		event_locked(st, "appops-reset");
+		rc = 0;
+	} else {
+		txt_add(&e, "cmd: Can't find service: %s\n", argc > 1 ?
+		    argv[1] : "");
+		rc = 20;
+	}
+	pthread_mutex_unlock(&st->lock);
+	*out = o.p;
+	*err = e.p;
+	return rc;
+}
