@@ -116,6 +116,22 @@ main(int argc, char **argv)
 		case OPT_HASH:
 			co.hash = 1;
 			break;
+		case OPT_STEP: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v < 1 ||
+			    v > 99) {
+				fprintf(stderr, "droidmedic: --step wants a "
+				    "step number (1-99), not '%s'\n", optarg);
+				return 2;
+			}
+			co.step = (int)v;
+			break;
+		}
+		case OPT_WITHOUT_BACKUP:
+			co.without_backup = 1;
+			break;
 		case ':':
 			fprintf(stderr, "droidmedic: option %s needs an "
 			    "argument\n", argv[optind - 1]);
@@ -168,6 +184,12 @@ main(int argc, char **argv)
 		return cli_demo(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "diagnose") == 0)
 		return cli_diagnose(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "plan") == 0)
+		return cli_plan(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "fix") == 0)
+		return cli_fix(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "action") == 0)
+		return cli_action(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "jobs") == 0)
 		return cli_jobs(&co, argc - optind, argv + optind);
 	fprintf(stderr, "droidmedic: unknown command '%s' (see droidmedic "

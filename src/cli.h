@@ -24,6 +24,8 @@ struct cli_opts {
 	const char *confirm;	/* --confirm */
 	const char *entry;	/* --entry: the image inside an archive */
 	int hash;		/* --hash: SHA-256 while sending */
+	int step;		/* --step N: 0 = the plan's automatic run */
+	int without_backup;	/* --without-backup */
 };
 
 int cli_devices(const struct cli_opts *o);
@@ -47,6 +49,16 @@ int cli_print_error_json(const char *what, const char *msg);
 
 /* cli_diag.c: the diagnosis rules against one phone. */
 int cli_diagnose(const struct cli_opts *o, int argc, char **argv);
+/* A probe run over ADB (ud: the adb_conn), for struct diag_src. */
+int cli_diag_probe(void *ud, const char *cmd, char **out, size_t *len,
+    char *err, size_t errlen);
+/* A step's parameters as "package com.x, to system". */
+void cli_params_text(const cJSON *params, char *buf, size_t len);
+
+/* cli_fix.c: a finding's plan, running it, one action alone. */
+int cli_plan(const struct cli_opts *o, int argc, char **argv);
+int cli_fix(const struct cli_opts *o, int argc, char **argv);
+int cli_action(const struct cli_opts *o, int argc, char **argv);
 
 /* cli_fastboot.c: getvar, fastboot-flash, reboot. */
 int cli_getvar(const struct cli_opts *o, int argc, char **argv);

@@ -17,8 +17,8 @@
 
 #define PROBE_MS	30000
 
-static int
-run_probe(void *ud, const char *cmd, char **out, size_t *len, char *err,
+int
+cli_diag_probe(void *ud, const char *cmd, char **out, size_t *len, char *err,
     size_t errlen)
 {
 	int code, rc;
@@ -34,8 +34,8 @@ run_probe(void *ud, const char *cmd, char **out, size_t *len, char *err,
 }
 
 /* A step's parameters as "package com.x, to system". */
-static void
-params_text(const cJSON *params, char *buf, size_t len)
+void
+cli_params_text(const cJSON *params, char *buf, size_t len)
 {
 	const cJSON *e;
 	size_t n = 0;
@@ -89,7 +89,7 @@ print_report(const struct diag_report *r, const struct ruleset *rs,
 			const struct rule_step *s = &ru->step[k];
 			char p[200];
 
-			params_text(s->params, p, sizeof(p));
+			cli_params_text(s->params, p, sizeof(p));
 			printf("  %2d. [risk %s] %s%s%s: %s\n", k + 1,
 			    rule_risk_name(s->risk), s->action, p[0] ? " " : "",
 			    p, s->effect);
@@ -109,7 +109,8 @@ cli_diagnose(const struct cli_opts *o, int argc, char **argv)
 	struct adb_conn *c;
 	struct ruleset rs;
 	struct props *props = NULL;
-	struct diag_src src = { run_probe, NULL, NULL, RULE_MODE_DEVICE };
+	struct diag_src src = { cli_diag_probe, NULL, NULL,
+	    RULE_MODE_DEVICE };
 	struct diag_report rep;
 	const struct adb_banner *b;
 	char *text = NULL, err[512], who[200];

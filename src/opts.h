@@ -36,6 +36,8 @@ enum {
 	OPT_CONFIRM,
 	OPT_ENTRY,
 	OPT_HASH,
+	OPT_STEP,
+	OPT_WITHOUT_BACKUP,
 };
 
 struct cmd_def {

@@ -1,0 +1,615 @@
+/* actions.c - repair actions over ADB (see actions.h).  Every command line
+ * is built from fixed words and quoted operands; success is judged from
+ * what Android's pm and am print ("Success", "new state: ..."), never from
+ * the exit status alone (old phones' shells do not carry it). */
+#include "config.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "actions.h"
+#include "adb.h"
+#include "err.h"
+#include "xmem.h"
+
+#define CMD_MS		60000
+#define OUT_CAP		(1u << 20)
+#define BUNDLE_CAP	(32u << 20)	/* one command's share of a bundle */
+
+static const struct act_def defs[] = {
+	{ "clear-data", RISK_APP_DATA, "package",
+	    "erase one app's data and cache (pm clear): its accounts, "
+	    "settings and databases start afresh", NULL },
+	{ "clear-cache", RISK_NONE, "package",
+	    "erase one app's cache only (pm clear --cache-only, Android 14 "
+	    "and later)", NULL },
+	{ "force-stop", RISK_NONE, "package",
+	    "stop the app and its services now (am force-stop)", NULL },
+	{ "disable", RISK_APP_DATA, "package",
+	    "disable the app for the user (pm disable-user); undo: enable",
+	    NULL },
+	{ "enable", RISK_NONE, "package", "enable a disabled app",
+	    NULL },
+	{ "uninstall", RISK_APP_DATA, "package",
+	    "remove the app for the user, keeping its data (pm uninstall -k "
+	    "--user 0); undo: restore", NULL },
+	{ "restore", RISK_NONE, "package",
+	    "bring back an app removed for the user (install-existing)",
+	    NULL },
+	{ "trim-caches", RISK_NONE, NULL,
+	    "have the system empty every app's cache (pm trim-caches)", NULL },
+	{ "reset-app-prefs", RISK_APP_DATA, NULL,
+	    "enable every disabled app and reset app-op restrictions (cmd "
+	    "appops reset); default-app choices cannot be reset over adb",
+	    NULL },
+	{ "reboot", RISK_NONE, "to",
+	    "restart into system, recovery, bootloader, fastboot, sideload or "
+	    "safe-mode, and wait for the phone", NULL },
+	{ "log-bundle", RISK_NONE, NULL,
+	    "properties, logcat, the crash buffer, dropbox and dumpsys "
+	    "sections in one .tar.gz", NULL },
+	{ "screenshot", RISK_NONE, NULL, "capture the screen over adb",
+	    "not carried out yet (issue 5)" },
+	{ "backup", RISK_NONE, "what", "copy the phone's data off",
+	    "not carried out yet (issue 6: backup and restore)" },
+	{ "factory-reset", RISK_USER_DATA, NULL,
+	    "erase all user data", "not carried out yet (issue 5)" },
+	{ "reflash", RISK_FLASH, NULL, "write the firmware again",
+	    "not carried out yet (issue 7: firmware)" },
+	{ "check-update", RISK_NONE, NULL,
+	    "compare the build with the newest firmware",
+	    "not carried out yet (issue 7: firmware catalog)" },
+	{ "clear-bootmode", RISK_FLASH, NULL,
+	    "clear the boot-mode message that keeps a Qualcomm phone in "
+	    "FFBM", "not carried out yet (issue 5)" },
+	{ "samsung-factorymode-on", RISK_USER_DATA, NULL,
+	    "set /efs/FactoryApp/factorymode and keystr to ON (root)",
+	    "not carried out yet (issue 5)" },
+};
+
+const struct act_def *
+act_all(size_t *n)
+{
+	*n = sizeof(defs) / sizeof(defs[0]);
+	return defs;
+}
+
+const struct act_def *
+act_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+		if (strcmp(defs[i].name, name) == 0)
+			return &defs[i];
+	return NULL;
+}
+
+const char *
+act_blocked(const char *name, int sdk, char *buf, size_t len)
+{
+	if (strcmp(name, "clear-cache") == 0 && sdk < 34) {
+		snprintf(buf, len, "Android with SDK %d cannot clear one app's "
+		    "cache over adb (pm clear --cache-only came with Android "
+		    "14); trim-caches empties every app's cache", sdk);
+		return buf;
+	}
+	return NULL;
+}
+
+int
+act_valid_package(const char *s)
+{
+	int parts = 0;
+
+	if (strcmp(s, "android") == 0)
+		return 1;
+	if (strlen(s) > 255)
+		return 0;
+	while (*s) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+			return 0;
+		while ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '_')
+			s++;
+		parts++;
+		if (*s == '.' && s[1] != '\0')
+			s++;
+		else if (*s != '\0')
+			return 0;
+	}
+	return parts >= 2;
+}
+
+int
+act_protected(const char *pkg)
+{
+	static const char *const core[] = { "android", "com.android.systemui",
+	    "com.android.settings", "com.android.phone", "com.android.shell",
+	    "com.android.providers.settings", "com.android.server.telecom",
+	    "com.android.packageinstaller", "com.google.android.packageinstaller",
+	    "com.android.permissioncontroller",
+	    "com.google.android.permissioncontroller", "com.android.networkstack",
+	    "com.google.android.networkstack", "com.android.bluetooth",
+	    "com.android.nfc", "com.android.se", "com.android.keychain",
+	    "com.android.externalstorage", "com.android.providers.media",
+	    "com.android.providers.media.module",
+	    "com.google.android.providers.media.module",
+	    "com.android.providers.downloads", "com.android.inputdevices",
+	    "com.android.location.fused", "com.android.dynsystem",
+	    "com.samsung.android.lool", "com.miui.securitycenter" };
+
+	for (size_t i = 0; i < sizeof(core) / sizeof(core[0]); i++)
+		if (strcmp(pkg, core[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+say(struct act_env *env, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+say(struct act_env *env, const char *fmt, ...)
+{
+	char line[600];
+	va_list ap;
+
+	if (env->say == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	env->say(env->ud, line);
+}
+
+static int
+failf(struct act_result *r, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+failf(struct act_result *r, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The first line of text, trimmed, for messages. */
+static void
+first_line(const char *s, char *buf, size_t len)
+{
+	size_t n;
+
+	while (*s == '\n' || *s == '\r' || *s == ' ')
+		s++;
+	n = strcspn(s, "\r\n");
+	if (n >= len)
+		n = len - 1;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
+	buf[n] = '\0';
+}
+
+/* Run "WORDS 'operand'" (operand NULL: none) and collect stdout and
+ * stderr together. */
+static int
+run(struct act_env *env, const char *words, const char *operand,
+    char **out, int *code, struct act_result *r)
+{
+	char cmd[600], err[300];
+	size_t len;
+	int rc;
+
+	/* Operands are checked by the callers (package names: letters,
+	 * digits, '_' and '.'); quoting them is the second line of
+	 * defence, and "2>&1" keeps pm's errors with its answers. */
+	if (operand != NULL && strchr(operand, '\'') != NULL)
+		return failf(r, DM_EINVAL, "refusing to send a quote");
+	snprintf(cmd, sizeof(cmd), "%s%s%s%s 2>&1", words, operand ? " '" : "",
+	    operand ? operand : "", operand ? "'" : "");
+	rc = adb_shell_capture(env->c, cmd, out, &len, OUT_CAP, code, CMD_MS,
+	    err, sizeof(err));
+	if (rc < 0)
+		return failf(r, rc, "`%s`: %s", cmd, err);
+	return 0;
+}
+
+static int
+installed(struct act_env *env, const char *pkg, struct act_result *r)
+{
+	char *out = NULL;
+	int code, rc, yes;
+
+	rc = run(env, "pm path", pkg, &out, &code, r);
+	if (rc < 0)
+		return rc;
+	yes = strncmp(out, "package:", 8) == 0;
+	free(out);
+	return yes;
+}
+
+/* pm/am with a package; ok_text: what a success prints (NULL: any exit
+ * status 0 or unknown with no "Error"/"Failure"). */
+static int
+pm_action(struct act_env *env, const char *words, const char *pkg,
+    const char *ok_text, struct act_result *r)
+{
+	char *out = NULL, why[200];
+	int code, rc, ok;
+
+	rc = run(env, words, pkg, &out, &code, r);
+	if (rc < 0)
+		return rc;
+	if (ok_text != NULL)
+		ok = strstr(out, ok_text) != NULL;
+	else
+		ok = code <= 0 && strstr(out, "Error") == NULL &&
+		    strstr(out, "Failure") == NULL &&
+		    strstr(out, "Exception") == NULL;
+	first_line(out, why, sizeof(why));
+	free(out);
+	if (!ok)
+		return failf(r, DM_EREFUSED, "`%s %s`: the phone said: %s",
+		    words, pkg, why[0] ? why : "nothing (no success)");
+	return 0;
+}
+
+static int
+package_action(struct act_env *env, const char *name, const char *pkg,
+    struct act_result *r)
+{
+	int rc;
+
+	if (strcmp(name, "disable") == 0 || strcmp(name, "uninstall") == 0) {
+		if (act_protected(pkg))
+			return failf(r, DM_EREFUSED, "%s is a core package: "
+			    "the phone needs it, so it is never %s", pkg,
+			    name[0] == 'd' ? "disabled" : "removed");
+	}
+	if (act_blocked(name, env->sdk, r->msg, sizeof(r->msg)) != NULL)
+		return DM_EUNSUPP;
+	if (strcmp(name, "restore") != 0) {
+		rc = installed(env, pkg, r);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			r->skipped = 1;
+			snprintf(r->msg, sizeof(r->msg), "%s is not installed "
+			    "on this phone: nothing to do", pkg);
+			return 0;
+		}
+	}
+	if (strcmp(name, "clear-data") == 0) {
+		say(env, "clearing the data of %s", pkg);
+		rc = pm_action(env, "pm clear", pkg, "Success", r);
+		if (rc == 0)
+			snprintf(r->msg, sizeof(r->msg), "data of %s cleared",
+			    pkg);
+	} else if (strcmp(name, "clear-cache") == 0) {
+		say(env, "clearing the cache of %s", pkg);
+		rc = pm_action(env, "pm clear --cache-only", pkg, "Success",
+		    r);
+		if (rc == 0)
+			snprintf(r->msg, sizeof(r->msg), "cache of %s cleared",
+			    pkg);
+	} else if (strcmp(name, "force-stop") == 0) {
+		say(env, "stopping %s", pkg);
+		rc = pm_action(env, "am force-stop", pkg, NULL, r);
+		if (rc == 0)
+			snprintf(r->msg, sizeof(r->msg), "%s stopped", pkg);
+	} else if (strcmp(name, "disable") == 0) {
+		say(env, "disabling %s", pkg);
+		rc = pm_action(env, "pm disable-user --user 0", pkg,
+		    "new state: disabled", r);
+		if (rc == 0) {
+			snprintf(r->msg, sizeof(r->msg), "%s disabled", pkg);
+			snprintf(r->undo, sizeof(r->undo), "enable package=%s",
+			    pkg);
+		}
+	} else if (strcmp(name, "enable") == 0) {
+		say(env, "enabling %s", pkg);
+		rc = pm_action(env, "pm enable --user 0", pkg,
+		    "new state: enabled", r);
+		if (rc == 0)
+			snprintf(r->msg, sizeof(r->msg), "%s enabled", pkg);
+	} else if (strcmp(name, "uninstall") == 0) {
+		say(env, "removing %s for the user", pkg);
+		rc = pm_action(env, "pm uninstall -k --user 0", pkg, "Success",
+		    r);
+		if (rc == 0) {
+			snprintf(r->msg, sizeof(r->msg), "%s removed for user "
+			    "0 (its data kept)", pkg);
+			snprintf(r->undo, sizeof(r->undo), "restore package=%s",
+			    pkg);
+		}
+	} else {
+		say(env, "restoring %s for the user", pkg);
+		rc = pm_action(env, "cmd package install-existing --user 0",
+		    pkg, "installed for user", r);
+		if (rc == 0)
+			snprintf(r->msg, sizeof(r->msg), "%s is back for user "
+			    "0", pkg);
+	}
+	return rc;
+}
+
+static int
+reset_app_prefs(struct act_env *env, struct act_result *r)
+{
+	char *out = NULL, *line, *save = NULL;
+	int code, rc, n = 0;
+
+	rc = run(env, "pm list packages -d", NULL, &out, &code, r);
+	if (rc < 0)
+		return rc;
+	for (line = strtok_r(out, "\n", &save); line != NULL && rc == 0;
+	    line = strtok_r(NULL, "\n", &save)) {
+		const char *pkg;
+
+		line[strcspn(line, "\r")] = '\0';
+		if (strncmp(line, "package:", 8) != 0)
+			continue;
+		pkg = line + 8;
+		if (!act_valid_package(pkg))
+			continue;	/* the phone's text: never sent back */
+		say(env, "enabling %s", pkg);
+		rc = pm_action(env, "pm enable --user 0", pkg,
+		    "new state: enabled", r);
+		n += rc == 0;
+	}
+	free(out);
+	if (rc < 0)
+		return rc;
+	say(env, "resetting app-op restrictions");
+	rc = pm_action(env, "cmd appops reset --user", "0", NULL, r);
+	if (rc < 0)
+		return rc;
+	snprintf(r->msg, sizeof(r->msg), "%d disabled app%s enabled, app-op "
+	    "restrictions reset", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+static int
+reboot_action(struct act_env *env, const char *to, struct act_result *r)
+{
+	static const char *const targets[] = { "system", "recovery",
+	    "bootloader", "fastboot", "sideload", "safe-mode" };
+	const char *wire = to;
+	char err[400];
+	int known = 0, rc, wait;
+
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+		known |= strcmp(to, targets[i]) == 0;
+	if (!known)
+		return failf(r, DM_EINVAL, "no reboot target '%s' (system, "
+		    "recovery, bootloader, fastboot, sideload, safe-mode)", to);
+	if (strcmp(to, "safe-mode") == 0) {
+		char *out = NULL, v[16];
+		int code;
+
+		/* The switch Android reads at boot; only root (or the
+		 * system) may set it. */
+		rc = run(env, "setprop persist.sys.safemode 1; getprop "
+		    "persist.sys.safemode", NULL, &out, &code, r);
+		if (rc < 0)
+			return rc;
+		first_line(strrchr(out, '\n') && strrchr(out, '\n')[1] ?
+		    strrchr(out, '\n') + 1 : out, v, sizeof(v));
+		free(out);
+		if (strcmp(v, "1") != 0)
+			return failf(r, DM_EUNSUPP, "this phone does not let "
+			    "adb turn safe mode on (that needs root): restart "
+			    "it and hold Volume Down while it starts");
+		wire = "";
+	} else if (strcmp(to, "system") == 0) {
+		wire = "";
+	}
+	say(env, "rebooting into %s", to);
+	rc = adb_reboot(env->c, wire, err, sizeof(err));
+	if (rc < 0)
+		return failf(r, rc, "reboot %s: %s", to, err);
+	wait = wire[0] == '\0' || strcmp(to, "recovery") == 0 ||
+	    strcmp(to, "sideload") == 0;
+	if (!wait || env->reconnect == NULL) {
+		snprintf(r->msg, sizeof(r->msg), "rebooting into %s", to);
+		return 0;
+	}
+	say(env, "waiting for the phone to come back (up to %d s)",
+	    ACT_BOOT_MS / 1000);
+	rc = env->reconnect(env->ud, &env->c, ACT_BOOT_MS, err, sizeof(err));
+	if (rc < 0)
+		return failf(r, rc, "after the reboot: %s", err);
+	snprintf(r->msg, sizeof(r->msg), "rebooted into %s and back in adb",
+	    to);
+	return 0;
+}
+
+/* ---- log bundle ---- */
+
+static const struct {
+	const char *file, *cmd;
+} bundle_parts[] = {
+	{ "getprop.txt", "getprop" },
+	{ "logcat.txt", "logcat -d -v threadtime" },
+	{ "logcat-crash.txt", "logcat -b crash -d -v threadtime" },
+	{ "dropbox.txt", "dumpsys dropbox --print" },
+	{ "battery.txt", "dumpsys battery" },
+	{ "activity-processes.txt", "dumpsys activity processes" },
+	{ "window.txt", "dumpsys window windows" },
+	{ "device-policy.txt", "dumpsys device_policy" },
+	{ "df.txt", "df -h" },
+	{ "packages.txt", "pm list packages -u" },
+	{ "disabled-packages.txt", "pm list packages -d" },
+	{ "uptime.txt", "uptime" },
+};
+
+static int
+add_entry(struct archive *a, const char *name, const void *data, size_t len,
+    time_t now)
+{
+	struct archive_entry *e = archive_entry_new();
+	int rc = 0;
+
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_mtime(e, now, 0);
+	if (archive_write_header(a, e) != ARCHIVE_OK ||
+	    (len > 0 && archive_write_data(a, data, len) != (la_ssize_t)len))
+		rc = -1;
+	archive_entry_free(e);
+	return rc;
+}
+
+static int
+log_bundle(struct act_env *env, struct act_result *r)
+{
+	const char *dir = env->outdir ? env->outdir : ".";
+	char path[512], tmp[530], dirname[80], name[200], serial[64] = "";
+	char *out = NULL, err[300], stamp[32];
+	struct archive *a;
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t len, notes_len = 0;
+	char *notes = xstrdup("");
+	int code, rc, got = 0;
+
+	rc = adb_shell_capture(env->c, "getprop ro.serialno", &out, &len, 200,
+	    &code, CMD_MS, err, sizeof(err));
+	if (rc == 0)
+		first_line(out, serial, sizeof(serial));
+	free(out);
+	for (char *p = serial; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			*p = '_';
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(dirname, sizeof(dirname), "droidmedic-logs-%s-%s",
+	    serial[0] ? serial : "phone", stamp);
+	snprintf(path, sizeof(path), "%s/%s.tar.gz", dir, dirname);
+	snprintf(tmp, sizeof(tmp), "%s.part", path);
+	a = archive_write_new();
+	archive_write_add_filter_gzip(a);
+	archive_write_set_format_pax_restricted(a);
+	if (archive_write_open_filename(a, tmp) != ARCHIVE_OK) {
+		rc = failf(r, DM_EIO, "%s: %s", tmp, archive_error_string(a));
+		archive_write_free(a);
+		free(notes);
+		return rc;
+	}
+	for (size_t i = 0; i < sizeof(bundle_parts) / sizeof(bundle_parts[0]);
+	    i++) {
+		char note[600];
+
+		say(env, "collecting %s", bundle_parts[i].cmd);
+		out = NULL;
+		rc = adb_shell_capture(env->c, bundle_parts[i].cmd, &out, &len,
+		    BUNDLE_CAP, &code, CMD_MS, err, sizeof(err));
+		if (rc == DM_ENOMEM) {
+			snprintf(note, sizeof(note), "%s: over %u MiB, left "
+			    "out\n", bundle_parts[i].cmd, BUNDLE_CAP >> 20);
+		} else if (rc < 0) {
+			free(out);
+			archive_write_free(a);
+			remove(tmp);
+			free(notes);
+			return failf(r, rc, "`%s`: %s", bundle_parts[i].cmd,
+			    err);
+		} else {
+			snprintf(name, sizeof(name), "%s/%s", dirname,
+			    bundle_parts[i].file);
+			if (add_entry(a, name, out, len, now) < 0) {
+				rc = failf(r, DM_EIO, "%s: %s", tmp,
+				    archive_error_string(a));
+				free(out);
+				archive_write_free(a);
+				remove(tmp);
+				free(notes);
+				return rc;
+			}
+			got++;
+			note[0] = '\0';
+			if (code > 0)
+				snprintf(note, sizeof(note), "%s: exit status "
+				    "%d\n", bundle_parts[i].cmd, code);
+		}
+		free(out);
+		if (note[0]) {
+			notes = xrealloc(notes, notes_len + strlen(note) + 1);
+			memcpy(notes + notes_len, note, strlen(note) + 1);
+			notes_len += strlen(note);
+		}
+	}
+	snprintf(name, sizeof(name), "%s/NOTES.txt", dirname);
+	if (add_entry(a, name, notes, notes_len, now) < 0 ||
+	    archive_write_close(a) != ARCHIVE_OK) {
+		rc = failf(r, DM_EIO, "%s: %s", tmp, archive_error_string(a));
+		archive_write_free(a);
+		remove(tmp);
+		free(notes);
+		return rc;
+	}
+	archive_write_free(a);
+	free(notes);
+	if (rename(tmp, path) != 0) {
+		remove(tmp);
+		return failf(r, DM_EIO, "%s: cannot rename", path);
+	}
+	snprintf(r->file, sizeof(r->file), "%s", path);
+	snprintf(r->msg, sizeof(r->msg), "%d outputs saved in %s", got, path);
+	return 0;
+}
+
+int
+act_run(struct act_env *env, const char *name, const cJSON *params,
+    struct act_result *r)
+{
+	const struct act_def *d = act_find(name);
+	const cJSON *v = NULL;
+	const char *arg = NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (d == NULL)
+		return failf(r, DM_EINVAL, "no action '%s'", name);
+	if (d->missing != NULL)
+		return failf(r, DM_EUNSUPP, "%s: %s", name, d->missing);
+	if (d->param != NULL) {
+		v = cJSON_GetObjectItemCaseSensitive(params, d->param);
+		if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+			return failf(r, DM_EINVAL, "%s needs %s=...", name,
+			    d->param);
+		arg = v->valuestring;
+	}
+	if (d->param != NULL && strcmp(d->param, "package") == 0) {
+		if (!act_valid_package(arg))
+			return failf(r, DM_EINVAL, "'%.100s' is not a package "
+			    "name (letters, digits and '_' in two or more "
+			    "dot-separated parts)", arg);
+		return package_action(env, name, arg, r);
+	}
+	if (strcmp(name, "trim-caches") == 0) {
+		int rc;
+
+		say(env, "asking the system to empty every app's cache");
+		/* Ask for far more room than there is: every cache goes. */
+		rc = pm_action(env, "pm trim-caches", "999999999999999", NULL,
+		    r);
+		if (rc == 0)
+			snprintf(r->msg, sizeof(r->msg), "app caches emptied");
+		return rc;
+	}
+	if (strcmp(name, "reset-app-prefs") == 0)
+		return reset_app_prefs(env, r);
+	if (strcmp(name, "reboot") == 0)
+		return reboot_action(env, arg, r);
+	return log_bundle(env, r);
+}
