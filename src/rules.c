@@ -221,7 +221,7 @@ static const char *
 re_too_costly(const char *re)
 {
 	long sum[RE_DEPTH_MAX + 1], last = 0;
-	int depth = 0;
+	int depth = 0, quant = 0;	/* the previous token repeated */
 	const char *p = re, *why;
 
 	if (strlen(re) > RE_TEXT_MAX)
@@ -247,6 +247,7 @@ re_too_costly(const char *re)
 			sum[++depth] = 0;
 			p++;
 			last = 0;
+			quant = 0;
 			continue;
 		case ')':
 			if (depth == 0)
@@ -259,13 +260,30 @@ re_too_costly(const char *re)
 		case '*':
 		case '+':
 		case '?':
-			/* a loop around the previous atom, not a copy */
+			/* "a+++" or "a****": glibc copies the tree once per
+			 * operator in a row (exponential), and nothing
+			 * needs them */
+			if (quant)
+				return "repeat operators in a row";
+			quant = 1;
+			/* x+ is compiled as x x*: one copy */
+			if (*p == '+') {
+				sum[depth] += last;
+				last *= 2;
+			}
 			sum[depth]++;
 			p++;
+			if (sum[depth] > RE_COST_MAX)
+				return "too big once its repeats are expanded "
+				    "(over 4000 parts)";
 			continue;
 		case '{': {
 			char *end;
 			long lo, hi;
+
+			if (quant)
+				return "repeat operators in a row";
+			quant = 1;
 
 			lo = strtol(p + 1, &end, 10);
 			if (end == p + 1 || lo < 0)
@@ -294,6 +312,7 @@ re_too_costly(const char *re)
 			p++;
 			break;
 		}
+		quant = 0;
 		sum[depth] += atom;
 		last = atom;
 		if (sum[depth] > RE_COST_MAX)

@@ -602,7 +602,12 @@ test_costly_regex_refused(void **state)
 		/* the pattern that took 1.8 GB inside regcomp under the fuzzer */
 		{ "((((a{1,200}){1,200}){1,200}){1,200})", "expanded" },
 		{ "(x{60}){70}", "expanded" },
-		{ "(ab)*{9000}", "over 4000" },
+		{ "(ab){9000}", "over 4000" },
+		{ "(ab)*{3}", "in a row" },
+		/* what the fuzzer found next: 2^n copies, and an n-deep
+		 * closure in regcomp */
+		{ "and++++++++++++++++++++++++++++++++++++++++roid", "in a row" },
+		{ "l***************************************ogging", "in a row" },
 		{ "(a*)\\\\1", "back-references" },
 		{ "((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))"
 		  "))))))))))", "nested" },
@@ -611,7 +616,7 @@ test_costly_regex_refused(void **state)
 	};
 	static const char *const good[] = {
 		"^[0-9]{1,3}(\\\\.[0-9]{1,3}){3}$", "[]x]{2}", "[[:digit:]]{40}",
-		"(ab|cd){10}x{100}", "\\\\{",
+		"(ab|cd){10}x{100}", "\\\\{", "a+b*c?(de)+",
 	};
 	struct ruleset rs;
 
