@@ -437,8 +437,8 @@ static const struct {
 	const char *file, *cmd;
 } bundle_parts[] = {
 	{ "getprop.txt", "getprop" },
-	{ "logcat.txt", "logcat -d -v threadtime" },
-	{ "logcat-crash.txt", "logcat -b crash -d -v threadtime" },
+	{ "logcat.txt", "logcat -d" },
+	{ "logcat-crash.txt", "logcat -b crash -d" },
 	{ "dropbox.txt", "dumpsys dropbox --print" },
 	{ "battery.txt", "dumpsys battery" },
 	{ "activity-processes.txt", "dumpsys activity processes" },
