@@ -78,7 +78,7 @@ const struct cmd_def cmd_table[] = {
 	    "run a command on the phone" },
 	{ "pull", "pull|push -s SERIAL FROM [TO]",
 	    "copy files or folders off/onto the phone" },
-	{ "fix", "plan|fix -s SERIAL FINDING",
+	{ "plan", "plan|fix -s SERIAL FINDING",
 	    "a finding's repair plan; run it (--confirm)" },
 	{ "action", "action -s SERIAL NAME [KEY=VAL]",
 	    "one repair step: clear-data, reboot..." },
