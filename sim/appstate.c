@@ -309,8 +309,8 @@ sdk(struct appstate *st)
 }
 
 /* Options pm takes before the package: --user N (only 0 here), -k and
- * --cache-only where allowed.  Returns the index of the first operand or
- * -1 with the error written. */
+ * --cache-only where allowed.  Returns the index of the package operand,
+ * or -1 with the error written (also when there is none). */
 static int
 pm_opts(struct appstate *st, int argc, char **argv, int i, const char *ok,
     int *keep, int *cache, struct txt *err)
@@ -333,6 +333,10 @@ pm_opts(struct appstate *st, int argc, char **argv, int i, const char *ok,
 			txt_add(err, "Error: Unknown option: %s\n", argv[i]);
 			return -1;
 		}
+	}
+	if (i >= argc) {
+		txt_add(err, "Error: no package specified\n");
+		return -1;
 	}
 	return i;
 }
@@ -410,10 +414,6 @@ pm_locked(struct appstate *st, int argc, char **argv, int at,
 	    strcmp(sub, "uninstall") == 0 ? "k" : "", &keep, &cache, err);
 	if (i < 0)
 		return 255;
-	if (i >= argc) {
-		txt_add(err, "Error: no package specified\n");
-		return 255;
-	}
 	a = find_app(st, argv[i]);
 	if (strcmp(sub, "path") == 0) {
 		if (a == NULL || !a->installed)
@@ -507,10 +507,6 @@ am_locked(struct appstate *st, int argc, char **argv, struct txt *out,
 	i = pm_opts(st, argc, argv, 2, "", &keep, &cache, err);
 	if (i < 0)
 		return 255;
-	if (i >= argc) {
-		txt_add(err, "Error: no package specified\n");
-		return 255;
-	}
 	a = find_app(st, argv[i]);
 	if (a != NULL)
 		a->stopped = 1;

@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "actions.h"
 #include "adbpkt.h"
 #include "err.h"
 #include "profile.h"
@@ -315,30 +316,6 @@ load_commands(struct loader *l, const cJSON *j, struct sim_command **v,
 	return 0;
 }
 
-/* A package name as Android accepts it: two or more dot-separated parts,
- * each a letter then letters, digits or '_' (or "android"). */
-static int
-valid_package(const char *s)
-{
-	int parts = 0;
-
-	if (strcmp(s, "android") == 0)	/* the framework itself */
-		return 1;
-	while (*s) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-			return 0;
-		while ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '_')
-			s++;
-		parts++;
-		if (*s == '.')
-			s++;
-		else if (*s != '\0')
-			return 0;
-	}
-	return parts >= 2;
-}
-
 static int
 load_packages(struct loader *l, const cJSON *j)
 {
@@ -352,7 +329,7 @@ load_packages(struct loader *l, const cJSON *j)
 	cJSON_ArrayForEach(kv, j) {
 		struct sim_package *pk = &l->p->pkgs[l->p->npkgs];
 
-		if (!valid_package(kv->string))
+		if (!act_valid_package(kv->string))
 			return fail(l, DM_EINVAL, "\"packages\": \"%s\" is "
 			    "not a package name", kv->string);
 		if (!cJSON_IsString(kv) || (strcmp(kv->valuestring,

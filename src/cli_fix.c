@@ -172,6 +172,18 @@ phone_reconnect(void *ud, struct adb_conn **c, int ms, char *err,
 	    ms / 1000, why);
 }
 
+/* The actions' view of the phone: its connection, SDK level, progress
+ * lines and the wait after a reboot. */
+static void
+act_env_for(struct act_env *env, struct phone *ph)
+{
+	env->c = ph->c;
+	env->sdk = atoi(props_str(ph->props, "ro.build.version.sdk"));
+	env->say = progress;
+	env->reconnect = phone_reconnect;
+	env->ud = ph;
+}
+
 static int
 diagnose(struct phone *ph, const struct ruleset *rs, struct diag_report *r)
 {
@@ -550,11 +562,7 @@ cli_fix(const struct cli_opts *o, int argc, char **argv)
 		goto report;
 	}
 
-	env.c = ph.c;
-	env.sdk = atoi(props_str(ph.props, "ro.build.version.sdk"));
-	env.say = progress;
-	env.reconnect = phone_reconnect;
-	env.ud = &ph;
+	act_env_for(&env, &ph);
 	for (k = first; k <= last; k++) {
 		const struct rule_step *s = &ru->step[k - 1];
 		struct act_result r;
@@ -705,11 +713,7 @@ cli_action(const struct cli_opts *o, int argc, char **argv)
 		    (fprintf(stderr, "droidmedic: %s\n", msg), 1);
 		goto out;
 	}
-	env.c = ph.c;
-	env.sdk = atoi(props_str(ph.props, "ro.build.version.sdk"));
-	env.say = progress;
-	env.reconnect = phone_reconnect;
-	env.ud = &ph;
+	act_env_for(&env, &ph);
 	rc = act_run(&env, d->name, params, &r);
 	ph.c = env.c;
 	if (rc < 0) {
