@@ -49,6 +49,23 @@ cli_params_text(const cJSON *params, char *buf, size_t len)
 	}
 }
 
+void
+cli_print_evidence(const struct diag_finding *f, int max)
+{
+	for (int k = 0; k < f->nev; k++) {
+		const struct diag_evidence *e = &f->ev[k];
+		int shown = e->nlines < max ? e->nlines : max;
+
+		printf("  evidence from `%s` (%d matching line%s",
+		    e->source, e->matched, e->matched == 1 ? "" : "s");
+		if (e->matched > shown)
+			printf(", first %d shown", shown);
+		printf("):\n");
+		for (int n = 0; n < shown; n++)
+			printf("    %s\n", e->lines[n]);
+	}
+}
+
 static void
 print_report(const struct diag_report *r, const struct ruleset *rs,
     const char *who)
@@ -72,17 +89,7 @@ print_report(const struct diag_report *r, const struct ruleset *rs,
 
 		printf("\n[%s] %s: %s\n", mark[ru->sev], ru->id, ru->title);
 		printf("  why: %s\n", ru->explain);
-		for (int k = 0; k < r->f[i].nev; k++) {
-			const struct diag_evidence *e = &r->f[i].ev[k];
-
-			printf("  evidence from `%s` (%d matching line%s",
-			    e->source, e->matched, e->matched == 1 ? "" : "s");
-			if (e->matched > e->nlines)
-				printf(", first %d shown", e->nlines);
-			printf("):\n");
-			for (int n = 0; n < e->nlines; n++)
-				printf("    %s\n", e->lines[n]);
-		}
+		cli_print_evidence(&r->f[i], DIAG_LINE_MAX);
 		if (ru->nsteps > 0)
 			printf("  plan, narrowest first:\n");
 		for (int k = 0; k < ru->nsteps; k++) {

@@ -108,6 +108,12 @@ phone_open(struct phone *ph, const struct cli_opts *o, int *status)
 	return 0;
 }
 
+static int
+phone_sdk(const struct phone *ph)
+{
+	return atoi(props_str(ph->props, "ro.build.version.sdk"));
+}
+
 static void
 phone_close(struct phone *ph)
 {
@@ -178,7 +184,7 @@ static void
 act_env_for(struct act_env *env, struct phone *ph)
 {
 	env->c = ph->c;
-	env->sdk = atoi(props_str(ph->props, "ro.build.version.sdk"));
+	env->sdk = phone_sdk(ph);
 	env->say = progress;
 	env->reconnect = phone_reconnect;
 	env->ud = ph;
@@ -220,8 +226,7 @@ find_rule(const struct ruleset *rs, const char *id)
 }
 
 static int
-load_rules(const struct cli_opts *o, struct ruleset *rs, const char *id,
-    const struct rule **ru)
+load_rules(struct ruleset *rs, const char *id, const struct rule **ru)
 {
 	ruleset_init(rs);
 	ruleset_load_default(rs);
@@ -236,7 +241,6 @@ load_rules(const struct cli_opts *o, struct ruleset *rs, const char *id,
 			    rs->rules[i].id);
 		fprintf(stderr, "\n");
 		ruleset_free(rs);
-		(void)o;
 		return 2;
 	}
 	return 0;
@@ -260,8 +264,7 @@ step_blocked(const struct rule_step *s, const struct cli_opts *o,
 		    "; --without-backup goes on without one" : "");
 		return buf;
 	}
-	if (act_blocked(s->action, atoi(props_str(ph->props,
-	    "ro.build.version.sdk")), buf, len) != NULL)
+	if (act_blocked(s->action, phone_sdk(ph), buf, len) != NULL)
 		return buf;
 	if ((s->needs & RULE_NEED_FASTBOOT) && !(s->needs & RULE_NEED_ADB)) {
 		snprintf(buf, len, "needs the phone in fastboot");
@@ -370,20 +373,6 @@ plan_json(const struct rule *ru, const struct phone *ph, int first,
 	return a;
 }
 
-static void
-print_evidence(const struct diag_finding *f)
-{
-	for (int k = 0; k < f->nev; k++) {
-		const struct diag_evidence *e = &f->ev[k];
-
-		printf("  evidence from `%s`:\n", e->source);
-		for (int n = 0; n < e->nlines && n < 3; n++)
-			printf("    %s\n", e->lines[n]);
-		if (e->matched > 3)
-			printf("    (%d matching lines in all)\n", e->matched);
-	}
-}
-
 int
 cli_plan(const struct cli_opts *o, int argc, char **argv)
 {
@@ -401,7 +390,7 @@ cli_plan(const struct cli_opts *o, int argc, char **argv)
 		    "[--json]\n");
 		return 2;
 	}
-	if ((status = load_rules(o, &rs, argv[0], &ru)) != 0)
+	if ((status = load_rules(&rs, argv[0], &ru)) != 0)
 		return status;
 	if (phone_open(&ph, o, &status) < 0) {
 		phone_close(&ph);
@@ -432,7 +421,7 @@ cli_plan(const struct cli_opts *o, int argc, char **argv)
 		if (f != NULL) {
 			printf("%s holds on %s: %s\n", ru->id, ph.serial,
 			    ru->explain);
-			print_evidence(f);
+			cli_print_evidence(f, 3);
 		} else if (skip != NULL) {
 			printf("%s could not be checked on %s: %s\n", ru->id,
 			    ph.serial, skip);
@@ -493,7 +482,7 @@ cli_fix(const struct cli_opts *o, int argc, char **argv)
 		    "[--json]\n");
 		return 2;
 	}
-	if ((status = load_rules(o, &rs, argv[0], &ru)) != 0)
+	if ((status = load_rules(&rs, argv[0], &ru)) != 0)
 		return status;
 	if (o->step > ru->nsteps) {
 		fprintf(stderr, "droidmedic: %s has %d step%s, no step %d\n",

@@ -7,18 +7,7 @@
 # reported without stopping the rest.  Loopback only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/env.sh"
-SIM=${DROIDMEDIC_SIM:-$top_builddir/droidmedic-sim}
-PROFILES=$top_srcdir/sim/profiles
-FIX=${DROIDMEDIC_FIXTURES:-$top_srcdir/../shared/fixtures/real}
-[ -x "$SIM" ] || bail "$SIM not built"
-[ -d "$FIX/crash_logs" ] ||
-	bail "real captures not found in $FIX: set DROIDMEDIC_FIXTURES"
-command -v python3 >/dev/null || bail "needs python3"
-. "$top_srcdir/tests/lib/simrun.sh"	# sim_start, port
-DROIDMEDIC_FIXTURES=$(cd "$FIX" && pwd)
-# The built-in rules of this source tree (the build may be elsewhere).
-DROIDMEDIC_RULES=$top_srcdir/data/rules
-export DROIDMEDIC_FIXTURES DROIDMEDIC_RULES
+. "$top_srcdir/tests/lib/diagsim.sh"	# SIM, PROFILES, sim_start, port
 
 sim_start --strict --state "$T/sim" --ports-file "$T/ports" \
 	"$PROFILES/diag/lg_nexus5_media_crash.json" \

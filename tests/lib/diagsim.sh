@@ -1,0 +1,17 @@
+# tests/lib/diagsim.sh - set-up for the diagnosis and repair tests (sourced
+# after tap.sh and env.sh): SIM and PROFILES, the real captures exported
+# as DROIDMEDIC_FIXTURES, the rules of this source tree as
+# DROIDMEDIC_RULES, python3 checked, and simrun.sh's sim_start, port and
+# sim_end.  Bails when something is missing.
+SIM=${DROIDMEDIC_SIM:-$top_builddir/droidmedic-sim}
+PROFILES=$top_srcdir/sim/profiles
+FIX=${DROIDMEDIC_FIXTURES:-$top_srcdir/../shared/fixtures/real}
+[ -x "$SIM" ] || bail "$SIM not built"
+[ -d "$FIX/crash_logs" ] ||
+	bail "real captures not found in $FIX: set DROIDMEDIC_FIXTURES"
+command -v python3 >/dev/null || bail "needs python3"
+. "$top_srcdir/tests/lib/simrun.sh"
+DROIDMEDIC_FIXTURES=$(cd "$FIX" && pwd)
+# The built-in rules of this source tree (the build may be elsewhere).
+DROIDMEDIC_RULES=$top_srcdir/data/rules
+export DROIDMEDIC_FIXTURES DROIDMEDIC_RULES
