@@ -49,14 +49,9 @@ int cli_print_error_json(const char *what, const char *msg);
 
 /* cli_diag.c: the diagnosis rules against one phone. */
 int cli_diagnose(const struct cli_opts *o, int argc, char **argv);
-/* A probe run over ADB (ud: the adb_conn), for struct diag_src. */
-int cli_diag_probe(void *ud, const char *cmd, char **out, size_t *len,
-    char *err, size_t errlen);
 /* A finding's evidence, at most max lines of each command shown. */
 struct diag_finding;
 void cli_print_evidence(const struct diag_finding *f, int max);
-/* A step's parameters as "package com.x, to system". */
-void cli_params_text(const cJSON *params, char *buf, size_t len);
 
 /* cli_fix.c: a finding's plan, running it, one action alone. */
 int cli_plan(const struct cli_opts *o, int argc, char **argv);

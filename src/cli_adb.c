@@ -86,11 +86,7 @@ cli_resolve_mode(const struct cli_opts *o, char *addr, size_t len, int *mode)
 		return 1;
 	}
 	*mode = di.mode;
-	/* A phone a running adb server holds is reached through it. */
-	if (strncmp(di.adb_path, "adb-server:", 11) == 0)
-		snprintf(addr, len, "%s:%s", di.adb_path, di.serial);
-	else
-		snprintf(addr, len, "%s", di.port);
+	dev_adb_address(&di, addr, len);
 	return 0;
 }
 

@@ -12,42 +12,9 @@
 #include "diag.h"
 #include "err.h"
 #include "props.h"
+#include "repair.h"
 #include "rules.h"
 #include "xmem.h"
-
-#define PROBE_MS	30000
-
-int
-cli_diag_probe(void *ud, const char *cmd, char **out, size_t *len, char *err,
-    size_t errlen)
-{
-	int code, rc;
-
-	rc = adb_shell_capture(ud, cmd, out, len, DIAG_OUTPUT_MAX, &code,
-	    PROBE_MS, err, errlen);
-	/* A command that failed and said nothing ("not found", no
-	 * permission) is no evidence either way. */
-	if (rc == 0 && code > 0 && *len == 0)
-		return dm_fail(err, errlen, DM_EUNSUPP, "exit status %d, "
-		    "no output", code);
-	return rc;
-}
-
-/* A step's parameters as "package com.x, to system". */
-void
-cli_params_text(const cJSON *params, char *buf, size_t len)
-{
-	const cJSON *e;
-	size_t n = 0;
-
-	buf[0] = '\0';
-	cJSON_ArrayForEach(e, params) {
-		if (!cJSON_IsString(e) || n >= len)
-			continue;
-		n += (size_t)snprintf(buf + n, len - n, "%s%s %s",
-		    n ? ", " : "", e->string, e->valuestring);
-	}
-}
 
 void
 cli_print_evidence(const struct diag_finding *f, int max)
@@ -96,7 +63,7 @@ print_report(const struct diag_report *r, const struct ruleset *rs,
 			const struct rule_step *s = &ru->step[k];
 			char p[200];
 
-			cli_params_text(s->params, p, sizeof(p));
+			rule_params_text(s->params, p, sizeof(p));
 			printf("  %2d. [risk %s] %s%s%s: %s\n", k + 1,
 			    rule_risk_name(s->risk), s->action, p[0] ? " " : "",
 			    p, s->effect);
@@ -115,14 +82,10 @@ cli_diagnose(const struct cli_opts *o, int argc, char **argv)
 	struct adbkeys *keys = NULL;
 	struct adb_conn *c;
 	struct ruleset rs;
-	struct props *props = NULL;
-	struct diag_src src = { cli_diag_probe, NULL, NULL,
-	    RULE_MODE_DEVICE };
+	struct repair_phone ph = { 0 };
 	struct diag_report rep;
-	const struct adb_banner *b;
-	char *text = NULL, err[512], who[200];
-	size_t len = 0;
-	int status, code, rc;
+	char err[512], who[300];
+	int status, rc;
 
 	(void)argv;
 	if (argc != 0) {
@@ -144,32 +107,19 @@ cli_diagnose(const struct cli_opts *o, int argc, char **argv)
 		ruleset_free(&rs);
 		return status;
 	}
-	b = adb_banner_get(c);
-	if (b != NULL && strcmp(b->type, "recovery") == 0)
-		src.mode = RULE_MODE_RECOVERY;
-	else if (b != NULL && strcmp(b->type, "device") != 0) {
-		snprintf(err, sizeof(err), "the phone is in %s mode: diagnose "
-		    "needs it booted (device) or in recovery", b->type);
-		adb_close(c);
+	rc = repair_open(&ph, c, o->serial, err, sizeof(err));
+	if (rc == DM_EUNSUPP) {
+		repair_close(&ph);
 		adbkeys_free(keys);
 		ruleset_free(&rs);
-		return cli_fail(o, DM_EUNSUPP, err);
+		return cli_fail(o, rc, err);
 	}
-	rc = adb_shell_capture(c, "getprop", &text, &len, 4u << 20, &code,
-	    PROBE_MS, err, sizeof(err));
-	if (rc == 0) {
-		props = props_new();
-		props_parse(props, text, len, PROPS_FMT_GETPROP);
-	}
-	free(text);
-	src.ud = c;
-	src.props = props;
-	diag_run(&rs, &src, &rep);
-	adb_close(c);
+	/* Without getprop the rules that need no props still run. */
+	repair_diagnose(&ph, &rs, &rep);
+	snprintf(who, sizeof(who), "%s (%s)", o->serial, ph.props != NULL ?
+	    ph.model : "model unknown");
+	repair_close(&ph);
 	adbkeys_free(keys);
-	snprintf(who, sizeof(who), "%s (%s)", o->serial,
-	    props != NULL && props_get(props, "ro.product.model") ?
-	    props_get(props, "ro.product.model") : "model unknown");
 	if (o->json) {
 		cJSON *j = diag_report_json(&rep), *p = cJSON_CreateArray();
 
@@ -184,7 +134,6 @@ cli_diagnose(const struct cli_opts *o, int argc, char **argv)
 		print_report(&rep, &rs, who);
 	}
 	diag_report_free(&rep);
-	props_free(props);
 	ruleset_free(&rs);
 	return 0;
 }

@@ -643,6 +643,15 @@ dev_confirm_names(const char *typed, const char *serial)
 	return n > 4 && strlen(typed) == 4 && strcmp(typed, serial + n - 4) == 0;
 }
 
+void
+dev_adb_address(const struct dev_info *di, char *addr, size_t len)
+{
+	if (strncmp(di->adb_path, "adb-server:", 11) == 0)
+		snprintf(addr, len, "%s:%s", di->adb_path, di->serial);
+	else
+		snprintf(addr, len, "%s", di->port);
+}
+
 const char *
 dev_confirm_hint(const char *serial)
 {

@@ -137,6 +137,10 @@ void dev_snapshot(struct dev *d, struct dev_info *out);
 /* 1 once the registry dropped the row (the phone is not coming back). */
 int dev_removed(struct dev *d);
 
+/* Where ADB reaches the row's phone: "adb-server:PORT:SERIAL" for one a
+ * running adb server holds, else its port ("usb:1-2", "tcp:H:P"). */
+void dev_adb_address(const struct dev_info *di, char *addr, size_t len);
+
 /* The typed confirmation of a destructive step names the phone: typed is
  * its serial, or the last four characters of a serial longer than four. */
 int dev_confirm_names(const char *typed, const char *serial);

@@ -706,10 +706,19 @@ rules_builtin_dir(char *out, size_t len)
 void
 ruleset_load_default(struct ruleset *rs)
 {
+	ruleset_load_from(rs, NULL);
+}
+
+void
+ruleset_load_from(struct ruleset *rs, const char *builtin)
+{
 	char dir[PATH_MAX];
 	char *conf = paths_config_dir();
 
-	rules_builtin_dir(dir, sizeof(dir));
+	if (builtin != NULL && builtin[0] != '\0')
+		snprintf(dir, sizeof(dir), "%s", builtin);
+	else
+		rules_builtin_dir(dir, sizeof(dir));
 	if (dir[0] != '\0')
 		ruleset_add_dir(rs, dir);
 	else
@@ -720,4 +729,20 @@ ruleset_load_default(struct ruleset *rs)
 		ruleset_add_dir(rs, dir);
 	}
 	free(conf);
+}
+
+/* A step's parameters as "package com.x, to system". */
+void
+rule_params_text(const cJSON *params, char *buf, size_t len)
+{
+	const cJSON *e;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(e, params) {
+		if (!cJSON_IsString(e) || n >= len)
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s %s",
+		    n ? ", " : "", e->string, e->valuestring);
+	}
 }

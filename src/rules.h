@@ -125,8 +125,13 @@ void rules_builtin_dir(char *out, size_t len);
 /* The built-in rules, then the user's ($XDG_CONFIG_HOME/droidmedic/
  * rules), which override rules of the same id. */
 void ruleset_load_default(struct ruleset *rs);
+/* The same with another built-in folder (NULL or "": the default); a
+ * bench-server job uses the one its client found, so both agree. */
+void ruleset_load_from(struct ruleset *rs, const char *builtin);
 
 const char *rule_sev_name(enum rule_sev s);
 const char *rule_risk_name(enum rule_risk r);
+/* A step's parameters as "package com.x, to system" ("" for none). */
+void rule_params_text(const cJSON *params, char *buf, size_t len);
 
 #endif

@@ -1,0 +1,552 @@
+/* repair.c - a finding's plan and running it (see repair.h). */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "actions.h"
+#include "adb.h"
+#include "dev.h"
+#include "err.h"
+#include "props.h"
+#include "repair.h"
+
+#define GETPROP_MS	30000
+#define PROBE_MS	30000
+
+static void
+sayf(const struct repair_phone *ph, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+sayf(const struct repair_phone *ph, const char *fmt, ...)
+{
+	char line[1200];
+	va_list ap;
+
+	if (ph->say == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	ph->say(ph->ud, line);
+}
+
+static void
+step_event(const struct repair_phone *ph, int k, int n, const char *action,
+    const char *status)
+{
+	if (ph->step != NULL)
+		ph->step(ph->ud, k, n, action, status);
+}
+
+/* getprop into ph->props; 0 or a dm_err. */
+static int
+read_props(struct repair_phone *ph, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int code, rc;
+
+	rc = adb_shell_capture(ph->c, "getprop", &text, &len, 4u << 20, &code,
+	    GETPROP_MS, err, errlen);
+	if (rc < 0) {
+		free(text);
+		return rc;
+	}
+	props_free(ph->props);
+	ph->props = props_new();
+	props_parse(ph->props, text, len, PROPS_FMT_GETPROP);
+	free(text);
+	return 0;
+}
+
+int
+repair_open(struct repair_phone *ph, struct adb_conn *c,
+    const char *fallback_serial, char *err, size_t errlen)
+{
+	const struct adb_banner *b = adb_banner_get(c);
+	const char *v;
+	int rc;
+
+	ph->c = c;
+	ph->mode = RULE_MODE_DEVICE;
+	if (b != NULL && strcmp(b->type, "recovery") == 0)
+		ph->mode = RULE_MODE_RECOVERY;
+	else if (b != NULL && strcmp(b->type, "device") != 0)
+		return dm_fail(err, errlen, DM_EUNSUPP, "the phone is in %s "
+		    "mode: this needs it booted (device) or in recovery",
+		    b->type);
+	if ((rc = read_props(ph, err, errlen)) < 0)
+		return rc;
+	v = props_get(ph->props, "ro.serialno");
+	snprintf(ph->serial, sizeof(ph->serial), "%s", v && *v ? v :
+	    fallback_serial ? fallback_serial : "");
+	v = props_get(ph->props, "ro.product.model");
+	snprintf(ph->model, sizeof(ph->model), "%s", v && *v ? v :
+	    "model unknown");
+	return 0;
+}
+
+void
+repair_close(struct repair_phone *ph)
+{
+	if (ph->c != NULL)
+		adb_close(ph->c);
+	ph->c = NULL;
+	props_free(ph->props);
+	ph->props = NULL;
+}
+
+int
+repair_sdk(const struct repair_phone *ph)
+{
+	return atoi(props_str(ph->props, "ro.build.version.sdk"));
+}
+
+static int
+probe(void *ud, const char *cmd, char **out, size_t *len, char *err,
+    size_t errlen)
+{
+	int code, rc;
+
+	rc = adb_shell_capture(ud, cmd, out, len, DIAG_OUTPUT_MAX, &code,
+	    PROBE_MS, err, errlen);
+	/* A command that failed and said nothing ("not found", no
+	 * permission) is no evidence either way. */
+	if (rc == 0 && code > 0 && *len == 0)
+		return dm_fail(err, errlen, DM_EUNSUPP, "exit status %d, "
+		    "no output", code);
+	return rc;
+}
+
+int
+repair_diagnose(struct repair_phone *ph, const struct ruleset *rs,
+    struct diag_report *r)
+{
+	struct diag_src src = { probe, ph->c, ph->props, ph->mode };
+
+	return diag_run(rs, &src, r);
+}
+
+const struct diag_finding *
+repair_finding(const struct diag_report *r, const char *id)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->f[i].rule->id, id) == 0)
+			return &r->f[i];
+	return NULL;
+}
+
+const char *
+repair_unchecked(const struct diag_report *r, const char *id)
+{
+	for (size_t i = 0; i < r->nskip; i++)
+		if (strcmp(r->skip[i].rule->id, id) == 0)
+			return r->skip[i].why;
+	return NULL;
+}
+
+const struct rule *
+repair_rule(const struct ruleset *rs, const char *id)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (strcmp(rs->rules[i].id, id) == 0)
+			return &rs->rules[i];
+	return NULL;
+}
+
+/* ---- the plan ----------------------------------------------------------- */
+
+const char *
+repair_step_blocked(const struct rule_step *s,
+    const struct repair_opts *o, const struct repair_phone *ph, char *buf,
+    size_t len)
+{
+	const struct act_def *d = act_find(s->action);
+	int backup = strcmp(s->action, "backup") == 0;
+
+	if (d == NULL) {
+		snprintf(buf, len, "droidmedic has no action '%s'", s->action);
+		return buf;
+	}
+	if (d->missing != NULL && !(backup && o->without_backup)) {
+		snprintf(buf, len, "%s%s", d->missing, backup ?
+		    "; --without-backup goes on without one" : "");
+		return buf;
+	}
+	if (act_blocked(s->action, repair_sdk(ph), buf, len) != NULL)
+		return buf;
+	if ((s->needs & RULE_NEED_FASTBOOT) && !(s->needs & RULE_NEED_ADB)) {
+		snprintf(buf, len, "needs the phone in fastboot");
+		return buf;
+	}
+	if ((s->needs & RULE_NEED_ROOT) &&
+	    strcmp(props_str(ph->props, "ro.debuggable"), "1") != 0) {
+		snprintf(buf, len, "needs root (adb root), which this build "
+		    "does not allow");
+		return buf;
+	}
+	if ((s->needs & RULE_NEED_BACKUP) && !o->without_backup) {
+		snprintf(buf, len, "needs a backup made in this session, and "
+		    "backups are not carried out yet (issue 6); "
+		    "--without-backup goes on without one");
+		return buf;
+	}
+	return NULL;
+}
+
+void
+repair_select(const struct rule *ru, const struct repair_opts *o,
+    const struct repair_phone *ph, int *first, int *last, char *stop,
+    size_t len)
+{
+	char why[300];
+
+	stop[0] = '\0';
+	if (o->step > 0) {
+		*first = *last = o->step;
+		return;
+	}
+	*first = 1;
+	*last = 0;
+	for (int k = 0; k < ru->nsteps; k++) {
+		const struct rule_step *s = &ru->step[k];
+
+		if (s->risk >= RISK_USER_DATA) {
+			snprintf(stop, len, "step %d (%s) erases %s: it runs "
+			    "only on its own, with --step %d", k + 1,
+			    s->action, s->risk == RISK_FLASH ? "and rewrites "
+			    "partitions" : "user data", k + 1);
+			break;
+		}
+		if (repair_step_blocked(s, o, ph, why, sizeof(why)) != NULL) {
+			snprintf(stop, len, "step %d (%s): %s", k + 1,
+			    s->action, why);
+			break;
+		}
+		*last = k + 1;
+	}
+}
+
+void
+repair_plan_lines(const struct rule *ru, const struct repair_phone *ph,
+    int first, int last, const struct repair_opts *o)
+{
+	char p[200], why[300];
+
+	sayf(ph, "plan for %s on %s (%s): %s", ru->id, ph->serial, ph->model,
+	    ru->title);
+	for (int k = 0; k < ru->nsteps; k++) {
+		const struct rule_step *s = &ru->step[k];
+		const char *blocked = repair_step_blocked(s, o, ph, why,
+		    sizeof(why));
+		int runs = k + 1 >= first && k + 1 <= last;
+
+		rule_params_text(s->params, p, sizeof(p));
+		sayf(ph, "  %s %2d. [risk %-9s] %s%s%s: %s", runs ? ">" : " ",
+		    k + 1, rule_risk_name(s->risk), s->action, p[0] ? " " : "",
+		    p, s->effect);
+		if (blocked != NULL)
+			sayf(ph, "          cannot run here: %s", blocked);
+		else if (s->verify != NULL && s->verify[0])
+			sayf(ph, "          check: %s", s->verify);
+	}
+}
+
+cJSON *
+repair_plan_json(const struct rule *ru, const struct repair_phone *ph,
+    int first, int last, const struct repair_opts *o)
+{
+	cJSON *a = cJSON_CreateArray();
+	char why[300];
+
+	for (int k = 0; k < ru->nsteps; k++) {
+		const struct rule_step *s = &ru->step[k];
+		const char *blocked = repair_step_blocked(s, o, ph, why,
+		    sizeof(why));
+		cJSON *j = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(j, "step", k + 1);
+		cJSON_AddStringToObject(j, "action", s->action);
+		cJSON_AddItemToObject(j, "params", s->params ?
+		    cJSON_Duplicate(s->params, 1) : cJSON_CreateObject());
+		cJSON_AddStringToObject(j, "risk", rule_risk_name(s->risk));
+		cJSON_AddStringToObject(j, "effect", s->effect);
+		if (s->verify != NULL)
+			cJSON_AddStringToObject(j, "verify", s->verify);
+		cJSON_AddBoolToObject(j, "selected", k + 1 >= first &&
+		    k + 1 <= last);
+		if (blocked != NULL)
+			cJSON_AddStringToObject(j, "blocked", blocked);
+		else
+			cJSON_AddNullToObject(j, "blocked");
+		cJSON_AddItemToArray(a, j);
+	}
+	return a;
+}
+
+/* ---- running it ---------------------------------------------------------- */
+
+/* After a reboot: back in adb as a booted device, connected again. */
+static int
+reconnect(void *ud, struct adb_conn **c, int ms, char *err, size_t errlen)
+{
+	struct repair_phone *ph = ud;
+	struct adb_connect_opts co = { 0 };
+	char addr[160], why[512] = "it did not come back";
+	int waited = 0;
+
+	adb_close(*c);
+	*c = NULL;
+	ph->c = NULL;
+	co.keys = ph->keys;
+	co.timeout_ms = 5000;
+	co.auth_wait_ms = 0;
+	while (waited < ms) {
+		struct adb_conn *n = NULL;
+		const struct adb_banner *b;
+
+		if (ph->cancelled != NULL && ph->cancelled(ph->ud))
+			return dm_fail(err, errlen, DM_ECANCEL, "cancelled "
+			    "while waiting for the phone");
+		sleep(1);
+		waited += 1000;
+		/* Asked each time: a bench row's address may change when
+		 * the phone re-enumerates. */
+		if (ph->resolve == NULL ||
+		    ph->resolve(ph->ud, addr, sizeof(addr)) != 0)
+			continue;
+		co.addr = addr;
+		if (adb_connect(&co, &n, why, sizeof(why)) < 0)
+			continue;
+		b = adb_banner_get(n);
+		if (b == NULL || strcmp(b->type, "device") != 0) {
+			snprintf(why, sizeof(why), "it is in %s mode",
+			    b ? b->type : "an unknown");
+			adb_close(n);
+			continue;
+		}
+		ph->c = n;
+		if (read_props(ph, why, sizeof(why)) == 0 &&
+		    strcmp(props_str(ph->props,
+		    "sys.boot_completed"), "1") == 0) {
+			*c = n;
+			return 0;
+		}
+		snprintf(why, sizeof(why), "Android has not finished "
+		    "starting");
+		adb_close(n);
+		ph->c = NULL;
+	}
+	return dm_fail(err, errlen, DM_ETIMEOUT, "not back after %d s: %s",
+	    ms / 1000, why);
+}
+
+static void
+act_say(void *ud, const char *line)
+{
+	sayf(ud, "      %s", line);
+}
+
+static void
+env_for(struct act_env *env, struct repair_phone *ph)
+{
+	env->c = ph->c;
+	env->sdk = repair_sdk(ph);
+	env->say = act_say;
+	env->reconnect = reconnect;
+	env->ud = ph;
+	env->outdir = ph->outdir;
+}
+
+int
+repair_action(struct repair_phone *ph, const char *name,
+    const cJSON *params, struct act_result *r)
+{
+	struct act_env env = { 0 };
+	int rc;
+
+	env_for(&env, ph);
+	rc = act_run(&env, name, params, r);
+	ph->c = env.c;
+	return rc;
+}
+
+/* One step's outcome, for the report. */
+static cJSON *
+step_json(int k, const struct rule_step *s, const char *status,
+    const struct act_result *r)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "step", k);
+	cJSON_AddStringToObject(j, "action", s->action);
+	cJSON_AddStringToObject(j, "status", status);
+	cJSON_AddStringToObject(j, "message", r->msg);
+	if (r->undo[0])
+		cJSON_AddStringToObject(j, "undo", r->undo);
+	if (r->file[0])
+		cJSON_AddStringToObject(j, "file", r->file);
+	return j;
+}
+
+static void
+finish(cJSON *out, const char *error, int fixed, const char *msg)
+{
+	cJSON_AddBoolToObject(out, "ok", error == NULL);
+	cJSON_AddBoolToObject(out, "fixed", fixed);
+	if (error != NULL)
+		cJSON_AddStringToObject(out, "error", error);
+	cJSON_AddStringToObject(out, "message", msg);
+}
+
+int
+repair_fix(struct repair_phone *ph, const struct ruleset *rs,
+    const struct rule *ru, const struct repair_opts *o, int show_plan,
+    cJSON *out)
+{
+	struct diag_report rep;
+	struct act_env env = { 0 };
+	cJSON *steps;
+	char stop[400], msg[900], why[300];
+	const char *state = "absent", *error = NULL;
+	int status = 0, first, last, risky = 0, k, fixed = 0, rc;
+
+	repair_diagnose(ph, rs, &rep);
+	if (repair_finding(&rep, ru->id) != NULL)
+		state = "present";
+	else if (repair_unchecked(&rep, ru->id) != NULL)
+		state = "unchecked";
+	cJSON_AddStringToObject(out, "serial", ph->serial);
+	cJSON_AddStringToObject(out, "finding", ru->id);
+	cJSON_AddStringToObject(out, "before", state);
+	steps = cJSON_AddArrayToObject(out, "steps");
+	/* Nothing to fix: said so, nothing run (unless a step was asked
+	 * for by number). */
+	if (strcmp(state, "present") != 0 && o->step == 0) {
+		if (strcmp(state, "unchecked") == 0) {
+			snprintf(msg, sizeof(msg), "%s could not be checked, "
+			    "so nothing was run: %s", ru->id,
+			    repair_unchecked(&rep, ru->id));
+			error = "EUNCHECKED";
+			status = 1;
+		} else {
+			snprintf(msg, sizeof(msg), "%s does not hold on %s: "
+			    "nothing to fix", ru->id, ph->serial);
+			fixed = 1;
+		}
+		goto report;
+	}
+	repair_select(ru, o, ph, &first, &last, stop, sizeof(stop));
+	if (show_plan)
+		repair_plan_lines(ru, ph, first, last, o);
+	if (last < first) {
+		snprintf(msg, sizeof(msg), "nothing was run: the plan stops "
+		    "before %s", stop);
+		error = "EBLOCKED";
+		status = 1;
+		goto report;
+	}
+	if (o->step > 0 && repair_step_blocked(&ru->step[o->step - 1], o, ph,
+	    why, sizeof(why)) != NULL) {
+		snprintf(msg, sizeof(msg), "nothing was run: step %d (%s): %s",
+		    o->step, ru->step[o->step - 1].action, why);
+		error = "EBLOCKED";
+		status = 1;
+		goto report;
+	}
+	for (k = first; k <= last; k++)
+		risky |= ru->step[k - 1].risk > RISK_NONE;
+	if (risky && !dev_confirm_names(o->confirm, ph->serial)) {
+		dev_confirm_refusal(msg, sizeof(msg), o->confirm, ph->serial,
+		    "nothing was run (a step may lose data)");
+		error = "ECONFIRM";
+		status = 1;
+		goto report;
+	}
+
+	env_for(&env, ph);
+	for (k = first; k <= last; k++) {
+		const struct rule_step *s = &ru->step[k - 1];
+		struct act_result r;
+		char p[200];
+
+		if (ph->cancelled != NULL && ph->cancelled(ph->ud)) {
+			snprintf(msg, sizeof(msg), "cancelled before step %d "
+			    "(%s); the steps before it ran", k, s->action);
+			error = dm_errname(DM_ECANCEL);
+			status = 1;
+			goto report;
+		}
+		rule_params_text(s->params, p, sizeof(p));
+		sayf(ph, "step %d: %s%s%s", k, s->action, p[0] ? " " : "", p);
+		step_event(ph, k, last, s->action, "running");
+		if (strcmp(s->action, "backup") == 0 && o->without_backup) {
+			memset(&r, 0, sizeof(r));
+			snprintf(r.msg, sizeof(r.msg), "no backup "
+			    "(--without-backup)");
+			sayf(ph, "      skipped: %s", r.msg);
+			cJSON_AddItemToArray(steps, step_json(k, s, "skipped",
+			    &r));
+			step_event(ph, k, last, s->action, "skipped");
+			continue;
+		}
+		rc = act_run(&env, s->action, s->params, &r);
+		ph->c = env.c;
+		if (rc < 0) {
+			cJSON_AddItemToArray(steps, step_json(k, s, "failed",
+			    &r));
+			step_event(ph, k, last, s->action, "failed");
+			snprintf(msg, sizeof(msg), "step %d (%s) failed: %s; "
+			    "the steps after it were not run", k, s->action,
+			    r.msg);
+			error = dm_errname(rc);
+			status = 1;
+			goto report;
+		}
+		sayf(ph, "      %s: %s", r.skipped ? "skipped" : "done", r.msg);
+		cJSON_AddItemToArray(steps, step_json(k, s, r.skipped ?
+		    "skipped" : "done", &r));
+		step_event(ph, k, last, s->action, r.skipped ? "skipped" :
+		    "done");
+		/* Re-check: the finding's rules against the phone now. */
+		if (ph->c == NULL)
+			break;
+		if (read_props(ph, why, sizeof(why)) < 0) {
+			snprintf(msg, sizeof(msg), "after step %d: %s", k, why);
+			error = "EIO";
+			status = 1;
+			goto report;
+		}
+		diag_report_free(&rep);
+		repair_diagnose(ph, rs, &rep);
+		if (repair_finding(&rep, ru->id) == NULL &&
+		    repair_unchecked(&rep, ru->id) == NULL) {
+			fixed = 1;
+			break;
+		}
+	}
+	if (fixed) {
+		snprintf(msg, sizeof(msg), "fixed: %s no longer holds on %s "
+		    "(re-checked after step %d)", ru->id, ph->serial,
+		    k > last ? last : k);
+	} else if (repair_unchecked(&rep, ru->id) != NULL) {
+		snprintf(msg, sizeof(msg), "the steps ran, but %s could not be "
+		    "re-checked: %s", ru->id, repair_unchecked(&rep, ru->id));
+		status = 3;
+	} else {
+		snprintf(msg, sizeof(msg), "not fixed: %s still holds after "
+		    "step %d%s%s", ru->id, last, stop[0] ? "; next: " : "",
+		    stop);
+		status = 3;
+	}
+
+report:
+	finish(out, error, fixed, msg);
+	diag_report_free(&rep);
+	return status;
+}
