@@ -177,11 +177,21 @@ report_end(const struct cli_opts *o, cJSON *jr, unsigned id)
 	const cJSON *job = cJSON_GetObjectItemCaseSensitive(jr, "job");
 	cJSON *res = cJSON_GetObjectItemCaseSensitive(jr, "result");
 	const char *state = jstr(job, "state");
-	int ok = state != NULL && strcmp(state, "done") == 0;
+	int ok = state != NULL && strcmp(state, "done") == 0, status = -1;
 
-	if (cJSON_IsObject(res))
+	if (cJSON_IsObject(res)) {
+		const cJSON *es = cJSON_GetObjectItemCaseSensitive(res,
+		    "exit_status");
+
 		ok = ok && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res,
 		    "ok"));
+		/* A job that answers in more than yes or no (fix: 3, the
+		 * finding still holds) names its exit status. */
+		if (cJSON_IsNumber(es) && es->valueint >= 0 &&
+		    es->valueint < 126)
+			status = es->valueint;
+		cJSON_DeleteItemFromObjectCaseSensitive(res, "exit_status");
+	}
 	if (o->json) {
 		cJSON *out;
 		char *s;
@@ -214,6 +224,8 @@ report_end(const struct cli_opts *o, cJSON *jr, unsigned id)
 		fprintf(stderr, "droidmedic: %s\n", msg ? msg : state ? state :
 		    "the job ended without saying how");
 	}
+	if (status >= 0 && (status != 0 || ok))
+		return status;
 	return ok ? 0 : 1;
 }
 

@@ -27,6 +27,7 @@
 #include "dev.h"
 #include "err.h"
 #include "ev.h"
+#include "fixjob.h"
 #include "flashjob.h"
 #include "job.h"
 #include "log.h"
@@ -319,11 +320,10 @@ job_target(struct server *s, const char *what, int fastboot, char *addr,
 			    dev_mode_name(di.mode), fastboot ? "fastboot" :
 			    "adb", what, fastboot ? "bootloader" : "system");
 		*dev_id = di.id;
-		/* A phone a running adb server holds is reached through it. */
-		if (!fastboot && strncmp(di.adb_path, "adb-server:", 11) == 0)
-			snprintf(addr, alen, "%s:%s", di.adb_path, di.serial);
-		else
+		if (fastboot)
 			snprintf(addr, alen, "%s", di.port);
+		else
+			dev_adb_address(&di, addr, alen);
 		/* A network row is named by its address, not a serial. */
 		if (strcmp(di.transport, "tcp") != 0)
 			snprintf(serial, slen, "%s", di.serial);
@@ -384,6 +384,33 @@ transfer_op(struct server *s, unsigned id, const cJSON *params)
 	rc = xferjob_submit(s->jobs, dev_id, &xr);
 	if (rc < 0)
 		return proto_reply_err(id, rc, "could not queue the transfer");
+	r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "job", rc);
+	cJSON_AddNumberToObject(r, "device", dev_id);
+	return proto_reply_ok(id, r);
+}
+
+/* "diagnose" and "fix": queue a job on a phone in adb (fixjob.c); the
+ * fix job checks the confirmation against the phone's own serial. */
+static cJSON *
+fix_op(struct server *s, unsigned id, const cJSON *params, int diagnose)
+{
+	struct fixjob_req fr;
+	unsigned dev_id;
+	char msg[512], serial[96];
+	cJSON *r;
+	int rc;
+
+	rc = fixjob_req_from_json(params, diagnose, &fr, msg, sizeof(msg));
+	if (rc == 0)
+		rc = job_target(s, param_str(params, "device"), 0, fr.addr,
+		    sizeof(fr.addr), serial, sizeof(serial), &dev_id, msg,
+		    sizeof(msg));
+	if (rc < 0)
+		return proto_reply_err(id, rc, msg);
+	rc = fixjob_submit(s->jobs, dev_id, &fr);
+	if (rc < 0)
+		return proto_reply_err(id, rc, "could not queue the job");
 	r = cJSON_CreateObject();
 	cJSON_AddNumberToObject(r, "job", rc);
 	cJSON_AddNumberToObject(r, "device", dev_id);
@@ -487,6 +514,8 @@ handle(struct server *s, struct sclient *c, const cJSON *req)
 		return flash_op(s, id, params);
 	if (strcmp(op, "transfer") == 0)
 		return transfer_op(s, id, params);
+	if (strcmp(op, "diagnose") == 0 || strcmp(op, "fix") == 0)
+		return fix_op(s, id, params, op[0] == 'd');
 	if (strcmp(op, "connect") == 0) {
 		const char *addr = param_str(params, "address");
 		char msg[256];

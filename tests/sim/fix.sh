@@ -99,8 +99,8 @@ sys.exit(not (d["ok"] and d["fixed"] and st == want
               and "back in adb" in d["steps"][4]["message"]
               and "re-checked after step 5" in d["message"]))
 PY
-check "fix: progress went to stderr, with the wait for the reboot" \
-	grep -q "waiting for the phone to come back" "$T/e"
+check "fix --json: stdout is the JSON alone, nothing on stderr" \
+	test ! -s "$T/e"
 check "the phone went down once and came back (simulator status lines)" \
 	sh -c "test \$(grep -c 'NEXUS5MEDIA01 down reboot' '$T/sim.out') -eq 1"
 D diagnose -s "$N5" --json >"$T/j"
