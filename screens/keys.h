@@ -26,6 +26,9 @@ enum key_action {
 	ACT_PREV_PANE,
 	ACT_FILTER,
 	ACT_CLEAR,		/* Esc: clear the filter, leave a pane */
+	ACT_DIAGNOSE,		/* d: run the rules on the selected phone */
+	ACT_FIX,		/* f: run the selected finding's plan */
+	ACT_VIEW,		/* v: details or findings in the lower pane */
 	ACT_HELP,
 	ACT_REDRAW,
 	ACT_QUIT,

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include <curses.h>
 #include <cjson/cJSON.h>
 
 #include "dev.h"
@@ -45,6 +46,48 @@ struct ui_logline {
 	char text[240];
 };
 
+/* The repair side of one phone, kept by row id: its last diagnosis (a
+ * "diagnose" job's result, fixjob.h) and the fix running or last run. */
+struct ui_repair {
+	unsigned dev_id;
+	unsigned diag_job;	/* the diagnose job under way, 0 none */
+	cJSON *report;		/* the last diagnosis, or NULL */
+	int64_t report_ms;	/* when it came (CLOCK_REALTIME) */
+	char error[240];	/* why the last request failed */
+	unsigned fix_job;	/* the fix under way or last run, 0 none */
+	int fix_running;
+	char fix_finding[64];
+	cJSON *fix_result;	/* its result once it ended */
+	int fsel;		/* the selected finding */
+};
+
+#define UI_MAX_REPAIR	32
+
+/* What the lower pane shows for the selected phone. */
+enum ui_view {
+	VIEW_DETAILS = 0,
+	VIEW_FINDINGS,
+};
+
+/* The typed confirmation before a plan runs. */
+struct ui_confirm {
+	int open;
+	unsigned dev_id;
+	char finding[64];
+	char serial[128];	/* the phone's own serial, to be named */
+	char typed[64];
+	char msg[200];		/* why the last Enter was refused */
+	int first, last;	/* the steps that run */
+	int without_backup;	/* the plan goes on without a backup */
+};
+
+/* A request the screens leave for ui.c, which owns the connection. */
+struct ui_req {
+	char op[16];		/* "diagnose", "fix"; "" none */
+	unsigned dev_id;
+	cJSON *params;		/* owned */
+};
+
 struct ui {
 	/* What the server told us. */
 	struct ui_dev *devs;	/* in row id order */
@@ -73,6 +116,13 @@ struct ui {
 	char filter[64];
 	int filter_edit;	/* the / prompt is open */
 	int help_open, help_top;
+	enum ui_view view;
+	struct ui_repair repair[UI_MAX_REPAIR];
+	int nrepair;
+	struct ui_confirm confirm;
+	struct ui_req req;
+	unsigned fetch[UI_MAX_REPAIR];	/* ended jobs whose result we want */
+	int nfetch;
 };
 
 /* ui.c: the model, for the screens. */
@@ -87,6 +137,12 @@ void ui_age(char *buf, size_t len, int64_t ms);
 /* "480M", "5G"; "" when unknown. */
 void ui_speed(char *buf, size_t len, const struct dev_info *di);
 
+/* The repair state of a row (created when create), or NULL. */
+struct ui_repair *ui_repair_get(struct ui *ui, unsigned dev_id, int create);
+/* Ask ui.c to send op for the row (params taken). */
+void ui_request(struct ui *ui, const char *op, unsigned dev_id,
+    cJSON *params);
+
 /* The panes: draw into r (borders included); handle one action. */
 void scr_devices_draw(struct ui *ui, const struct ui_rect *r);
 int scr_devices_key(struct ui *ui, enum key_action a);
@@ -94,9 +150,36 @@ void scr_details_draw(struct ui *ui, const struct ui_rect *r);
 int scr_details_key(struct ui *ui, enum key_action a);
 void scr_log_draw(struct ui *ui, const struct ui_rect *r);
 int scr_log_key(struct ui *ui, enum key_action a);
+/* The findings view of the lower pane (scr_repair.c): the selected
+ * phone's findings, the selected one's evidence and plan, the fix. */
+void scr_findings_draw(struct ui *ui, const struct ui_rect *r);
+int scr_findings_key(struct ui *ui, enum key_action a);
+/* d, f: diagnose the selected phone; fix the selected finding (opens
+ * the confirmation).  The dialog, drawn over the panes, and its keys. */
+int scr_repair_diagnose(struct ui *ui);
+int scr_repair_fix(struct ui *ui);
+void scr_confirm_draw(struct ui *ui);
+/* The params of a "diagnose" or "fix" request for a row (its id, and the
+ * rules this program found). */
+cJSON *scr_repair_params(unsigned dev_id);
+int scr_confirm_key(struct ui *ui, int ch, enum key_action a);
 /* The `?` overlay, drawn over the whole screen. */
 void scr_help_draw(struct ui *ui);
 int scr_help_key(struct ui *ui, int key, enum key_action a);
+
+/* Text laid out in a pane (scr_details.c): lines count from the top of
+ * the text; only those between top and top + rows land on screen, so
+ * scrolling is just a different top.  emit: one line, label in the first
+ * indent columns; para: text wrapped in the columns after indent. */
+struct scr_text {
+	int y, x, w;		/* the inside of the pane */
+	int top, rows;
+	int line;		/* next logical line */
+};
+void scr_text_emit(struct scr_text *d, int indent, const char *label,
+    const char *text, attr_t a);
+void scr_text_para(struct scr_text *d, int indent, const char *label,
+    const char *text, attr_t a);
 
 /* Shared by the panes: the box around r with a focus-aware border. */
 void scr_frame(const struct ui *ui, enum ui_pane p, const struct ui_rect *r,

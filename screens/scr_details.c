@@ -15,17 +15,9 @@
 #define DET_LABEL	14	/* "Manufacturer: " */
 #define DET_BOTTOM	(1 << 20)	/* scrolled to the end; drawing clamps */
 
-/* Lines are laid out from the top of the text; only those between top
- * and top + rows land on screen, so scrolling is just a different top. */
-struct det {
-	int y, x, w;		/* the inside of the pane */
-	int top, rows;
-	int line;		/* next logical line */
-};
-
-static void
-det_emit(struct det *d, int indent, const char *label, const char *text,
-    attr_t a)
+void
+scr_text_emit(struct scr_text *d, int indent, const char *label,
+    const char *text, attr_t a)
 {
 	int row = d->line - d->top;
 
@@ -40,9 +32,9 @@ det_emit(struct det *d, int indent, const char *label, const char *text,
 
 /* A paragraph: label (or nothing) in the first indent columns of its
  * first line, text wrapped in the columns after indent. */
-static void
-det_para(struct det *d, int indent, const char *label, const char *text,
-    attr_t a)
+void
+scr_text_para(struct scr_text *d, int indent, const char *label,
+    const char *text, attr_t a)
 {
 	const char *next;
 	char part[512];
@@ -54,7 +46,7 @@ det_para(struct det *d, int indent, const char *label, const char *text,
 		w = d->w;
 	}
 	if (*text == '\0') {
-		det_emit(d, indent, label, "", a);
+		scr_text_emit(d, indent, label, "", a);
 		return;
 	}
 	while (*text != '\0') {
@@ -63,18 +55,20 @@ det_para(struct det *d, int indent, const char *label, const char *text,
 			n = sizeof(part) - 1;
 		memcpy(part, text, n);
 		part[n] = '\0';
-		det_emit(d, indent, label, part, a);
+		scr_text_emit(d, indent, label, part, a);
 		label = NULL;
 		text = next;
 	}
 }
 
 static void
-det_field(struct det *d, const char *label, attr_t a, const char *fmt, ...)
+det_field(struct scr_text *d, const char *label, attr_t a,
+    const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static void
-det_field(struct det *d, const char *label, attr_t a, const char *fmt, ...)
+det_field(struct scr_text *d, const char *label, attr_t a,
+    const char *fmt, ...)
 {
 	char value[512];
 	va_list ap;
@@ -82,7 +76,7 @@ det_field(struct det *d, const char *label, attr_t a, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(value, sizeof(value), fmt, ap);
 	va_end(ap);
-	det_para(d, DET_LABEL, label, value, a);
+	scr_text_para(d, DET_LABEL, label, value, a);
 }
 
 /* "14:02:51", or with the date when it is not today. */
@@ -109,7 +103,7 @@ det_time(char *buf, size_t len, int64_t ms)
  * outcome are seen without scrolling; else the bench's own finished
  * work (identifying, connecting), at the bottom. */
 static void
-det_jobs(struct ui *ui, struct det *d, unsigned dev_id, int top)
+det_jobs(struct ui *ui, struct scr_text *d, unsigned dev_id, int top)
 {
 	char line[512];
 	int i, any = 0;
@@ -125,7 +119,7 @@ det_jobs(struct ui *ui, struct det *d, unsigned dev_id, int top)
 		if (j->dev_id != dev_id || top != (active || !own))
 			continue;
 		if (!any && !top)
-			det_para(d, 0, NULL, "", A_NORMAL);
+			scr_text_para(d, 0, NULL, "", A_NORMAL);
 		any = 1;
 		if (j->state == JOB_FAILED)
 			a = draw_attr(DR_ERROR);
@@ -138,9 +132,9 @@ det_jobs(struct ui *ui, struct det *d, unsigned dev_id, int top)
 		else
 			snprintf(line, sizeof(line), "#%u %s: %s %s", j->id,
 			    j->kind, job_state_name(j->state), j->what);
-		det_para(d, DET_LABEL, "Job:", line, a);
+		scr_text_para(d, DET_LABEL, "Job:", line, a);
 		if (j->errbuf[0] != '\0')
-			det_para(d, DET_LABEL, NULL, j->errbuf,
+			scr_text_para(d, DET_LABEL, NULL, j->errbuf,
 			    draw_attr(DR_ERROR));
 	}
 }
@@ -177,7 +171,7 @@ id_num(const cJSON *id, const char *obj, const char *key, int *ok)
 
 /* A phone in fastboot: what its variables say. */
 static void
-det_fastboot(struct det *d, const cJSON *fb)
+det_fastboot(struct scr_text *d, const cJSON *fb)
 {
 	const char *v;
 	int ok, ok2;
@@ -221,7 +215,7 @@ det_fastboot(struct det *d, const cJSON *fb)
 /* What the phone said about itself (adb mode), a few lines a technician
  * reads first; `droidmedic info` has everything. */
 static void
-det_identity(struct det *d, const struct ui_dev *ud)
+det_identity(struct scr_text *d, const struct ui_dev *ud)
 {
 	const cJSON *id = ud->ident;
 	const char *v, *w;
@@ -254,7 +248,7 @@ det_identity(struct det *d, const struct ui_dev *ud)
 		    id_str(id, "os.skin_version") ?
 		    id_str(id, "os.skin_version") : "");
 	if ((v = id_str(id, "build.fingerprint")) != NULL)
-		det_para(d, 14, "Build:", v, A_NORMAL);
+		scr_text_para(d, 14, "Build:", v, A_NORMAL);
 	w = id_str(id, "security.verified_boot");
 	if ((v = id_str(id, "security.bootloader")) != NULL)
 		det_field(d, "Bootloader:", strcmp(v, "unlocked") == 0 ?
@@ -288,7 +282,7 @@ det_identity(struct det *d, const struct ui_dev *ud)
 }
 
 static void
-det_device(struct ui *ui, struct det *d, const struct ui_dev *ud)
+det_device(struct ui *ui, struct scr_text *d, const struct ui_dev *ud)
 {
 	const struct dev_info *di = &ud->di;
 	char a[64], b[64];
@@ -359,9 +353,9 @@ det_device(struct ui *ui, struct det *d, const struct ui_dev *ud)
 			else
 				snprintf(t, sizeof(t), "%s", p->text[0] ?
 				    p->text : p->code);
-			det_para(d, 4, "  !", t, draw_attr(DR_PROBLEM));
+			scr_text_para(d, 4, "  !", t, draw_attr(DR_PROBLEM));
 			if (p->fix[0] != '\0')
-				det_para(d, 9, "    FIX:", p->fix,
+				scr_text_para(d, 9, "    FIX:", p->fix,
 				    draw_attr(DR_FIX));
 		}
 	}
@@ -369,13 +363,13 @@ det_device(struct ui *ui, struct det *d, const struct ui_dev *ud)
 }
 
 static void
-scr_details_body(struct ui *ui, struct det *d, const struct ui_dev *ud)
+scr_details_body(struct ui *ui, struct scr_text *d, const struct ui_dev *ud)
 {
 	if (ud != NULL) {
 		det_device(ui, d, ud);
 		return;
 	}
-	det_para(d, 0, NULL, ui->ndevs > 0 ? "No phone selected." :
+	scr_text_para(d, 0, NULL, ui->ndevs > 0 ? "No phone selected." :
 	    "Details of the selected phone show here.", draw_attr(DR_DIM));
 	det_jobs(ui, d, 0, 1);
 	det_jobs(ui, d, 0, 0);
@@ -385,7 +379,7 @@ void
 scr_details_draw(struct ui *ui, const struct ui_rect *r)
 {
 	const struct ui_dev *ud = ui_selected(ui);
-	struct det d;
+	struct scr_text d;
 	char title[96];
 
 	if (ud != NULL)

@@ -305,6 +305,68 @@ ui_dev_remove(struct ui *ui, unsigned id)
 	ui->ndevs--;
 }
 
+struct ui_repair *
+ui_repair_get(struct ui *ui, unsigned dev_id, int create)
+{
+	struct ui_repair *r;
+	int i;
+
+	for (i = 0; i < ui->nrepair; i++)
+		if (ui->repair[i].dev_id == dev_id)
+			return &ui->repair[i];
+	if (!create || dev_id == 0)
+		return NULL;
+	if (ui->nrepair == UI_MAX_REPAIR) {
+		/* Forget the oldest phone's. */
+		cJSON_Delete(ui->repair[0].report);
+		cJSON_Delete(ui->repair[0].fix_result);
+		memmove(&ui->repair[0], &ui->repair[1],
+		    (size_t)(ui->nrepair - 1) * sizeof(*ui->repair));
+		ui->nrepair--;
+	}
+	r = &ui->repair[ui->nrepair++];
+	memset(r, 0, sizeof(*r));
+	r->dev_id = dev_id;
+	return r;
+}
+
+void
+ui_request(struct ui *ui, const char *op, unsigned dev_id, cJSON *params)
+{
+	/* One at a time: keys come faster than the server answers only
+	 * when someone leans on them. */
+	cJSON_Delete(ui->req.params);
+	snprintf(ui->req.op, sizeof(ui->req.op), "%s", op);
+	ui->req.dev_id = dev_id;
+	ui->req.params = params;
+}
+
+static void
+ui_repair_free(struct ui *ui)
+{
+	for (int i = 0; i < ui->nrepair; i++) {
+		cJSON_Delete(ui->repair[i].report);
+		cJSON_Delete(ui->repair[i].fix_result);
+	}
+	ui->nrepair = 0;
+	cJSON_Delete(ui->req.params);
+	ui->req.params = NULL;
+	ui->req.op[0] = '\0';
+}
+
+/* A job we asked for ended: its result is fetched by ui_service(). */
+static void
+ui_repair_job_done(struct ui *ui, unsigned job_id)
+{
+	for (int i = 0; i < ui->nrepair; i++) {
+		struct ui_repair *r = &ui->repair[i];
+
+		if ((r->diag_job == job_id || (r->fix_job == job_id &&
+		    r->fix_running)) && ui->nfetch < UI_MAX_REPAIR)
+			ui->fetch[ui->nfetch++] = job_id;
+	}
+}
+
 static const char *
 ui_json_str(const cJSON *o, const char *name)
 {
@@ -378,6 +440,7 @@ ui_job_event(struct ui *ui, const char *name, const cJSON *ev,
 		    "job", "#%u %s: %s%s%s", j->id, j->kind,
 		    job_state_name(j->state), text && *text ? ": " : "",
 		    text ? text : "");
+		ui_repair_job_done(ui, j->id);
 	}
 }
 
@@ -386,6 +449,7 @@ ui_model_free(struct ui *ui)
 {
 	for (int i = 0; i < ui->ndevs; i++)
 		cJSON_Delete(ui->devs[i].ident);
+	ui_repair_free(ui);
 	free(ui->devs);
 	free(ui->jobs);
 	free(ui->vis);
@@ -796,6 +860,8 @@ ui_key(struct ui *ui, int ch)
 	if (ch == KEY_RESIZE)
 		return UI_REDRAW;
 	a = keys_action(ch);
+	if (ui->confirm.open)
+		return scr_confirm_key(ui, ch, a);
 	if (ui->help_open)
 		return scr_help_key(ui, ch, a);
 	if (ui->filter_edit)
@@ -827,11 +893,22 @@ ui_key(struct ui *ui, int ch)
 	case ACT_REDRAW:
 		clearok(curscr, TRUE);
 		return UI_REDRAW;
+	case ACT_DIAGNOSE:
+		return scr_repair_diagnose(ui);
+	case ACT_FIX:
+		return scr_repair_fix(ui);
+	case ACT_VIEW:
+		ui->view = ui->view == VIEW_DETAILS ? VIEW_FINDINGS :
+		    VIEW_DETAILS;
+		ui->details_top = 0;
+		return UI_REDRAW;
 	default:
 		break;
 	}
 	switch (ui->focus) {
 	case PANE_DETAILS:
+		if (ui->view == VIEW_FINDINGS)
+			return scr_findings_key(ui, a);
 		return scr_details_key(ui, a);
 	case PANE_LOG:
 		return scr_log_key(ui, a);
@@ -965,7 +1042,7 @@ static void
 ui_keybar(struct ui_main *um)
 {
 	static const enum key_action hints[] = { ACT_HELP, ACT_FILTER,
-		ACT_NEXT_PANE, ACT_ENTER, ACT_QUIT };
+		ACT_NEXT_PANE, ACT_ENTER, ACT_DIAGNOSE, ACT_FIX, ACT_QUIT };
 	struct ui *ui = &um->m;
 	int y = LINES - 1, x = 0, w;
 	size_t i;
@@ -1056,15 +1133,19 @@ ui_redraw(struct ui_main *um)
 	ui_title(ui);
 	if (ui->pane[PANE_DEVICES].h > 0)
 		scr_devices_draw(ui, &ui->pane[PANE_DEVICES]);
-	if (ui->pane[PANE_DETAILS].h > 0)
+	if (ui->pane[PANE_DETAILS].h > 0 && ui->view == VIEW_FINDINGS)
+		scr_findings_draw(ui, &ui->pane[PANE_DETAILS]);
+	else if (ui->pane[PANE_DETAILS].h > 0)
 		scr_details_draw(ui, &ui->pane[PANE_DETAILS]);
 	if (ui->pane[PANE_LOG].h > 0)
 		scr_log_draw(ui, &ui->pane[PANE_LOG]);
 	ui_keybar(um);
 	if (ui->help_open)
 		scr_help_draw(ui);
-	if (ui->filter_edit != um->cursor) {
-		um->cursor = ui->filter_edit;
+	if (ui->confirm.open)
+		scr_confirm_draw(ui);
+	if ((ui->filter_edit || ui->confirm.open) != um->cursor) {
+		um->cursor = ui->filter_edit || ui->confirm.open;
 		curs_set(um->cursor ? 1 : 0);
 	}
 	if (!um->cursor)
@@ -1120,6 +1201,106 @@ ui_any_gone(const struct ui *ui)
 	return 0;
 }
 
+/* Send what the screens asked for, and fetch the results of the repair
+ * jobs that ended.  Each call is a short round trip on the bench
+ * server's socket (it only queues jobs and reads what it keeps). */
+static void
+ui_service(struct ui_main *um)
+{
+	struct ui *ui = &um->m;
+	char err[256];
+	cJSON *res = NULL;
+	struct ui_repair *r;
+
+	if (ui->req.op[0] != '\0') {
+		char op[16];
+		unsigned dev = ui->req.dev_id;
+		cJSON *params = ui->req.params;
+
+		snprintf(op, sizeof(op), "%s", ui->req.op);
+		ui->req.op[0] = '\0';
+		ui->req.params = NULL;
+		r = ui_repair_get(ui, dev, 1);
+		if (um->client == NULL) {
+			cJSON_Delete(params);
+			snprintf(r->error, sizeof(r->error), "%s: no bench "
+			    "server", op);
+		} else if (client_call(um->client, op, params, &res, 5000,
+		    err, sizeof(err)) < 0) {
+			snprintf(r->error, sizeof(r->error), "%s: %s", op, err);
+			ui_log_add(ui, LOG_WARN, "ui", "%s", r->error);
+		} else {
+			unsigned job = (unsigned)ui_json_num(res, "job", 0);
+
+			r->error[0] = '\0';
+			if (strcmp(op, "fix") == 0) {
+				r->fix_job = job;
+				r->fix_running = 1;
+				cJSON_Delete(r->fix_result);
+				r->fix_result = NULL;
+			} else {
+				r->diag_job = job;
+			}
+			ui_log_add(ui, LOG_INFO, "ui", "%s queued as job #%u",
+			    op, job);
+		}
+		cJSON_Delete(res);
+		res = NULL;
+		um->dirty = 1;
+	}
+	while (ui->nfetch > 0 && um->client != NULL) {
+		unsigned id = ui->fetch[--ui->nfetch];
+		cJSON *params = cJSON_CreateObject(), *result;
+		int again = 0;
+
+		cJSON_AddNumberToObject(params, "id", id);
+		if (client_call(um->client, "job", params, &res, 5000, err,
+		    sizeof(err)) < 0) {
+			ui_log_add(ui, LOG_WARN, "ui", "job #%u: %s", id, err);
+			continue;
+		}
+		result = cJSON_DetachItemFromObjectCaseSensitive(res,
+		    "result");
+		for (int i = 0; i < ui->nrepair; i++) {
+			r = &ui->repair[i];
+			if (r->diag_job == id) {
+				r->diag_job = 0;
+				if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+				    result, "ok"))) {
+					cJSON_Delete(r->report);
+					r->report = result;
+					result = NULL;
+					r->report_ms = dm_now_ms();
+					r->error[0] = '\0';
+					if (r->fsel >= cJSON_GetArraySize(
+					    cJSON_GetObjectItemCaseSensitive(
+					    r->report, "findings")))
+						r->fsel = 0;
+				} else {
+					snprintf(r->error, sizeof(r->error),
+					    "diagnose: %s", ui_json_str(result,
+					    "message") ? ui_json_str(result,
+					    "message") : "failed");
+				}
+			} else if (r->fix_job == id && r->fix_running) {
+				r->fix_running = 0;
+				cJSON_Delete(r->fix_result);
+				r->fix_result = result;
+				result = NULL;
+				/* The findings as they are now. */
+				again = (int)r->dev_id;
+			}
+		}
+		cJSON_Delete(result);
+		cJSON_Delete(res);
+		res = NULL;
+		if (again)
+			ui_request(ui, "diagnose", (unsigned)again,
+			    scr_repair_params((unsigned)again));
+		um->dirty = 1;
+	}
+}
+
 static void
 ui_loop(struct ui_main *um)
 {
@@ -1151,6 +1332,10 @@ ui_loop(struct ui_main *um)
 			flags |= ui_drain_keys(um, p[0].revents);
 		if (!um->m.connected && dm_mono_ms() >= um->retry_at)
 			ui_connect(um, um->opts->autostart);
+		ui_service(um);
+		/* A request queued while answering one goes out now. */
+		if (um->m.req.op[0] != '\0')
+			ui_service(um);
 		/* Only a clock on screen makes poll() time out. */
 		if (rc == 0 && ui_any_gone(&um->m))
 			um->dirty = 1;

@@ -195,12 +195,16 @@ demo_start(struct demo *d, const struct demo_paths *p, char *err,
 		    "(set DROIDMEDIC_PROFILES to droidmedic's sim/profiles)");
 	n = list_profiles(prof, profiles, MAX_PROFILES);
 	/* Phones in the bootloader or fastbootd too (profiles/fastboot/),
+	 * and phones with a problem to diagnose and repair (profiles/diag/),
 	 * when there are some. */
 	if (n > 0) {
+		static const char *const sub[] = { "fastboot", "diag" };
 		char fb[PATH_MAX + 16];
 
-		snprintf(fb, sizeof(fb), "%s/fastboot", prof);
-		n += list_profiles(fb, profiles + n, MAX_PROFILES - n);
+		for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+			snprintf(fb, sizeof(fb), "%s/%s", prof, sub[i]);
+			n += list_profiles(fb, profiles + n, MAX_PROFILES - n);
+		}
 	}
 	if (n == 0)
 		return dm_fail(err, errlen, DM_ENOENT, "no *.json profiles in "

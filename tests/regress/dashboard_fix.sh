@@ -1,0 +1,126 @@
+#!/bin/bash
+# dashboard_fix.sh - diagnose and repair through the dashboard, driven in
+# tmux against the demo phones (droidmedic-sim with the shipped profiles,
+# real captures).  The Nexus 5 whose android.process.media keeps stopping
+# is diagnosed with `d` (a bench-server job), its findings and evidence
+# shown; `f` opens the plan with each step's risk and asks for the
+# phone's name: a wrong one is refused and Esc runs nothing (the phone
+# still crashes), the right one runs the plan as a server job with its
+# steps in the log, and the dashboard's fresh diagnosis and the CLI's
+# both say the crash is gone.  Loopback only.  TAP.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/env.sh"
+D=$DROIDMEDIC
+FIX=${DROIDMEDIC_FIXTURES:-$top_srcdir/../shared/fixtures/real}
+[ -x "$top_builddir/droidmedic-sim" ] || bail "no droidmedic-sim (build first)"
+[ -d "$FIX/crash_logs" ] ||
+	bail "real captures not found in $FIX: set DROIDMEDIC_FIXTURES"
+command -v tmux >/dev/null || bail "tmux is needed (apt-get install tmux)"
+command -v python3 >/dev/null || bail "needs python3"
+DROIDMEDIC_FIXTURES=$(cd "$FIX" && pwd)
+export DROIDMEDIC_FIXTURES DROIDMEDIC_IDLE_EXIT=0
+export DROIDMEDIC_SIM=$top_builddir/droidmedic-sim
+export DROIDMEDIC_PROFILES=$top_srcdir/sim/profiles
+export DROIDMEDIC_RULES=$top_srcdir/data/rules
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+TM=dmfix-$$
+unset TMUX
+tm() { tmux -L "$TM" -f /dev/null "$@"; }
+trap 'tm kill-server >/dev/null 2>&1; env_cleanup' EXIT
+screen() { tm capture-pane -p -t dm; }
+has() { screen | grep -qF -- "$1"; }
+lacks() { ! screen | grep -qF -- "$1"; }
+keys() { tm send-keys -t dm "$@"; }
+# What droidmedic diagnose says of the Nexus now: its finding ids.
+cli_ids() {
+	"$D" diagnose -s "$N5" --json 2>/dev/null |
+		json "print(' '.join(f['id'] for f in d['findings']))"
+}
+
+"$D" demo --json >"$T/demo.json" 2>"$T/demo.err"
+check "demo start: exit 0" test $? -eq 0
+N5=$(json "print([x['serial'] for x in d['devices'] if 'Nexus 5' in x['summary']][0])" \
+	<"$T/demo.json" 2>/dev/null)
+check "the Nexus 5 with the media crash is a demo phone" test -n "$N5"
+[ -n "$N5" ] || bail "no Nexus 5 among the demo phones: $(cat "$T/demo.err")"
+check "the CLI sees its media crash" sh -c "echo '$(cli_ids)' | grep -qw media-crash"
+
+# The dashboard, filtered down to the Nexus by its port.
+tm new-session -d -s dm -x 100 -y 40 "$D; sleep 600"
+check "the dashboard comes up" wait_for 10 has "droidmedic "
+check "the Nexus is listed" wait_for 10 has "${N5##*:}"
+keys / "${N5##*:}" Enter
+check "filtered to it" wait_for 3 has "Devices 1/"
+check "the key bar offers diagnose and fix" \
+	sh -c "tmux -L '$TM' capture-pane -p -t dm | tail -1 | grep -q 'd diagnose  f fix'"
+
+# ---- d: diagnose -------------------------------------------------------------
+keys d
+check "d: the findings view, the phone named by its own serial" \
+	wait_for 20 has "NEXUS5MEDIA01 (Nexus 5), diagnosed"
+check "both findings listed, the worst first" \
+	sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -A1 'critical the data partition is read-only' |
+	       grep -q 'error    android.process.media keeps stopping (media-crash)'"
+check "the selected finding's evidence, with the command it came from" \
+	has 'evidence from `logcat -b crash -d`'
+keys Down
+check "Down selects the media crash and shows its crash line" \
+	wait_for 3 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q '> error    android.process.media' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'Process: android.process.media'"
+check "its plan: backup first, the providers' data marked app-data, to run" \
+	sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q '>  1. none       backup' &&
+	       tmux -L '$TM' capture-pane -p -t dm | grep -q '>  2. app-data   clear-data package com.android.providers.media'"
+keys NPage
+check "further down, the steps that cannot run here say why" \
+	wait_for 3 has "cannot run here: not carried out yet"
+keys Home
+
+# ---- f: the confirmation --------------------------------------------------------
+keys f
+check "f: the dialog names the phone and the steps with their risks" \
+	wait_for 3 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Run the plan?' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'on NEXUS5MEDIA01 (Nexus 5)' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q '4. \[app-data\] clear-data package com.android.providers.downloads'"
+check "it says no backup is made and what to type" \
+	sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'No backup is made first' &&
+	       tmux -L '$TM' capture-pane -p -t dm | grep -q 'Type IA01'"
+keys 0000 Enter
+check "a code naming another phone is refused" \
+	wait_for 3 has '"0000" does not name this phone: type IA01'
+keys Escape
+check "Esc closes the dialog" wait_for 3 lacks "Run the plan?"
+"$D" jobs --json >"$T/jobs.json" 2>/dev/null
+check "nothing was queued" \
+	json "assert not [j for j in d if j['kind'] == 'fix'], d" <"$T/jobs.json"
+check "and the phone still crashes" sh -c "echo '$(cli_ids)' | grep -qw media-crash"
+
+# ---- the plan runs ----------------------------------------------------------------
+keys f
+wait_for 3 has "Run the plan?"
+keys IA01 Enter
+check "IA01: the fix runs and ends fixed, re-checked after the reboot" \
+	wait_for 90 has "fixed: media-crash no longer holds on NEXUS5MEDIA01"
+check "the fresh diagnosis lists neither finding" \
+	wait_for 20 has "No rule fires"
+check "each step's outcome is listed" \
+	sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q ' 3. skipped  clear-data: com.google.android.providers.media.module is not installed' &&
+	       tmux -L '$TM' capture-pane -p -t dm | grep -q ' 5. done     reboot: rebooted into system and back in adb'"
+"$D" jobs --json >"$T/jobs.json" 2>/dev/null
+check "the fix was a bench-server job, done" \
+	json "f = [j for j in d if j['kind'] == 'fix']; \
+assert len(f) == 1 and f[0]['state'] == 'done', d" <"$T/jobs.json"
+check "droidmedic diagnose agrees: no media crash" \
+	sh -c "! echo '$(cli_ids)' | grep -qw media-crash"
+fixjob=$(json "print([j['id'] for j in d if j['kind'] == 'fix'][0])" <"$T/jobs.json")
+"$D" jobs attach "$fixjob" --json >"$T/attach.json" 2>/dev/null
+check "jobs attach gives the fix's result: fixed, the reboot done" \
+	json "s = [(x['step'], x['status']) for x in d['steps']]; \
+assert d['fixed'] and s[-1] == (5, 'done') and d['before'] == 'present', d" <"$T/attach.json"
+
+# ---- v: back to the details -------------------------------------------------------
+keys v
+check "v shows the phone's details again" wait_for 3 has "Details ·"
+keys q
+check "q leaves the dashboard" wait_for 5 lacks "server pid"
+"$D" demo stop >/dev/null 2>&1
+done_testing
