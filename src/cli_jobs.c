@@ -172,7 +172,7 @@ progress_show(struct progress_line *pl, const cJSON *job)
 /* The job's end: print its result (JSON: the result object with the job
  * id added; text: the failure on stderr) and return the exit status. */
 static int
-report_end(const struct cli_opts *o, cJSON *jr, unsigned id)
+report_end(const struct cli_opts *o, cJSON *jr, unsigned id, int late)
 {
 	const cJSON *job = cJSON_GetObjectItemCaseSensitive(jr, "job");
 	cJSON *res = cJSON_GetObjectItemCaseSensitive(jr, "result");
@@ -215,6 +215,11 @@ report_end(const struct cli_opts *o, cJSON *jr, unsigned id)
 		printf("%s\n", s);
 		cJSON_free(s);
 		cJSON_Delete(out);
+	} else if (ok && late && cJSON_IsObject(res) &&
+	    jstr(res, "message") != NULL) {
+		/* Attached after the end: its log went by, its outcome
+		 * did not. */
+		printf("%s\n", jstr(res, "message"));
 	} else if (!ok) {
 		const char *msg = cJSON_IsObject(res) ? jstr(res, "message") :
 		    NULL;
@@ -259,7 +264,7 @@ follow(struct jobsrc *s, const struct cli_opts *o, unsigned id,
 		rc = 1;
 	} else if (jr != NULL && is_final_state(jstr(
 	    cJSON_GetObjectItemCaseSensitive(jr, "job"), "state"))) {
-		rc = report_end(o, jr, id);
+		rc = report_end(o, jr, id, 1);
 	}
 	cJSON_Delete(jr);
 	while (rc < 0 && !detach_sig) {
@@ -296,7 +301,7 @@ follow(struct jobsrc *s, const struct cli_opts *o, unsigned id,
 				fprintf(stderr, "droidmedic: %s\n", err);
 				rc = 1;
 			} else {
-				rc = report_end(o, jr, id);
+				rc = report_end(o, jr, id, 0);
 				cJSON_Delete(jr);
 			}
 		}

@@ -122,5 +122,33 @@ keys v
 check "v shows the phone's details again" wait_for 3 has "Details ·"
 keys q
 check "q leaves the dashboard" wait_for 5 lacks "server pid"
+
+# ---- the same fix from the CLI, whose terminal goes away mid-plan -------------
+# A fresh demo brings the Nexus back with its crash (the simulator keeps
+# its state in memory).
+"$D" demo stop >/dev/null 2>&1
+"$D" demo --json >"$T/demo.json" 2>"$T/demo.err"
+N5=$(json "print([x['serial'] for x in d['devices'] if 'Nexus 5' in x['summary']][0])" \
+	<"$T/demo.json" 2>/dev/null)
+check "a new demo: the Nexus crashes again" sh -c "echo '$(cli_ids)' | grep -qw media-crash"
+"$D" fix -s "$N5" media-crash --without-backup --confirm IA01 >"$T/fix.out" 2>"$T/fix.err" &
+fixpid=$!
+# Hang up on it as soon as its job runs (the reboot alone takes a second).
+state=
+for _ in $(seq 100); do
+	state=$("$D" jobs --json 2>/dev/null |
+		json "f = [j for j in d if j['kind'] == 'fix' and j['state'] != 'done']; print(f[-1]['state'] if f else '')" 2>/dev/null)
+	[ "$state" = running ] && break
+	sleep 0.1
+done
+kill -HUP "$fixpid" 2>/dev/null
+wait "$fixpid" 2>/dev/null
+check "the CLI was hung up on while its fix ran" test "$state" = running
+check "it said the job goes on, and how to follow it" grep -q "droidmedic jobs attach" "$T/fix.err"
+fixjob=$("$D" jobs --json | json "print([j['id'] for j in d if j['kind'] == 'fix'][-1])")
+"$D" jobs attach "$fixjob" >"$T/attach.out" 2>"$T/attach.err"
+check "jobs attach: the fix went on to the end, fixed (exit 0)" \
+	sh -c "test $? -eq 0 && grep -q 'fixed: media-crash no longer holds' '$T/attach.out'"
+check "and the phone no longer crashes" sh -c "! echo '$(cli_ids)' | grep -qw media-crash"
 "$D" demo stop >/dev/null 2>&1
 done_testing
