@@ -180,6 +180,11 @@ void scr_text_emit(struct scr_text *d, int indent, const char *label,
     const char *text, attr_t a);
 void scr_text_para(struct scr_text *d, int indent, const char *label,
     const char *text, attr_t a);
+/* The lower pane titled "NAME · SERIAL" with body's text in it,
+ * scrolled by ui->details_top (kept inside the text) and its position
+ * shown on the border when it does not fit. */
+void scr_text_pane(struct ui *ui, const struct ui_rect *r, const char *name,
+    void (*body)(struct ui *, struct scr_text *, const struct ui_dev *));
 
 /* Shared by the panes: the box around r with a focus-aware border. */
 void scr_frame(const struct ui *ui, enum ui_pane p, const struct ui_rect *r,

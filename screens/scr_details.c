@@ -376,18 +376,19 @@ scr_details_body(struct ui *ui, struct scr_text *d, const struct ui_dev *ud)
 }
 
 void
-scr_details_draw(struct ui *ui, const struct ui_rect *r)
+scr_text_pane(struct ui *ui, const struct ui_rect *r, const char *name,
+    void (*body)(struct ui *, struct scr_text *, const struct ui_dev *))
 {
 	const struct ui_dev *ud = ui_selected(ui);
 	struct scr_text d;
 	char title[96];
 
 	if (ud != NULL)
-		snprintf(title, sizeof(title), " Details %s %s ",
+		snprintf(title, sizeof(title), " %s %s %s ", name,
 		    draw_glyph(G_SEP), ud->di.serial[0] ? ud->di.serial :
 		    draw_mode_short(ud->di.mode));
 	else
-		snprintf(title, sizeof(title), " Details ");
+		snprintf(title, sizeof(title), " %s ", name);
 	scr_frame(ui, PANE_DETAILS, r, title);
 	if (r->h < 3 || r->w < 6)
 		return;
@@ -400,7 +401,7 @@ scr_details_draw(struct ui *ui, const struct ui_rect *r)
 	d.rows = 0;
 	d.top = 0;
 	d.line = 0;
-	scr_details_body(ui, &d, ud);
+	body(ui, &d, ud);
 	ui->details_total = d.line;
 	d.rows = r->h - 2;
 	if (ui->details_top > d.line - d.rows)
@@ -409,11 +410,17 @@ scr_details_draw(struct ui *ui, const struct ui_rect *r)
 		ui->details_top = 0;
 	d.top = ui->details_top;
 	d.line = 0;
-	scr_details_body(ui, &d, ud);
+	body(ui, &d, ud);
 	if (d.line > d.rows && r->w > 20)
 		draw_textf(r->y + r->h - 1, r->x + r->w - 14, 12,
 		    draw_attr(DR_BORDER), " %d-%d/%d ", d.top + 1,
 		    d.top + d.rows < d.line ? d.top + d.rows : d.line, d.line);
+}
+
+void
+scr_details_draw(struct ui *ui, const struct ui_rect *r)
+{
+	scr_text_pane(ui, r, "Details", scr_details_body);
 }
 
 int

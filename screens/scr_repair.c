@@ -314,40 +314,7 @@ findings_body(struct ui *ui, struct scr_text *t, const struct ui_dev *ud)
 void
 scr_findings_draw(struct ui *ui, const struct ui_rect *r)
 {
-	const struct ui_dev *ud = ui_selected(ui);
-	struct scr_text t;
-	char title[96];
-
-	if (ud != NULL)
-		snprintf(title, sizeof(title), " Findings %s %s ",
-		    draw_glyph(G_SEP), ud->di.serial[0] ? ud->di.serial :
-		    draw_mode_short(ud->di.mode));
-	else
-		snprintf(title, sizeof(title), " Findings ");
-	scr_frame(ui, PANE_DETAILS, r, title);
-	if (r->h < 3 || r->w < 6)
-		return;
-	t.y = r->y + 1;
-	t.x = r->x + 2;
-	t.w = r->w - 4;
-	/* Counted first, so the scroll stays inside the text. */
-	t.rows = 0;
-	t.top = 0;
-	t.line = 0;
-	findings_body(ui, &t, ud);
-	ui->details_total = t.line;
-	t.rows = r->h - 2;
-	if (ui->details_top > t.line - t.rows)
-		ui->details_top = t.line - t.rows;
-	if (ui->details_top < 0)
-		ui->details_top = 0;
-	t.top = ui->details_top;
-	t.line = 0;
-	findings_body(ui, &t, ud);
-	if (t.line > t.rows && r->w > 20)
-		draw_textf(r->y + r->h - 1, r->x + r->w - 14, 12,
-		    draw_attr(DR_BORDER), " %d-%d/%d ", t.top + 1,
-		    t.top + t.rows < t.line ? t.top + t.rows : t.line, t.line);
+	scr_text_pane(ui, r, "Findings", findings_body);
 }
 
 int

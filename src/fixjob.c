@@ -14,10 +14,8 @@
 #include "job.h"
 #include "repair.h"
 #include "rules.h"
+#include "xferjob.h"
 #include "xmem.h"
-
-#define OPEN_MS		10000
-#define AUTH_WAIT_MS	60000
 
 static int
 get_str(const cJSON *params, const char *key, int need, char *dst,
@@ -86,15 +84,6 @@ struct run {
 	struct job *job;
 	const struct fixjob_req *q;
 };
-
-static void
-on_prompt(void *ud)
-{
-	struct run *r = ud;
-
-	job_log(r->job, "unauthorized - confirm the prompt on the phone "
-	    "(\"Allow USB debugging?\")");
-}
 
 static int
 on_cancelled(void *ud)
@@ -232,7 +221,6 @@ fix_job(struct job *job, void *arg)
 {
 	const struct fixjob_req *q = arg;
 	struct run run = { job, q };
-	struct adb_connect_opts co = { 0 };
 	struct repair_phone ph = { 0 };
 	struct repair_opts o = { 0 };
 	struct adb_conn *c = NULL;
@@ -249,14 +237,7 @@ fix_job(struct job *job, void *arg)
 		snprintf(msg, sizeof(msg), "ADB key: %s", err);
 		return end(job, out, DM_EIO, msg);
 	}
-	co.addr = q->addr;
-	co.keys = ph.keys;
-	co.timeout_ms = OPEN_MS;
-	co.auth_wait_ms = AUTH_WAIT_MS;
-	co.on_prompt = on_prompt;
-	co.cancelled = on_cancelled;
-	co.ud = &run;
-	rc = adb_connect(&co, &c, err, sizeof(err));
+	rc = xferjob_connect(job, q->addr, ph.keys, &c, err, sizeof(err));
 	if (rc < 0)
 		goto fail;
 	ph.say = on_say;

@@ -68,18 +68,30 @@ struct run {
 static void
 on_prompt(void *ud)
 {
-	struct run *r = ud;
-
-	job_log(r->job, "unauthorized - confirm the prompt on the phone "
+	job_log(ud, "unauthorized - confirm the prompt on the phone "
 	    "(\"Allow USB debugging?\")");
 }
 
 static int
 on_cancelled(void *ud)
 {
-	struct run *r = ud;
+	return job_cancelled(ud);
+}
 
-	return job_cancelled(r->job);
+int
+xferjob_connect(struct job *job, const char *addr, struct adbkeys *keys,
+    struct adb_conn **c, char *err, size_t errlen)
+{
+	struct adb_connect_opts co = { 0 };
+
+	co.addr = addr;
+	co.keys = keys;
+	co.timeout_ms = OPEN_MS;
+	co.auth_wait_ms = AUTH_WAIT_MS;
+	co.on_prompt = on_prompt;
+	co.cancelled = on_cancelled;
+	co.ud = job;
+	return adb_connect(&co, c, err, errlen);
 }
 
 static int
@@ -125,7 +137,6 @@ xfer_job(struct job *job, void *arg)
 {
 	const struct xferjob_req *q = arg;
 	struct run run = { job, q, "" };
-	struct adb_connect_opts co = { 0 };
 	struct adbkeys *keys;
 	struct adb_conn *c = NULL;
 	struct adbsync *s;
@@ -143,14 +154,7 @@ xfer_job(struct job *job, void *arg)
 		snprintf(msg, sizeof(msg), "ADB key: %s", err);
 		return finish(job, q, DM_EIO, msg, 0, 0, 0);
 	}
-	co.addr = q->addr;
-	co.keys = keys;
-	co.timeout_ms = OPEN_MS;
-	co.auth_wait_ms = AUTH_WAIT_MS;
-	co.on_prompt = on_prompt;
-	co.cancelled = on_cancelled;
-	co.ud = &run;
-	rc = adb_connect(&co, &c, err, sizeof(err));
+	rc = xferjob_connect(job, q->addr, keys, &c, err, sizeof(err));
 	if (rc < 0) {
 		adbkeys_free(keys);
 		return finish(job, q, rc, err, 0, 0, 0);

@@ -31,6 +31,15 @@ int xferjob_req_from_json(const cJSON *params, struct xferjob_req *r,
 int xferjob_submit(struct jobeng *eng, unsigned dev_id,
     const struct xferjob_req *r);
 
+/* Connect to addr from a job: the Allow prompt is said in the job's log,
+ * cancelling the job stops the wait (the other ADB jobs use it too).
+ * 0 or a negative dm_err with err set. */
+struct job;
+struct adbkeys;
+struct adb_conn;
+int xferjob_connect(struct job *job, const char *addr, struct adbkeys *keys,
+    struct adb_conn **c, char *err, size_t errlen);
+
 /* For a job in the CLI's own process: the request plus "address". */
 int xferjob_submit_json(struct jobeng *eng, const cJSON *params, char *err,
     size_t errlen);
