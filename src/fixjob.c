@@ -12,33 +12,11 @@
 #include "err.h"
 #include "fixjob.h"
 #include "job.h"
+#include "proto.h"
 #include "repair.h"
 #include "rules.h"
 #include "xferjob.h"
 #include "xmem.h"
-
-static int
-get_str(const cJSON *params, const char *key, int need, char *dst,
-    size_t len, char *err, size_t errlen)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-
-	dst[0] = '\0';
-	if (v == NULL || cJSON_IsNull(v)) {
-		if (need)
-			return dm_fail(err, errlen, DM_EINVAL, "need \"%s\"",
-			    key);
-		return 0;
-	}
-	if (!cJSON_IsString(v) || (need && v->valuestring[0] == '\0'))
-		return dm_fail(err, errlen, DM_EINVAL, "\"%s\" must be a "
-		    "string", key);
-	if (strlen(v->valuestring) >= len)
-		return dm_fail(err, errlen, DM_EINVAL, "\"%s\" is longer than "
-		    "%zu bytes", key, len - 1);
-	memcpy(dst, v->valuestring, strlen(v->valuestring) + 1);
-	return 0;
-}
 
 int
 fixjob_req_from_json(const cJSON *params, int diagnose,
@@ -49,20 +27,20 @@ fixjob_req_from_json(const cJSON *params, int diagnose,
 
 	memset(r, 0, sizeof(*r));
 	r->diagnose = diagnose;
-	if ((rc = get_str(params, "rules", 0, r->rules, sizeof(r->rules),
-	    err, errlen)) < 0)
+	if ((rc = proto_param_copy(params, "rules", 0, r->rules,
+	    sizeof(r->rules), "", err, errlen)) < 0)
 		return rc;
 	if (r->rules[0] != '\0' && r->rules[0] != '/')
 		return dm_fail(err, errlen, DM_EINVAL, "\"rules\" must be an "
 		    "absolute path");
 	if (diagnose)
 		return 0;
-	if ((rc = get_str(params, "finding", 1, r->finding,
-	    sizeof(r->finding), err, errlen)) < 0 ||
-	    (rc = get_str(params, "confirm", 0, r->confirm,
-	    sizeof(r->confirm), err, errlen)) < 0 ||
-	    (rc = get_str(params, "outdir", 0, r->outdir, sizeof(r->outdir),
-	    err, errlen)) < 0)
+	if ((rc = proto_param_copy(params, "finding", 1, r->finding,
+	    sizeof(r->finding), "", err, errlen)) < 0 ||
+	    (rc = proto_param_copy(params, "confirm", 0, r->confirm,
+	    sizeof(r->confirm), "", err, errlen)) < 0 ||
+	    (rc = proto_param_copy(params, "outdir", 0, r->outdir,
+	    sizeof(r->outdir), "", err, errlen)) < 0)
 		return rc;
 	if (r->outdir[0] != '\0' && r->outdir[0] != '/')
 		return dm_fail(err, errlen, DM_EINVAL, "\"outdir\" must be an "

@@ -204,6 +204,29 @@ proto_job_from_json(const cJSON *j, struct job_info *ji)
 	return 0;
 }
 
+int
+proto_param_copy(const cJSON *params, const char *key, int need,
+    char *dst, size_t len, const char *what, char *err, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+
+	dst[0] = '\0';
+	if (v == NULL || cJSON_IsNull(v)) {
+		if (need)
+			return dm_fail(err, errlen, DM_EINVAL, "%sneed \"%s\"",
+			    what, key);
+		return 0;
+	}
+	if (!cJSON_IsString(v) || (need && v->valuestring[0] == '\0'))
+		return dm_fail(err, errlen, DM_EINVAL, "%s\"%s\" must be a "
+		    "string%s", what, key, need ? ", not empty" : "");
+	if (strlen(v->valuestring) >= len)
+		return dm_fail(err, errlen, DM_EINVAL, "%s\"%s\" is longer "
+		    "than %zu bytes", what, key, len - 1);
+	memcpy(dst, v->valuestring, strlen(v->valuestring) + 1);
+	return 0;
+}
+
 cJSON *
 proto_request(unsigned id, const char *op, cJSON *params)
 {

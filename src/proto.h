@@ -32,6 +32,12 @@ int proto_dev_from_json(const cJSON *j, struct dev_info *di);
 cJSON *proto_job_to_json(const struct job_info *ji);
 int proto_job_from_json(const cJSON *j, struct job_info *ji);
 
+/* Copy the string param key of an op into dst (len bytes): "" when it
+ * is absent or null and need is 0.  0, or DM_EINVAL with err saying what
+ * is wrong (absent when needed, not a string, empty when needed, too
+ * long), prefixed with what ("transfer: "). */
+int proto_param_copy(const cJSON *params, const char *key, int need,
+    char *dst, size_t len, const char *what, char *err, size_t errlen);
 cJSON *proto_request(unsigned id, const char *op, cJSON *params);
 cJSON *proto_reply_ok(unsigned id, cJSON *result);
 cJSON *proto_reply_err(unsigned id, int err, const char *message);

@@ -11,27 +11,12 @@
 #include "dev.h"
 #include "err.h"
 #include "job.h"
+#include "proto.h"
 #include "xferjob.h"
 #include "xmem.h"
 
 #define OPEN_MS		10000
 #define AUTH_WAIT_MS	60000
-
-static int
-get_str(const cJSON *params, const char *key, char *dst, size_t len,
-    char *err, size_t errlen)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-
-	if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
-		return dm_fail(err, errlen, DM_EINVAL, "transfer: need "
-		    "\"%s\"", key);
-	if (strlen(v->valuestring) >= len)
-		return dm_fail(err, errlen, DM_EINVAL, "transfer: \"%s\" is "
-		    "longer than %zu bytes", key, len - 1);
-	memcpy(dst, v->valuestring, strlen(v->valuestring) + 1);
-	return 0;
-}
 
 int
 xferjob_req_from_json(const cJSON *params, struct xferjob_req *r,
@@ -41,12 +26,12 @@ xferjob_req_from_json(const cJSON *params, struct xferjob_req *r,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if ((rc = get_str(params, "direction", dir, sizeof(dir), err,
-	    errlen)) < 0 ||
-	    (rc = get_str(params, "remote", r->remote, sizeof(r->remote), err,
-	    errlen)) < 0 ||
-	    (rc = get_str(params, "local", r->local, sizeof(r->local), err,
-	    errlen)) < 0)
+	if ((rc = proto_param_copy(params, "direction", 1, dir, sizeof(dir),
+	    "transfer: ", err, errlen)) < 0 ||
+	    (rc = proto_param_copy(params, "remote", 1, r->remote,
+	    sizeof(r->remote), "transfer: ", err, errlen)) < 0 ||
+	    (rc = proto_param_copy(params, "local", 1, r->local,
+	    sizeof(r->local), "transfer: ", err, errlen)) < 0)
 		return rc;
 	if (strcmp(dir, "pull") != 0 && strcmp(dir, "push") != 0)
 		return dm_fail(err, errlen, DM_EINVAL, "transfer: direction is "

@@ -123,6 +123,38 @@ check "v shows the phone's details again" wait_for 3 has "Details ·"
 keys q
 check "q leaves the dashboard" wait_for 5 lacks "server pid"
 
+# ---- hostile requests to the new ops: refused before any job -----------------
+sock=$XDG_RUNTIME_DIR/droidmedic/server.sock
+python3 - "$sock" "$N5" >"$T/raw" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
+f = s.makefile("rwb")
+dev = sys.argv[2]
+for i, p in enumerate([
+        {"op": "fix", "params": {"device": dev}},
+        {"op": "fix", "params": {"device": dev, "finding": 7}},
+        {"op": "fix", "params": {"device": dev, "finding": "media-crash", "step": "1"}},
+        {"op": "fix", "params": {"device": dev, "finding": "media-crash", "step": 2.5}},
+        {"op": "fix", "params": {"device": dev, "finding": "x" * 5000}},
+        {"op": "fix", "params": {"device": dev, "finding": "media-crash", "outdir": "rel"}},
+        {"op": "diagnose", "params": {"device": dev, "rules": "data/rules"}},
+        {"op": "diagnose", "params": {"device": "no-such-phone"}}]):
+    p.update({"v": 1, "id": i + 1})
+    f.write(json.dumps(p).encode() + b"\n"); f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "event" not in r:
+            break
+    print(r.get("ok"), r.get("error", {}).get("message", "") if isinstance(r.get("error"), dict) else r.get("message", r.get("error")))
+PY
+check "eight bad fix/diagnose requests, eight refusals" \
+	test "$(grep -c '^False' "$T/raw")" -eq 8
+"$D" jobs --json >"$T/jobs.json" 2>/dev/null
+check "and no job came of them" \
+	json "assert len([j for j in d if j['kind'] == 'fix']) == 1 and \
+len([j for j in d if j['kind'] == 'diagnose']) == 2, d" <"$T/jobs.json"
+diag "$(cat "$T/raw")"
+
 # ---- the same fix from the CLI, whose terminal goes away mid-plan -------------
 # A fresh demo brings the Nexus back with its crash (the simulator keeps
 # its state in memory).
