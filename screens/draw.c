@@ -397,3 +397,13 @@ draw_box(int y, int x, int h, int w, const char *title, attr_t border,
 	if (title != NULL && *title != '\0' && w > 6)
 		draw_text(y, x + 2, w - 4, title, title_attr);
 }
+
+void
+draw_overlay(int y, int x, int h, int w, const char *title)
+{
+	attrset(A_NORMAL);
+	for (int i = 0; i < h; i++)
+		mvhline(y + i, x, ' ', w);
+	draw_box(y, x, h, w, title, draw_attr(DR_BORDER_FOCUS),
+	    draw_attr(DR_HEADER));
+}

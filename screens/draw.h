@@ -77,5 +77,8 @@ size_t draw_wrap(const char *s, int w, const char **next);
 void draw_box(int y, int x, int h, int w, const char *title, attr_t border,
     attr_t title_attr);
 void draw_hline(int y, int x, int w, attr_t a);
+/* A box drawn over whatever is below it (the help, a dialog): cleared
+ * inside, focus-coloured border, title in the header colour. */
+void draw_overlay(int y, int x, int h, int w, const char *title);
 
 #endif

@@ -86,11 +86,7 @@ scr_help_draw(struct ui *ui)
 	if (w < 10 || h < 3)
 		return;
 
-	attrset(A_NORMAL);
-	for (i = 0; i < h; i++)
-		mvhline(y + i, x, ' ', w);
-	draw_box(y, x, h, w, " Keys ", draw_attr(DR_BORDER_FOCUS),
-	    draw_attr(DR_HEADER));
+	draw_overlay(y, x, h, w, " Keys ");
 	for (i = 0; i < h - 2 && ui->help_top + i < n; i++) {
 		const struct help_line *l = &hl[ui->help_top + i];
 		int cx = x + 3;

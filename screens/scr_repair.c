@@ -512,11 +512,7 @@ scr_confirm_draw(struct ui *ui)
 	x = (COLS - w) / 2;
 	if (w < 10 || h < 4)
 		return;
-	attrset(A_NORMAL);
-	for (i = 0; i < h; i++)
-		mvhline(y + i, x, ' ', w);
-	draw_box(y, x, h, w, " Run the plan? ", draw_attr(DR_BORDER_FOCUS),
-	    draw_attr(DR_HEADER));
+	draw_overlay(y, x, h, w, " Run the plan? ");
 	for (i = 0; i < n && i < h - 3; i++)
 		draw_text(y + 1 + i, x + 3, w - 6, l[i].text, l[i].a);
 	i = draw_text(y + h - 2, x + 3, w - 6, "> ", A_BOLD);

@@ -323,16 +323,12 @@ fixjob_submit_json(struct jobeng *eng, const cJSON *params, char *err,
     size_t errlen)
 {
 	struct fixjob_req r;
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(params, "address");
 	int rc;
 
-	if ((rc = fixjob_req_from_json(params, 0, &r, err, errlen)) < 0)
+	if ((rc = fixjob_req_from_json(params, 0, &r, err, errlen)) < 0 ||
+	    (rc = proto_param_address(params, r.addr, sizeof(r.addr), err,
+	    errlen)) < 0)
 		return rc;
-	if (!cJSON_IsString(a) || strlen(a->valuestring) >= sizeof(r.addr))
-		return dm_fail(err, errlen, DM_ENODEV, "no bench server is "
-		    "running to find the phone: give its address (HOST:PORT, "
-		    "usb:PORT) or leave out --no-autostart");
-	snprintf(r.addr, sizeof(r.addr), "%s", a->valuestring);
 	rc = fixjob_submit(eng, 0, &r);
 	if (rc < 0)
 		dm_fail(err, errlen, rc, "could not queue the fix");

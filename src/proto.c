@@ -227,6 +227,20 @@ proto_param_copy(const cJSON *params, const char *key, int need,
 	return 0;
 }
 
+int
+proto_param_address(const cJSON *params, char *addr, size_t len,
+    char *err, size_t errlen)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(params, "address");
+
+	if (!cJSON_IsString(a) || strlen(a->valuestring) >= len)
+		return dm_fail(err, errlen, DM_ENODEV, "no bench server is "
+		    "running to find the phone: give its address (HOST:PORT, "
+		    "usb:PORT) or leave out --no-autostart");
+	snprintf(addr, len, "%s", a->valuestring);
+	return 0;
+}
+
 cJSON *
 proto_request(unsigned id, const char *op, cJSON *params)
 {

@@ -38,6 +38,11 @@ int proto_job_from_json(const cJSON *j, struct job_info *ji);
  * long), prefixed with what ("transfer: "). */
 int proto_param_copy(const cJSON *params, const char *key, int need,
     char *dst, size_t len, const char *what, char *err, size_t errlen);
+/* A job run in the CLI's own process (no bench server to find the
+ * phone) needs the "address" param: copied into addr, or DM_ENODEV
+ * saying how to give one. */
+int proto_param_address(const cJSON *params, char *addr, size_t len,
+    char *err, size_t errlen);
 cJSON *proto_request(unsigned id, const char *op, cJSON *params);
 cJSON *proto_reply_ok(unsigned id, cJSON *result);
 cJSON *proto_reply_err(unsigned id, int err, const char *message);
