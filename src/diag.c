@@ -119,13 +119,26 @@ evlist_drop_from(struct evlist *l, int from)
 		ev_free(&l->ev[--l->n]);
 }
 
-/* Lines of the output matching m's regex, into e (when not NULL). */
+/* s trimmed of leading blanks, as (p, n). */
+static void
+trim_left(const char **p, size_t *n)
+{
+	while (*n > 0 && (**p == ' ' || **p == '\t')) {
+		(*p)++;
+		(*n)--;
+	}
+}
+
+/* Lines of the output matching m's regex, into e (when not NULL).  With
+ * m->within, only lines inside a block count, shown after its header. */
 static int
 count_lines(const struct probe_out *o, const struct rule_match *m,
     struct diag_evidence *e, int keep)
 {
 	size_t cap = DIAG_MATCH_MAX;
 	char *line = xmalloc(cap + 1);
+	const char *head = NULL;	/* the current block's header */
+	size_t headlen = 0;
 	int count = 0;
 
 	for (size_t i = 0; i < o->len;) {
@@ -141,10 +154,26 @@ count_lines(const struct probe_out *o, const struct rule_match *m,
 		if (k > 0 && line[k - 1] == '\r')
 			k--;
 		line[k] = '\0';
-		if (regexec(&m->re, line, 0, NULL, 0) == 0) {
+		if (m->have_within && regexec(&m->within, line, 0, NULL,
+		    0) == 0) {
+			head = p;
+			headlen = k < DIAG_LINE_MAX / 2 ? k : DIAG_LINE_MAX / 2;
+		} else if ((!m->have_within || head != NULL) &&
+		    regexec(&m->re, line, 0, NULL, 0) == 0) {
 			count++;
-			if (e != NULL)
+			if (e != NULL && head == NULL) {
 				ev_add_line(e, keep, p, k);
+			} else if (e != NULL) {
+				const char *h = head, *b = p;
+				size_t hn = headlen, bn = k;
+				char joined[DIAG_LINE_MAX + 8];
+
+				trim_left(&h, &hn);
+				trim_left(&b, &bn);
+				snprintf(joined, sizeof(joined), "%.*s | %.*s",
+				    (int)hn, h, (int)bn, b);
+				ev_add_line(e, keep, joined, strlen(joined));
+			}
 		}
 		i += n + 1;
 	}

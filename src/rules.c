@@ -48,6 +48,8 @@ match_free(struct rule_match *m)
 {
 	if (m->have_re)
 		regfree(&m->re);
+	if (m->have_within)
+		regfree(&m->within);
 	free(m->re_text);
 	free(m->prop);
 	for (int i = 0; i < m->nany; i++)
@@ -324,40 +326,70 @@ re_too_costly(const char *re)
 	return NULL;
 }
 
+/* o's member key (an ERE) compiled into re; 0, 1 when absent and
+ * optional, or -1 (reported). */
 static int
-compile(struct ctx *x, struct rule_match *m, const cJSON *o)
+compile_re(struct ctx *x, const cJSON *o, const char *key, int required,
+    regex_t *re)
 {
-	const cJSON *re = cJSON_GetObjectItemCaseSensitive(o, "regex");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	int flags = REG_EXTENDED | REG_NEWLINE, rc;
 	const char *why;
 
-	if (!cJSON_IsString(re) || re->valuestring[0] == '\0')
-		return bad(x, "\"regex\" must be a non-empty string");
-	if ((why = re_too_costly(re->valuestring)) != NULL)
-		return bad(x, "bad regex \"%.60s\": %s", re->valuestring,
+	if (v == NULL && !required)
+		return 1;
+	if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+		return bad(x, "\"%s\" must be a non-empty string", key);
+	if ((why = re_too_costly(v->valuestring)) != NULL)
+		return bad(x, "bad %s \"%.60s\": %s", key, v->valuestring,
 		    why);
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "icase")))
 		flags |= REG_ICASE;
-	rc = regcomp(&m->re, re->valuestring, flags);
+	rc = regcomp(re, v->valuestring, flags);
 	if (rc != 0) {
 		char e[160];
 
-		regerror(rc, &m->re, e, sizeof(e));
-		return bad(x, "bad regex \"%.60s\": %s", re->valuestring, e);
+		regerror(rc, re, e, sizeof(e));
+		return bad(x, "bad %s \"%.60s\": %s", key, v->valuestring,
+		    e);
 	}
-	m->have_re = 1;
-	m->re_text = xstrdup(re->valuestring);
 	return 0;
 }
+
+static int
+compile(struct ctx *x, struct rule_match *m, const cJSON *o)
+{
+	if (compile_re(x, o, "regex", 1, &m->re) < 0)
+		return -1;
+	m->have_re = 1;
+	m->re_text = xstrdup(cJSON_GetObjectItemCaseSensitive(o,
+	    "regex")->valuestring);
+	return 0;
+}
+
+static const char *const match_keys[] = { "probe", "regex", "min",
+    "within", "prop", "lt", "gt", "any", "not", "icase", NULL };
 
 static int
 parse_match(struct ctx *x, struct rule *r, const cJSON *o,
     struct rule_match *m, int depth)
 {
-	const cJSON *v;
+	const cJSON *v, *key;
 
 	if (!cJSON_IsObject(o))
 		return bad(x, "a matcher must be an object");
+	cJSON_ArrayForEach(key, o) {
+		int known = key->string[0] == '_';
+
+		for (int i = 0; match_keys[i] != NULL && !known; i++)
+			known = strcmp(key->string, match_keys[i]) == 0;
+		if (!known)
+			return bad(x, "unknown matcher key \"%.40s\"",
+			    key->string);
+	}
+	if (cJSON_GetObjectItemCaseSensitive(o, "within") != NULL &&
+	    cJSON_GetObjectItemCaseSensitive(o, "probe") == NULL)
+		return bad(x, "\"within\" goes with \"probe\" only");
 	m->negate = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "not"));
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "any")) != NULL) {
 		int n = cJSON_GetArraySize(v), i = 0;
@@ -399,7 +431,16 @@ parse_match(struct ctx *x, struct rule *r, const cJSON *o,
 				    "1 to 100000");
 			m->min = (int)min->valuedouble;
 		}
-		return compile(x, m, o);
+		if (compile(x, m, o) < 0)
+			return -1;
+		switch (compile_re(x, o, "within", 0, &m->within)) {
+		case -1:
+			return -1;
+		case 0:
+			m->have_within = 1;
+			break;
+		}
+		return 0;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "prop")) != NULL) {
 		const cJSON *lt = cJSON_GetObjectItemCaseSensitive(o, "lt");

@@ -20,6 +20,11 @@
  * A matcher is one of
  *   {"probe": NAME, "regex": ERE, "min": N}   at least N (default 1)
  *                                            lines of the output match;
+ *             with "within": ERE, the output is read as blocks, each
+ *             starting at a line matching it (a dumpsys window's
+ *             "Window #3 Window{... u0 com.app/...}:" header); only lines
+ *             inside a block count, and each evidence line is shown as
+ *             "HEADER | LINE", so it names what it belongs to;
  *   {"prop": KEY, "regex": ERE}             the property's value matches
  *                                            (an absent one is "");
  *   {"prop": KEY, "lt"|"gt": NUMBER}         numeric comparison (an absent
@@ -64,6 +69,8 @@ struct rule_match {
 	regex_t re;		/* M_PROBE, M_PROP_RE */
 	int have_re;
 	char *re_text;
+	regex_t within;		/* M_PROBE: a block's header line */
+	int have_within;
 	double num;		/* M_PROP_LT/GT */
 	int min;		/* M_PROBE */
 	struct rule_match *any;	/* M_ANY */

@@ -207,6 +207,11 @@ test_other_crashes_are_not_media(void **state)
 	props_free(p);
 }
 
+/* subst() is below; declared here for the screenshot tests. */
+static char *subst(const char *text, const char *from, const char *to);
+
+#define SECURE_CAP "dumpsys_security/android10_vendor_device_dumpsys_window_FLAG_SECURE_com.alicloud.databox_excerpt.txt"
+
 static void
 test_secure_window(void **state)
 {
@@ -217,23 +222,170 @@ test_secure_window(void **state)
 	int seen = 0;
 
 	(void)state;
-	fake_add_fixture(&f, "dumpsys window windows",
-	    "dumpsys_security/android10_vendor_device_dumpsys_window_FLAG_SECURE_com.alicloud.databox_excerpt.txt");
+	fake_add_fixture(&f, "dumpsys window windows", SECURE_CAP);
 	assert_int_equal(diag_run(&rules, &src, &r), 0);
 	for (size_t i = 0; i < r.n; i++) {
 		if (strcmp(r.f[i].rule->id, "secure-window") != 0)
 			continue;
 		seen = 1;
-		/* The evidence is the window's flags line, from its command. */
+		/* The evidence is the window's flags line, from its
+		 * command, after the header naming the window's app. */
 		assert_int_equal(r.f[i].nev, 1);
 		assert_string_equal(r.f[i].ev[0].source,
 		    "dumpsys window windows");
-		assert_non_null(strstr(r.f[i].ev[0].lines[0], "SECURE"));
+		print_message("# %s\n", r.f[i].ev[0].lines[0]);
+		assert_int_equal(strncmp(r.f[i].ev[0].lines[0],
+		    "Window #11 Window{8db6bd6 u0 com.alicloud.databox/", 50),
+		    0);
+		assert_non_null(strstr(r.f[i].ev[0].lines[0],
+		    "}: | fl=LAYOUT_IN_SCREEN SECURE "));
 	}
 	assert_true(seen);
 	assert_int_equal(r.n, 1);
 	diag_report_free(&r);
 	fake_free(&f);
+	props_free(p);
+}
+
+/* The same window, without its header line: a flags line outside any
+ * window block is not evidence. */
+static void
+test_secure_window_needs_its_block(void **state)
+{
+	struct fake f = { 0 };
+	struct props *p = healthy_props();
+	size_t len;
+	char *t = load(SECURE_CAP, &len);
+	char *nl = strchr(t, '\n');
+
+	(void)state;
+	assert_non_null(nl);
+	fake_add(&f, "dumpsys window windows", strdup(nl + 1),
+	    strlen(nl + 1));
+	free(t);
+	assert_false(has(findings(&f, p, RULE_MODE_DEVICE), "secure-window"));
+	fake_free(&f);
+	props_free(p);
+}
+
+/* The focused window in user 10 (the capture's window moved to a work
+ * profile, edited here, with the mCurrentFocus line dumpsys window prints
+ * after the list); in user 0 it is not a finding. */
+static void
+test_app_in_other_user(void **state)
+{
+	struct props *p = healthy_props();
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		struct fake f = { 0 };
+		size_t len;
+		char *t = load(SECURE_CAP, &len), *u, *all;
+		const char *user = k == 0 ? "u10" : "u0";
+		size_t n;
+
+		u = k == 0 ? subst(t, "Window{8db6bd6 u0 ",
+		    "Window{8db6bd6 u10 ") : strdup(t);
+		free(t);
+		n = strlen(u) + 200;
+		all = malloc(n);
+		assert_non_null(all);
+		snprintf(all, n, "%s  mCurrentFocus=Window{8db6bd6 %s "
+		    "com.alicloud.databox/com.ali.user.mobile.login.ui."
+		    "UserLoginActivity}\n", u, user);
+		free(u);
+		fake_add(&f, "dumpsys window windows", all, strlen(all));
+		assert_int_equal(has(findings(&f, p, RULE_MODE_DEVICE),
+		    "app-in-other-user"), k == 0);
+		assert_true(has(findings(&f, p, RULE_MODE_DEVICE),
+		    "secure-window"));
+		fake_free(&f);
+	}
+	props_free(p);
+}
+
+/* No phone capture of `dumpsys device_policy` with the policy on is in
+ * the fixtures: this text is laid out the way AOSP's DevicePolicyData
+ * and ActiveAdmin dump it (a header per user, "  pkg/.Receiver:" per
+ * admin, its fields indented below). */
+static void
+test_policy_no_screenshots(void **state)
+{
+	static const char head[] =
+	    "Current Device Policy Manager state:\n"
+	    "  Immutable state:\n"
+	    "    mHasFeature=true\n"
+	    "    mIsWatch=false\n"
+	    "\n"
+	    "  Enabled Device Admins (User 0, provisioningState: 3):\n"
+	    "    com.example.mdm/.AdminReceiver:\n"
+	    "      uid=10187\n"
+	    "      testOnlyAdmin=false\n"
+	    "      encryptionRequested=false\n"
+	    "      disableCamera=false\n"
+	    "      disableCallerId=false\n";
+	static const char tail[] =
+	    "      requireAutoTime=false\n"
+	    "      forceEphemeralUsers=false\n";
+	struct props *p = healthy_props();
+	struct diag_src src;
+	struct diag_report r;
+	char text[2048];
+
+	(void)state;
+	for (int k = 0; k < 3; k++) {
+		struct fake f = { 0 };
+
+		/* 0: on in the admin; 1: off; 2: a stray line before any
+		 * admin (not evidence). */
+		if (k == 2)
+			snprintf(text, sizeof(text), "disableScreenCapture="
+			    "true\n%s      disableScreenCapture=false\n%s",
+			    head, tail);
+		else
+			snprintf(text, sizeof(text), "%s      disableScreen"
+			    "Capture=%s\n%s", head, k == 0 ? "true" : "false",
+			    tail);
+		fake_add(&f, "dumpsys device_policy", strdup(text),
+		    strlen(text));
+		src = (struct diag_src){ fake_run, &f, p, RULE_MODE_DEVICE };
+		assert_int_equal(diag_run(&rules, &src, &r), 0);
+		assert_int_equal(r.n, k == 0);
+		if (k == 0) {
+			assert_string_equal(r.f[0].rule->id,
+			    "policy-no-screenshots");
+			assert_string_equal(r.f[0].ev[0].lines[0],
+			    "com.example.mdm/.AdminReceiver: | "
+			    "disableScreenCapture=true");
+		}
+		diag_report_free(&r);
+		fake_free(&f);
+	}
+	props_free(p);
+}
+
+/* The vendor System UI that crashes when SurfaceFlinger refuses its
+ * blur screenshot (the capture from the same phone); the media crashes
+ * are not it. */
+static void
+test_systemui_capture_crash(void **state)
+{
+	static const char *const caps[] = {
+	    "crash_logs/android10_vendor_device_com.android.systemui_crash_FB_is_protected_secure_layer_excerpt.txt",
+	    "crash_logs/lg_nexus5_android5_android.process.media_DownloadReceiver_SQLiteDiskIOException_EROFS_excerpt.txt",
+	    "crash_logs/xiaomi_mi_a1_android10_com.android.systemui_crash_issue_excerpt_truncated.txt",
+	};
+	struct props *p = healthy_props();
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct fake f = { 0 };
+
+		fake_add_fixture(&f, "logcat -d", caps[i]);
+		assert_int_equal(has(findings(&f, p, RULE_MODE_DEVICE),
+		    "systemui-capture-crash"), i == 0);
+		fake_free(&f);
+	}
 	props_free(p);
 }
 
@@ -468,9 +620,10 @@ test_probe_runs_once(void **state)
 	fake_add(&f, "dumpsys battery", strdup(""), 0);
 	findings(&f, p, RULE_MODE_DEVICE);
 	/* Three battery rules, two crash rules: each command once; and
-	 * the four commands it lacks (df, the FactoryTestApp log, the
-	 * window list, the device policy) once each too. */
-	assert_int_equal(f.runs, 6);
+	 * the five commands it lacks (df, the FactoryTestApp log, the
+	 * window list that two rules read, the device policy, logcat)
+	 * once each too. */
+	assert_int_equal(f.runs, 7);
 	fake_free(&f);
 	props_free(p);
 }
@@ -557,21 +710,35 @@ test_broken_rule_files(void **state)
 	    "{\"id\":\"bad-risk\",\"title\":\"t\",\"severity\":\"info\","
 	    "\"explain\":\"e\",\"when\":[{\"prop\":\"a\",\"regex\":\"x\"}],"
 	    "\"plan\":[{\"action\":\"reboot\",\"risk\":\"some\","
-	    "\"effect\":\"e\"}]}]}", good);
+	    "\"effect\":\"e\"}]},"
+	    "{\"id\":\"bad-within\",\"title\":\"t\",\"severity\":\"info\","
+	    "\"explain\":\"e\",\"probes\":{\"p\":\"ls\"},\"when\":[{\"probe\":"
+	    "\"p\",\"regex\":\"x\",\"within\":\"[\"}]},"
+	    "{\"id\":\"typo-key\",\"title\":\"t\",\"severity\":\"info\","
+	    "\"explain\":\"e\",\"probes\":{\"p\":\"ls\"},\"when\":[{\"probe\":"
+	    "\"p\",\"regex\":\"x\",\"withn\":\"y\"}]},"
+	    "{\"id\":\"prop-within\",\"title\":\"t\",\"severity\":\"info\","
+	    "\"explain\":\"e\",\"when\":[{\"prop\":\"a\",\"regex\":\"x\","
+	    "\"within\":\"y\"}]}]}", good);
 	assert_int_equal(ruleset_add_text(&rs, "mixed.json", text,
 	    strlen(text)), 1);
 	assert_int_equal(rs.n, 1);
 	assert_string_equal(rs.rules[0].id, "ok-rule");
-	assert_int_equal(rs.nproblems, 6);
+	assert_int_equal(rs.nproblems, 9);
 	assert_non_null(strstr(rs.problems[1], "mixed.json: rule bad-re: "
 	    "matcher 1: bad regex"));
 	assert_non_null(strstr(rs.problems[2], "unknown key \"titel\""));
 	assert_non_null(strstr(rs.problems[3], "does not define"));
 	assert_non_null(strstr(rs.problems[4], "rule 5: id"));
 	assert_non_null(strstr(rs.problems[5], "\"risk\" must be"));
+	assert_non_null(strstr(rs.problems[6], "rule bad-within: matcher 1: "
+	    "bad within \"[\""));
+	assert_non_null(strstr(rs.problems[7], "rule typo-key: matcher 1: "
+	    "unknown matcher key \"withn\""));
+	assert_non_null(strstr(rs.problems[8], "\"within\" goes with"));
 	/* Not a rules file. */
 	assert_int_equal(ruleset_add_text(&rs, "list.json", "[1,2]", 5), 0);
-	assert_non_null(strstr(rs.problems[6], "list.json: want"));
+	assert_non_null(strstr(rs.problems[9], "list.json: want"));
 	/* A later rule of the same id replaces the earlier one. */
 	snprintf(text, sizeof(text), "{\"rules\": [%s]}", good);
 	assert_int_equal(ruleset_add_text(&rs, "user.json", text,
@@ -646,6 +813,10 @@ main(void)
 		cmocka_unit_test(test_media_crash_captures),
 		cmocka_unit_test(test_other_crashes_are_not_media),
 		cmocka_unit_test(test_secure_window),
+		cmocka_unit_test(test_secure_window_needs_its_block),
+		cmocka_unit_test(test_app_in_other_user),
+		cmocka_unit_test(test_policy_no_screenshots),
+		cmocka_unit_test(test_systemui_capture_crash),
 		cmocka_unit_test(test_samsung_factory_mode),
 		cmocka_unit_test(test_ffbm_bootmode),
 		cmocka_unit_test(test_healthy_phones),
