@@ -397,6 +397,24 @@ load_effect(struct loader *l, const cJSON *j, struct sim_effect *e)
 	return 0;
 }
 
+/* {"width": W, "height": H}: the display screencap captures. */
+static int
+load_screen(struct loader *l, const cJSON *j)
+{
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "width");
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "height");
+
+	if (!cJSON_IsObject(j) || !cJSON_IsNumber(w) || !cJSON_IsNumber(h) ||
+	    w->valuedouble < 1 || w->valuedouble > 4096 ||
+	    h->valuedouble < 1 || h->valuedouble > 4096 ||
+	    cJSON_GetArraySize(j) != 2)
+		return fail(l, DM_EINVAL, "\"screen\" must be {\"width\": N, "
+		    "\"height\": N}, each 1 to 4096");
+	l->p->screen_w = (uint32_t)w->valuedouble;
+	l->p->screen_h = (uint32_t)h->valuedouble;
+	return 0;
+}
+
 static int
 load_effects(struct loader *l, const cJSON *j)
 {
@@ -877,6 +895,8 @@ load_key(struct loader *l, const cJSON *kv, const cJSON **getprop,
 		rc = get_int_ms(l, kv, k, &p->bootloader_ms);
 	} else if (strcmp(k, "fastboot") == 0) {
 		rc = load_fastboot(l, kv);
+	} else if (strcmp(k, "screen") == 0) {
+		rc = load_screen(l, kv);
 	} else if (strcmp(k, "uname") == 0) {
 		free(p->uname);
 		rc = get_string(l, kv, k, &p->uname);

@@ -123,6 +123,8 @@ struct profile {
 	size_t npkgs;
 	struct sim_effect *effects;
 	size_t neffects;
+	/* The display screencap captures (default 720x1280). */
+	uint32_t screen_w, screen_h;
 };
 
 /* Load a profile; fixtures is the fixtures directory (NULL when none was

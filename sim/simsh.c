@@ -21,6 +21,8 @@
 #include "propdb.h"
 #include "appstate.h"
 #include "simsh.h"
+#include "screen.h"
+#include "png.h"
 #include "vfs.h"
 #include "xmem.h"
 
@@ -1690,6 +1692,62 @@ b_grep(struct x *x, int argc, char **argv)
 	return status ? status : matched ? 0 : 1;
 }
 
+/* screencap [-p] [-d ID]: the display, raw (a header of width, height,
+ * format 1 RGBA_8888 and, from Android 9, a dataspace word) or as PNG,
+ * on stdout.  Writing to a FILE operand is not simulated. */
+static int
+b_screencap(struct x *x, int argc, char **argv)
+{
+	const char *sdkv;
+	unsigned char *rgba, *png = NULL, hdr[16];
+	uint32_t w, h;
+	size_t hl, len;
+	int png_out = 0, rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-p") == 0) {
+			png_out = 1;
+		} else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
+			i++;
+		} else if (argv[i][0] == '-') {
+			x_printf(x, 2, "usage: screencap [-hp] [-d display-id] "
+			    "[FILENAME]\n");
+			return 1;
+		} else {
+			x_printf(x, 2, "screencap: %s: writing to a file is not "
+			    "simulated; use stdout\n", argv[i]);
+			return 1;
+		}
+	}
+	simscreen_render(x->sh->prof, x->sh->st, &rgba, &w, &h);
+	if (png_out) {
+		unsigned char *rgb = xmalloc((size_t)w * h * 3);
+
+		for (size_t i = 0; i < (size_t)w * h; i++)
+			memcpy(rgb + i * 3, rgba + i * 4, 3);
+		rc = png_encode_rgb(w, h, rgb, &png, &len);
+		free(rgb);
+		if (rc == 0)
+			rc = x_write(x, 1, png, len);
+		free(png);
+		free(rgba);
+		return rc < 0 ? rc : 0;
+	}
+	sdkv = propdb_get(x->sh->prof->props, "ro.build.version.sdk");
+	hl = sdkv != NULL && atoi(sdkv) >= 28 ? 16 : 12;
+	memset(hdr, 0, sizeof(hdr));
+	for (int k = 0; k < 4; k++) {
+		hdr[k] = (unsigned char)(w >> (8 * k));
+		hdr[4 + k] = (unsigned char)(h >> (8 * k));
+	}
+	hdr[8] = 1;		/* RGBA_8888; the dataspace stays 0 */
+	rc = x_write(x, 1, hdr, hl);
+	if (rc == 0)
+		rc = x_write(x, 1, rgba, (size_t)w * h * 4);
+	free(rgba);
+	return rc < 0 ? rc : 0;
+}
+
 static int b_which(struct x *x, int argc, char **argv);
 
 static const struct {
@@ -1705,6 +1763,7 @@ static const struct {
 	{ "sleep", b_sleep }, { "reboot", b_reboot }, { "grep", b_grep },
 	{ "which", b_which }, { "pm", b_apptool }, { "cmd", b_apptool },
 	{ "am", b_apptool }, { "setprop", b_setprop },
+	{ "screencap", b_screencap },
 };
 
 static builtin_fn

@@ -9,7 +9,9 @@
  * simple command is again looked up in the profile table (its words joined
  * by spaces), then among the builtins: echo, exit, true, false, :, sh -c,
  * getprop, id, uname, cat, ls, stat, mkdir, rm, touch, grep, sleep,
- * reboot, export, and (with an appstate) pm, cmd, am and setprop.  Anything else: "/system/bin/sh: X: not found", 127.
+ * reboot, export, screencap (to stdout; see screen.h), and (with an
+ * appstate) pm, cmd, am and setprop.  Anything else: "/system/bin/sh: X:
+ * not found", 127.
  * Not supported, with a "syntax not supported" message and status 2:
  * $(...), backquotes, &, ( ), { }, here-documents, if/for/while/case.
  *

@@ -6,15 +6,21 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "actions.h"
 #include "adb.h"
+#include "capture.h"
 #include "err.h"
+#include "png.h"
 #include "xmem.h"
 
 #define CMD_MS		60000
@@ -53,8 +59,9 @@ static const struct act_def defs[] = {
 	{ "log-bundle", RISK_NONE, NULL,
 	    "properties, logcat, the crash buffer, dropbox and dumpsys "
 	    "sections in one .tar.gz", NULL },
-	{ "screenshot", RISK_NONE, NULL, "capture the screen over adb",
-	    "not carried out yet (issue 5)" },
+	{ "screenshot", RISK_NONE, NULL,
+	    "capture the screen over adb as PNG, and say whether it came out "
+	    "black and why (a secure window, a policy, the screen off)", NULL },
 	{ "backup", RISK_NONE, "what", "copy the phone's data off",
 	    "not carried out yet (issue 6: backup and restore)" },
 	{ "factory-reset", RISK_USER_DATA, NULL,
@@ -469,22 +476,19 @@ add_entry(struct archive *a, const char *name, const void *data, size_t len,
 	return rc;
 }
 
-static int
-log_bundle(struct act_env *env, struct act_result *r)
+/* "PREFIX-SERIAL-20261121T101500Z": a name for what an action saves,
+ * from the phone's own serial (only [A-Za-z0-9_-] kept). */
+static void
+out_name(struct act_env *env, const char *prefix, time_t now, char *buf,
+    size_t len)
 {
-	const char *dir = env->outdir ? env->outdir : ".";
-	char path[512], tmp[530], dirname[80], name[200], serial[64] = "";
-	char *out = NULL, err[300], stamp[32];
-	struct archive *a;
-	time_t now = time(NULL);
+	char serial[64] = "", stamp[32], err[200], *out = NULL;
+	size_t n;
+	int code;
 	struct tm tm;
-	size_t len, notes_len = 0;
-	char *notes = xstrdup("");
-	int code, rc, got = 0;
 
-	rc = adb_shell_capture(env->c, "getprop ro.serialno", &out, &len, 200,
-	    &code, CMD_MS, err, sizeof(err));
-	if (rc == 0)
+	if (adb_shell_capture(env->c, "getprop ro.serialno", &out, &n, 200,
+	    &code, CMD_MS, err, sizeof(err)) == 0)
 		first_line(out, serial, sizeof(serial));
 	free(out);
 	for (char *p = serial; *p; p++)
@@ -493,8 +497,321 @@ log_bundle(struct act_env *env, struct act_result *r)
 			*p = '_';
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(dirname, sizeof(dirname), "droidmedic-logs-%s-%s",
-	    serial[0] ? serial : "phone", stamp);
+	snprintf(buf, len, "%s-%s-%s", prefix, serial[0] ? serial : "phone",
+	    stamp);
+}
+
+/* ---- screenshot ---- */
+
+#define CAPTURE_CAP	((size_t)CAPTURE_MAX_PIXELS * 4 + 16)
+
+/* All of `exec:screencap`, binary (exec: has no pty to mangle it). */
+static int
+read_capture(struct act_env *env, unsigned char **data, size_t *len,
+    struct act_result *r)
+{
+	char err[300];
+	struct adb_stream *st = adb_open(env->c, "exec:screencap", err,
+	    sizeof(err));
+	size_t cap = 1u << 20;
+	unsigned char *buf;
+	int n;
+
+	if (st == NULL)
+		return failf(r, DM_EIO, "exec:screencap: %s", err);
+	buf = xmalloc(cap + 1);
+	*len = 0;
+	while ((n = adb_stream_read(st, buf + *len, cap - *len, CMD_MS)) > 0) {
+		*len += (size_t)n;
+		if (*len < cap)
+			continue;
+		if (cap >= CAPTURE_CAP) {
+			n = DM_ENOMEM;
+			break;
+		}
+		cap *= 2;
+		buf = xrealloc(buf, cap + 1);
+	}
+	if (n < 0) {
+		if (n == DM_ENOMEM)
+			snprintf(err, sizeof(err), "over %zu MiB: not a "
+			    "screen", CAPTURE_CAP >> 20);
+		else
+			snprintf(err, sizeof(err), "%s",
+			    adb_stream_error(st));
+		adb_stream_close(st);
+		free(buf);
+		return failf(r, n, "exec:screencap: %s", err);
+	}
+	adb_stream_close(st);
+	buf[*len] = '\0';	/* for reading it as text */
+	*data = buf;
+	return 0;
+}
+
+/* Copy word (n bytes) into buf when it is only [A-Za-z0-9_.$/]: the
+ * phone's text, shown, never sent back. */
+static int
+clean_word(const char *w, size_t n, char *buf, size_t len)
+{
+	if (n == 0 || n >= len)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((w[i] >= 'a' && w[i] <= 'z') || (w[i] >= 'A' &&
+		    w[i] <= 'Z') || (w[i] >= '0' && w[i] <= '9') ||
+		    strchr("_.$/", w[i]) != NULL))
+			return 0;
+	memcpy(buf, w, n);
+	buf[n] = '\0';
+	return 1;
+}
+
+/* Each line of a command's output (NULL when it failed). */
+static char *
+output_of(struct act_env *env, const char *cmd)
+{
+	char *out = NULL, err[200];
+	size_t len;
+	int code;
+
+	if (adb_shell_capture(env->c, cmd, &out, &len, OUT_CAP, &code,
+	    CMD_MS, err, sizeof(err)) < 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The apps showing a window marked secure ("com.x (user 0)", comma-
+ * separated) from `dumpsys window windows`; 0 when none. */
+static int
+secure_windows(struct act_env *env, char *buf, size_t len)
+{
+	char *out = output_of(env, "dumpsys window windows"), *line, *save;
+	char app[200] = "", user[16] = "";
+	int n = 0;
+
+	buf[0] = '\0';
+	if (out == NULL)
+		return 0;
+	for (line = strtok_r(out, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *w = strstr(line, "Window{"), *t = line;
+
+		while (*t == ' ')
+			t++;
+		if (strncmp(t, "Window #", 8) == 0 && w != NULL) {
+			/* Window{HASH uN PACKAGE/ACTIVITY}: */
+			char *u = strchr(w, ' '), *pk, *sl;
+
+			app[0] = user[0] = '\0';
+			if (u == NULL || u[1] != 'u')
+				continue;
+			pk = strchr(u + 1, ' ');
+			sl = pk != NULL ? strchr(pk, '/') : NULL;
+			if (sl == NULL)
+				continue;
+			if (!clean_word(u + 2, (size_t)(pk - u - 2), user,
+			    sizeof(user)) || !clean_word(pk + 1,
+			    (size_t)(sl - pk - 1), app, sizeof(app)) ||
+			    !act_valid_package(app))
+				app[0] = '\0';
+		} else if (strncmp(t, "fl=", 3) == 0 && app[0] != '\0') {
+			char *f = strstr(t, " SECURE");
+
+			if (f == NULL || (f[7] != ' ' && f[7] != '\0' &&
+			    f[7] != '\r'))
+				continue;
+			if (strstr(buf, app) == NULL && strlen(buf) +
+			    strlen(app) + 20 < len) {
+				snprintf(buf + strlen(buf), len - strlen(buf),
+				    "%s%s (user %s)", n ? ", " : "", app, user);
+				n++;
+			}
+		}
+	}
+	free(out);
+	return n;
+}
+
+/* The admin (package/.Receiver) that sets disableScreenCapture, from
+ * `dumpsys device_policy`; 0 when none. */
+static int
+policy_admin(struct act_env *env, char *buf, size_t len)
+{
+	char *out = output_of(env, "dumpsys device_policy"), *line, *save;
+	char admin[200] = "";
+	int found = 0;
+
+	buf[0] = '\0';
+	if (out == NULL)
+		return 0;
+	for (line = strtok_r(out, "\n", &save); line != NULL && !found;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *t = line;
+		size_t n;
+
+		line[strcspn(line, "\r")] = '\0';
+		while (*t == ' ')
+			t++;
+		n = strlen(t);
+		if (n > 1 && t[n - 1] == ':' && strchr(t, '/') != NULL &&
+		    strchr(t, ' ') == NULL) {
+			if (!clean_word(t, n - 1, admin, sizeof(admin)))
+				admin[0] = '\0';
+		} else if (strcmp(t, "disableScreenCapture=true") == 0) {
+			snprintf(buf, len, "%s", admin[0] ? admin :
+			    "an admin");
+			found = 1;
+		}
+	}
+	free(out);
+	return found;
+}
+
+/* 1 when `dumpsys power` says the screen is off (asleep or dozing). */
+static int
+screen_off(struct act_env *env)
+{
+	char *out = output_of(env, "dumpsys power");
+	int off;
+
+	if (out == NULL)
+		return 0;
+	off = strstr(out, "mWakefulness=Asleep") != NULL ||
+	    strstr(out, "mWakefulness=Dozing") != NULL;
+	free(out);
+	return off;
+}
+
+/* Save a PNG as path, through path.part. */
+static int
+save_file(const char *path, const void *data, size_t len,
+    struct act_result *r)
+{
+	char tmp[600];
+	int fd, e = 0;
+	const unsigned char *p = data;
+
+	snprintf(tmp, sizeof(tmp), "%s.part", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return failf(r, DM_EIO, "%s: %s", tmp, strerror(errno));
+	while (len > 0 && e == 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			e = n < 0 ? errno : EIO;
+		else {
+			p += n;
+			len -= (size_t)n;
+		}
+	}
+	if (close(fd) != 0 && e == 0)
+		e = errno;
+	if (e == 0 && rename(tmp, path) != 0)
+		e = errno;
+	if (e != 0) {
+		remove(tmp);
+		return failf(r, DM_EIO, "%s: %s", path, strerror(e));
+	}
+	return 0;
+}
+
+static int
+screenshot(struct act_env *env, struct act_result *r)
+{
+	const char *dir = env->outdir ? env->outdir : ".";
+	unsigned char *data = NULL, *png = NULL;
+	char name[160], path[512], err[300], why[400];
+	struct capture c;
+	size_t len = 0, pnglen;
+	unsigned black;
+	int rc;
+
+	if (env->sdk > 0 && env->sdk < 21)
+		return failf(r, DM_EUNSUPP, "a capture over adb needs Android "
+		    "5 or later (exec:); this phone has SDK %d", env->sdk);
+	say(env, "capturing the screen (screencap)");
+	rc = read_capture(env, &data, &len, r);
+	if (rc < 0)
+		return rc;
+	rc = capture_parse(data, len, &c, err, sizeof(err));
+	if (rc < 0) {
+		char said[200] = "";
+
+		/* screencap's own complaint comes as text on the stream */
+		if (len < 4096 && memchr(data, '\0', len) == NULL)
+			first_line((const char *)data, said, sizeof(said));
+		free(data);
+		if (said[0] != '\0' && strchr(said, '?') == NULL)
+			return failf(r, DM_EREFUSED, "screencap said: %s",
+			    said);
+		return failf(r, rc, "screencap: %s", err);
+	}
+	free(data);
+	rc = png_encode_rgb(c.width, c.height, c.rgb, &png, &pnglen);
+	if (rc < 0) {
+		capture_free(&c);
+		return failf(r, rc, "the capture could not be made a PNG");
+	}
+	out_name(env, "droidmedic-screen", time(NULL), name, sizeof(name));
+	/* Two captures in one second keep both. */
+	snprintf(path, sizeof(path), "%s/%s.png", dir, name);
+	for (int k = 2; k < 100 && access(path, F_OK) == 0; k++)
+		snprintf(path, sizeof(path), "%s/%s-%d.png", dir, name, k);
+	rc = save_file(path, png, pnglen, r);
+	free(png);
+	black = capture_black_permille(&c);
+	if (rc < 0) {
+		capture_free(&c);
+		return rc;
+	}
+	snprintf(r->file, sizeof(r->file), "%s", path);
+	if (black < 500) {
+		snprintf(r->msg, sizeof(r->msg), "%" PRIu32 "x%" PRIu32
+		    " capture saved in %s: a real picture (%u%% black)",
+		    c.width, c.height, path, black / 10);
+		capture_free(&c);
+		return 0;
+	}
+	say(env, "%u%% of the capture is black: looking for why",
+	    black / 10);
+	if (screen_off(env))
+		snprintf(why, sizeof(why), "the screen is off (asleep): wake "
+		    "it and capture again");
+	else if (policy_admin(env, err, sizeof(err)))
+		snprintf(why, sizeof(why), "a device policy from %s disables "
+		    "screen capture", err);
+	else if (secure_windows(env, err, sizeof(err)))
+		snprintf(why, sizeof(why), "a secure window (FLAG_SECURE) of "
+		    "%s is on screen, and Android blacks it out by design", err);
+	else
+		snprintf(why, sizeof(why), "no secure window, capture policy "
+		    "or sleeping screen explains it: the screen may really be "
+		    "black, or its display path is failing");
+	snprintf(r->msg, sizeof(r->msg), "%" PRIu32 "x%" PRIu32 " capture "
+	    "saved in %s: %u%% black: %s", c.width, c.height, path, black / 10,
+	    why);
+	capture_free(&c);
+	return 0;
+}
+
+static int
+log_bundle(struct act_env *env, struct act_result *r)
+{
+	const char *dir = env->outdir ? env->outdir : ".";
+	char path[512], tmp[530], dirname[120], name[200];
+	char *out = NULL, err[300];
+	struct archive *a;
+	time_t now = time(NULL);
+	size_t len, notes_len = 0;
+	char *notes = xstrdup("");
+	int code, rc, got = 0;
+
+	out_name(env, "droidmedic-logs", now, dirname, sizeof(dirname));
 	snprintf(path, sizeof(path), "%s/%s.tar.gz", dir, dirname);
 	snprintf(tmp, sizeof(tmp), "%s.part", path);
 	a = archive_write_new();
@@ -611,5 +928,7 @@ act_run(struct act_env *env, const char *name, const cJSON *params,
 		return reset_app_prefs(env, r);
 	if (strcmp(name, "reboot") == 0)
 		return reboot_action(env, arg, r);
+	if (strcmp(name, "screenshot") == 0)
+		return screenshot(env, r);
 	return log_bundle(env, r);
 }
