@@ -23,6 +23,7 @@
 
 #include "bytes.h"
 #include "err.h"
+#include "appstate.h"
 #include "fbd.h"
 #include "log.h"
 #include "paths.h"
@@ -691,6 +692,9 @@ cmd_erase(struct fbconn *c, const char *part)
 	}
 	free(path);
 	phone_say("sim: %s erased %s", phone_serial(c->ph), part);
+	/* For effects: "erase misc" then a boot clears a factory boot mode. */
+	if (phone_appstate(c->ph) != NULL)
+		appstate_event(phone_appstate(c->ph), "erase %s", part);
 	return reply(c, "OKAY", "%s", "");
 }
 

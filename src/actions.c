@@ -20,6 +20,8 @@
 #include "adb.h"
 #include "capture.h"
 #include "err.h"
+#include "fastboot.h"
+#include "fbcmd.h"
 #include "png.h"
 #include "xmem.h"
 
@@ -73,7 +75,8 @@ static const struct act_def defs[] = {
 	    "not carried out yet (issue 7: firmware catalog)" },
 	{ "clear-bootmode", RISK_FLASH, NULL,
 	    "clear the boot-mode message that keeps a Qualcomm phone in "
-	    "FFBM", "not carried out yet (issue 5)" },
+	    "FFBM or QMMI: reboot to the bootloader, check it is the same "
+	    "phone, erase misc, boot Android again", NULL },
 	{ "samsung-factorymode-on", RISK_USER_DATA, NULL,
 	    "set /efs/FactoryApp/factorymode and keystr to ON (root)",
 	    "not carried out yet (issue 5)" },
@@ -886,6 +889,101 @@ log_bundle(struct act_env *env, struct act_result *r)
 	return 0;
 }
 
+/* ---- clear-bootmode ---- */
+
+/* One property, by getprop (buf "" when it cannot be read). */
+static void
+getprop_one(struct act_env *env, const char *key, char *buf, size_t len)
+{
+	char *out = NULL;
+
+	buf[0] = '\0';
+	if (run(env, "getprop", key, &out, &(int){ 0 },
+	    &(struct act_result){ 0 }) == 0)
+		first_line(out, buf, len);
+	free(out);
+}
+
+/* From the bootloader back into Android, and adb connected again; the
+ * phone's reason in r when that fails (r->msg kept when it is set). */
+static int
+fb_back_to_android(struct act_env *env, struct fb_conn *fb,
+    struct act_result *r, int rc)
+{
+	char err[400];
+	int back;
+
+	say(env, "rebooting into Android");
+	if (fb_reboot(fb, "", err, sizeof(err)) < 0)
+		say(env, "the bootloader did not take the reboot: %s", err);
+	fb_close(fb);
+	back = env->reconnect(env->ud, &env->c, ACT_BOOT_MS, err,
+	    sizeof(err));
+	if (back < 0 && rc == 0)
+		return failf(r, back, "misc erased, but after the reboot: %s",
+		    err);
+	return rc;
+}
+
+static int
+clear_bootmode(struct act_env *env, struct act_result *r)
+{
+	char err[400], val[FB_RESP_MAX + 1], was[64], now[64];
+	struct fb_conn *fb = NULL;
+	struct fbcmd_log log;
+	int rc;
+
+	if (env->fastboot == NULL || env->reconnect == NULL ||
+	    env->serial == NULL || env->serial[0] == '\0')
+		return failf(r, DM_EUNSUPP, "clear-bootmode follows the phone "
+		    "into its bootloader and back, and checks its serial "
+		    "there: run it from plan/fix or the dashboard");
+	getprop_one(env, "ro.bootmode", was, sizeof(was));
+	say(env, "rebooting into the bootloader");
+	rc = adb_reboot(env->c, "bootloader", err, sizeof(err));
+	if (rc < 0)
+		return failf(r, rc, "reboot bootloader: %s", err);
+	say(env, "waiting for the bootloader to answer fastboot (up to %d s)",
+	    ACT_BOOT_MS / 1000);
+	rc = env->fastboot(env->ud, &fb, ACT_BOOT_MS, err, sizeof(err));
+	if (rc < 0)
+		return failf(r, rc, "after reboot bootloader: %s", err);
+	/* The same phone, before anything is erased. */
+	rc = fb_getvar(fb, "serialno", val, sizeof(val), err, sizeof(err));
+	if (rc < 0 || strcmp(val, env->serial) != 0) {
+		failf(r, DM_EREFUSED, "the phone in fastboot %s%s%s, not %s: "
+		    "nothing erased", rc < 0 ? "did not give its serial (" :
+		    "says serial ", rc < 0 ? err : val, rc < 0 ? ")" : "",
+		    env->serial);
+		return fb_back_to_android(env, fb, r, DM_EREFUSED);
+	}
+	rc = fb_getvar(fb, "partition-size:misc", val, sizeof(val), err,
+	    sizeof(err));
+	if (rc < 0) {
+		failf(r, DM_EUNSUPP, "this bootloader has no misc partition "
+		    "(%s): nothing erased; a reflash is what is left", err);
+		return fb_back_to_android(env, fb, r, DM_EUNSUPP);
+	}
+	say(env, "erasing misc (%s bytes: the boot-mode message)", val);
+	fbcmd_log_init(&log);
+	rc = fbcmd_erase(fb, "misc", &log, err, sizeof(err));
+	fbcmd_log_done(&log);
+	if (rc < 0) {
+		failf(r, rc, "the bootloader refused to erase misc: %s%s", err,
+		    strstr(err, "Lock") != NULL || strstr(err, "lock") != NULL ?
+		    " (a locked bootloader: unlock it, or reflash in EDL)" : "");
+		return fb_back_to_android(env, fb, r, rc);
+	}
+	rc = fb_back_to_android(env, fb, r, 0);
+	if (rc < 0)
+		return rc;
+	getprop_one(env, "ro.bootmode", now, sizeof(now));
+	snprintf(r->msg, sizeof(r->msg), "misc erased; the phone booted "
+	    "again with ro.bootmode=%s (it was %s)", now[0] ? now : "(unset)",
+	    was[0] ? was : "(unset)");
+	return 0;
+}
+
 int
 act_run(struct act_env *env, const char *name, const cJSON *params,
     struct act_result *r)
@@ -930,5 +1028,7 @@ act_run(struct act_env *env, const char *name, const cJSON *params,
 		return reboot_action(env, arg, r);
 	if (strcmp(name, "screenshot") == 0)
 		return screenshot(env, r);
+	if (strcmp(name, "clear-bootmode") == 0)
+		return clear_bootmode(env, r);
 	return log_bundle(env, r);
 }

@@ -22,6 +22,7 @@
 #include "rules.h"
 
 struct adb_conn;
+struct fb_conn;
 
 struct act_def {
 	const char *name;
@@ -58,6 +59,11 @@ struct act_env {
 	 * 0 or a dm_err with the reason in err. */
 	int (*reconnect)(void *ud, struct adb_conn **c, int ms, char *err,
 	    size_t errlen);
+	/* After a reboot into the bootloader: wait for the phone to answer
+	 * fastboot, at most ms, and open it (*fb).  0 or a dm_err. */
+	int (*fastboot)(void *ud, struct fb_conn **fb, int ms, char *err,
+	    size_t errlen);
+	const char *serial;	/* the phone's own, checked in fastboot */
 	void *ud;
 	const char *outdir;	/* where log bundles go ("." when NULL) */
 };

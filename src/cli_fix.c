@@ -46,11 +46,18 @@ say(void *ud, const char *line)
 }
 
 static int
-resolve(void *ud, char *addr, size_t len)
+resolve(void *ud, int fastboot, char *addr, size_t len)
 {
 	struct cliphone *cp = ud;
+	int mode;
 
-	return cli_resolve(cp->o, addr, len) == 0 ? 0 : -1;
+	if (cli_resolve_mode(cp->o, addr, len, &mode) != 0)
+		return -1;
+	/* A bare address (mode unknown) answers whichever it speaks. */
+	if (fastboot && mode != DEV_MODE_UNKNOWN &&
+	    mode != DEV_MODE_FASTBOOT && mode != DEV_MODE_FASTBOOTD)
+		return -1;
+	return 0;
 }
 
 static int

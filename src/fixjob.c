@@ -91,9 +91,10 @@ on_step(void *ud, int k, int n, const char *action, const char *status)
 }
 
 /* Where the phone is now: its bench row's address while it shows in adb
- * (the port may change across a reboot), else the one we started with. */
+ * (or, asked for fastboot, in its bootloader or fastbootd; the port may
+ * change across a reboot), else the one we started with. */
 static int
-on_resolve(void *ud, char *addr, size_t len)
+on_resolve(void *ud, int fastboot, char *addr, size_t len)
 {
 	struct run *r = ud;
 	struct dev *d = job_dev(r->job);
@@ -104,7 +105,16 @@ on_resolve(void *ud, char *addr, size_t len)
 		return 0;
 	}
 	dev_snapshot(d, &di);
-	if (!di.present || di.mode != DEV_MODE_ADB)
+	if (!di.present)
+		return -1;
+	if (fastboot) {
+		if ((di.mode != DEV_MODE_FASTBOOT &&
+		    di.mode != DEV_MODE_FASTBOOTD) || di.port[0] == '\0')
+			return -1;
+		snprintf(addr, len, "%s", di.port);
+		return 0;
+	}
+	if (di.mode != DEV_MODE_ADB)
 		return -1;
 	dev_adb_address(&di, addr, len);
 	return 0;

@@ -11,6 +11,7 @@
 #include "adb.h"
 #include "dev.h"
 #include "err.h"
+#include "fastboot.h"
 #include "props.h"
 #include "repair.h"
 
@@ -318,7 +319,7 @@ reconnect(void *ud, struct adb_conn **c, int ms, char *err, size_t errlen)
 		/* Asked each time: a bench row's address may change when
 		 * the phone re-enumerates. */
 		if (ph->resolve == NULL ||
-		    ph->resolve(ph->ud, addr, sizeof(addr)) != 0)
+		    ph->resolve(ph->ud, 0, addr, sizeof(addr)) != 0)
 			continue;
 		co.addr = addr;
 		if (adb_connect(&co, &n, why, sizeof(why)) < 0)
@@ -346,6 +347,32 @@ reconnect(void *ud, struct adb_conn **c, int ms, char *err, size_t errlen)
 	    ms / 1000, why);
 }
 
+/* After a reboot into the bootloader: answering fastboot, opened. */
+static int
+fastboot_wait(void *ud, struct fb_conn **fb, int ms, char *err,
+    size_t errlen)
+{
+	struct repair_phone *ph = ud;
+	char addr[160], why[512] = "it did not show in fastboot";
+	int waited = 0;
+
+	*fb = NULL;
+	while (waited < ms) {
+		if (ph->cancelled != NULL && ph->cancelled(ph->ud))
+			return dm_fail(err, errlen, DM_ECANCEL, "cancelled "
+			    "while waiting for the phone");
+		sleep(1);
+		waited += 1000;
+		if (ph->resolve == NULL ||
+		    ph->resolve(ph->ud, 1, addr, sizeof(addr)) != 0)
+			continue;
+		if (fb_open(addr, 5000, fb, why, sizeof(why)) == 0)
+			return 0;
+	}
+	return dm_fail(err, errlen, DM_ETIMEOUT, "not in fastboot after %d "
+	    "s: %s", ms / 1000, why);
+}
+
 static void
 act_say(void *ud, const char *line)
 {
@@ -359,6 +386,8 @@ env_for(struct act_env *env, struct repair_phone *ph)
 	env->sdk = repair_sdk(ph);
 	env->say = act_say;
 	env->reconnect = reconnect;
+	env->fastboot = fastboot_wait;
+	env->serial = ph->serial;
 	env->ud = ph;
 	env->outdir = ph->outdir;
 }

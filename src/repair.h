@@ -38,8 +38,10 @@ struct repair_phone {
 	void (*step)(void *ud, int k, int n, const char *action,
 	    const char *status);
 	/* Where the phone is now (after a reboot its address may change):
-	 * 0 with addr filled, or -1 when it is not reachable yet. */
-	int (*resolve)(void *ud, char *addr, size_t len);
+	 * in adb (fastboot 0) or answering fastboot in its bootloader or
+	 * fastbootd (fastboot 1).  0 with addr filled, or -1 when it is not
+	 * there (yet). */
+	int (*resolve)(void *ud, int fastboot, char *addr, size_t len);
 	int (*cancelled)(void *ud);	/* may be NULL */
 	void *ud;
 };
