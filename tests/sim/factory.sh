@@ -41,7 +41,7 @@ PY
 
 sim_start --strict --state "$T/sim" --ports-file "$T/ports" \
 	"$PROFILES/diag/lg_v60_qmmi.json" "$T/locked.json" "$T/other.json"
-SN=LMV600TM4bf4e87d
+SN=LMV600QMMI01
 V60=127.0.0.1:$(port $SN)
 LOCK=127.0.0.1:$(port QMMILOCKED01)
 OTHER=127.0.0.1:$(port QMMIMISMATCH)
@@ -68,7 +68,7 @@ check "plan: clear-bootmode can run here, and only on its own" \
 	       grep -q 'it stops before step 2 (clear-bootmode) .*--step 2' '$T/o'"
 
 # ---- a plain reboot does not help ----------------------------------------------------------
-D fix -s "$V60" factory-bootmode --confirm e87d >"$T/o" 2>&1
+D fix -s "$V60" factory-bootmode --confirm MI01 >"$T/o" 2>&1
 rc=$? bm=$(bootmode "$V60") n=$(erased $SN)
 check "fix (step 1, reboot): exit 3, still in QMMI, misc untouched" \
 	sh -c "test $rc -eq 3 && test '$bm' = qmmi && test $n -eq 0 &&
@@ -95,7 +95,7 @@ check "a bootloader with another serial: exit 1, refused before any erase, back 
 export DROIDMEDIC_IDLE_EXIT=0
 B connect "$V60" >"$T/c" 2>&1
 check "the V60 is on the bench" grep -q "LM-V600" "$T/c"
-B fix -s "$V60" factory-bootmode --step 2 --confirm e87d --json >"$T/j" 2>"$T/e"
+B fix -s "$V60" factory-bootmode --step 2 --confirm MI01 --json >"$T/j" 2>"$T/e"
 rc=$? n=$(erased $SN)
 check "step 2 as a job: exit 0, fixed, misc erased once" \
 	sh -c "test $rc -eq 0 && test $n -eq 1"
