@@ -29,6 +29,7 @@ enum key_action {
 	ACT_DIAGNOSE,		/* d: run the rules on the selected phone */
 	ACT_FIX,		/* f: run the selected finding's plan */
 	ACT_VIEW,		/* v: details or findings in the lower pane */
+	ACT_STEP,		/* s: f runs the plan, or one step alone */
 	ACT_HELP,
 	ACT_REDRAW,
 	ACT_QUIT,

@@ -59,6 +59,7 @@ struct ui_repair {
 	char fix_finding[64];
 	cJSON *fix_result;	/* its result once it ended */
 	int fsel;		/* the selected finding */
+	int pick;		/* f runs: 0 the plan, K step K alone */
 };
 
 #define UI_MAX_REPAIR	32
@@ -78,6 +79,7 @@ struct ui_confirm {
 	char typed[64];
 	char msg[200];		/* why the last Enter was refused */
 	int first, last;	/* the steps that run */
+	int step;		/* one step alone (first == last), or 0 */
 	int without_backup;	/* the plan goes on without a backup */
 };
 
@@ -158,6 +160,9 @@ int scr_findings_key(struct ui *ui, enum key_action a);
  * the confirmation).  The dialog, drawn over the panes, and its keys. */
 int scr_repair_diagnose(struct ui *ui);
 int scr_repair_fix(struct ui *ui);
+/* s: what f runs for the selected finding: the plan, then each step that
+ * can run here, alone, in turn. */
+int scr_repair_pick(struct ui *ui);
 void scr_confirm_draw(struct ui *ui);
 /* The params of a "diagnose" or "fix" request for a row (its id, and the
  * rules this program found). */

@@ -181,7 +181,7 @@ fix_lines(struct ui *ui, struct scr_text *t, const struct ui_repair *r)
 
 /* The selected finding: why, the evidence, the plan. */
 static void
-finding_lines(struct scr_text *t, const cJSON *f)
+finding_lines(struct scr_text *t, const cJSON *f, int pick)
 {
 	const cJSON *e, *s, *l;
 	char line[600], label[300];
@@ -207,11 +207,19 @@ finding_lines(struct scr_text *t, const cJSON *f)
 		}
 	}
 	run_of(f, &first, &last, &wb, &stops);
+	if (pick > 0) {
+		first = last = pick;
+		stops = "";
+	}
 	scr_text_emit(t, 0, NULL, "", A_NORMAL);
-	if (last >= first)
+	if (pick > 0)
 		snprintf(line, sizeof(line), "Plan, narrowest first: f runs "
-		    "the steps marked >%s, re-checking after each",
-		    wb ? " (without a backup)" : "");
+		    "step %d alone, then re-checks (s: the plan, or another "
+		    "step)", pick);
+	else if (last >= first)
+		snprintf(line, sizeof(line), "Plan, narrowest first: f runs "
+		    "the steps marked >%s, re-checking after each (s: one "
+		    "step alone)", wb ? " (without a backup)" : "");
 	else
 		snprintf(line, sizeof(line), "Plan, narrowest first: no step "
 		    "can run here now");
@@ -299,7 +307,7 @@ findings_body(struct ui *ui, struct scr_text *t, const struct ui_dev *ud)
 		i++;
 	}
 	if ((f = selected_finding(r)) != NULL)
-		finding_lines(t, f);
+		finding_lines(t, f, r->pick);
 	if (nu > 0) {
 		scr_text_emit(t, 0, NULL, "", A_NORMAL);
 		cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(
@@ -332,12 +340,14 @@ scr_findings_key(struct ui *ui, enum key_action a)
 		if (r == NULL || r->fsel <= 0)
 			return 0;
 		r->fsel--;
+		r->pick = 0;
 		ui->details_top = 0;
 		return UI_REDRAW;
 	case ACT_DOWN:
 		if (r == NULL || r->fsel >= n - 1)
 			return 0;
 		r->fsel++;
+		r->pick = 0;
 		ui->details_top = 0;
 		return UI_REDRAW;
 	case ACT_PGUP:
@@ -413,9 +423,12 @@ scr_repair_fix(struct ui *ui)
 		return UI_REDRAW;
 	}
 	run_of(f, &first, &last, &wb, &stops);
-	if (last < first) {
+	if (r->pick > 0) {
+		first = last = r->pick;
+	} else if (last < first) {
 		snprintf(r->error, sizeof(r->error), "nothing can run: the "
-		    "plan stops before %s", stops);
+		    "plan stops before %s%s", stops, stops[0] ? " (s picks "
+		    "one step to run alone)" : "");
 		return UI_REDRAW;
 	}
 	memset(c, 0, sizeof(*c));
@@ -423,10 +436,36 @@ scr_repair_fix(struct ui *ui)
 	c->dev_id = ud->di.id;
 	c->first = first;
 	c->last = last;
+	c->step = r->pick;
 	c->without_backup = wb;
 	snprintf(c->finding, sizeof(c->finding), "%s", jstr(f, "id"));
 	snprintf(c->serial, sizeof(c->serial), "%s", jstr(r->report,
 	    "serial"));
+	r->error[0] = '\0';
+	return UI_REDRAW;
+}
+
+int
+scr_repair_pick(struct ui *ui)
+{
+	const struct ui_dev *ud = ui_selected(ui);
+	struct ui_repair *r = ud ? ui_repair_get(ui, ud->di.id, 0) : NULL;
+	const cJSON *f = selected_finding(r), *s;
+	int n, k;
+
+	ui->view = VIEW_FINDINGS;
+	if (f == NULL)
+		return UI_REDRAW;
+	n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(f, "plan"));
+	/* The next step after the picked one that can run here; after the
+	 * last, the plan again. */
+	for (k = r->pick + 1; k <= n; k++) {
+		s = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(f,
+		    "plan"), k - 1);
+		if (jstr(s, "blocked")[0] == '\0')
+			break;
+	}
+	r->pick = k <= n ? k : 0;
 	r->error[0] = '\0';
 	return UI_REDRAW;
 }
@@ -446,7 +485,7 @@ conf_lines(struct ui *ui, struct conf_line *l, int max)
 	struct ui_confirm *c = &ui->confirm;
 	struct ui_repair *r = ui_repair_get(ui, c->dev_id, 0);
 	const cJSON *f = NULL, *s, *it;
-	int n = 0, lossy = 0;
+	int n = 0, lossy = 0, flash = 0, wipe = 0;
 	char label[300];
 
 	cJSON_ArrayForEach(it, findings_of(r))
@@ -458,9 +497,14 @@ conf_lines(struct ui *ui, struct conf_line *l, int max)
 	ADD(A_NORMAL, "on %s (%s)", c->serial, r ? jstr(r->report, "model") :
 	    "");
 	ADD(A_NORMAL, "%s", "");
-	ADD(A_NORMAL, "Steps %d to %d run, the finding re-checked after each;",
-	    c->first, c->last);
-	ADD(A_NORMAL, "they stop as soon as it is gone:");
+	if (c->step > 0) {
+		ADD(A_NORMAL, "Step %d runs alone, then the finding is "
+		    "re-checked:", c->step);
+	} else {
+		ADD(A_NORMAL, "Steps %d to %d run, the finding re-checked after "
+		    "each;", c->first, c->last);
+		ADD(A_NORMAL, "they stop as soon as it is gone:");
+	}
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(f, "plan")) {
 		int k = jint(s, "step");
 
@@ -472,6 +516,8 @@ conf_lines(struct ui *ui, struct conf_line *l, int max)
 			snprintf(label, sizeof(label), "backup: passed over, "
 			    "none can be made yet");
 		lossy |= strcmp(jstr(s, "risk"), "none") != 0;
+		flash |= strcmp(jstr(s, "risk"), "flash") == 0;
+		wipe |= strcmp(jstr(s, "risk"), "user-data") == 0;
 		ADD(risk_attr(jstr(s, "risk")), " %2d. [%s] %s", k,
 		    jstr(s, "risk"), label);
 	}
@@ -479,7 +525,13 @@ conf_lines(struct ui *ui, struct conf_line *l, int max)
 	if (c->without_backup)
 		ADD(draw_attr(DR_WARN), "No backup is made first: backups are "
 		    "not carried out yet.");
-	if (lossy)
+	if (flash)
+		ADD(draw_attr(DR_ERROR) | A_BOLD, "A flash step erases or "
+		    "rewrites partitions of the phone.");
+	else if (wipe)
+		ADD(draw_attr(DR_ERROR) | A_BOLD, "A user-data step erases the "
+		    "phone's user data.");
+	else if (lossy)
 		ADD(draw_attr(DR_WARN), "Steps marked app-data erase that "
 		    "app's data on the phone.");
 	ADD(A_NORMAL, "Type %s (the serial's last characters) and Enter;",
@@ -512,7 +564,8 @@ scr_confirm_draw(struct ui *ui)
 	x = (COLS - w) / 2;
 	if (w < 10 || h < 4)
 		return;
-	draw_overlay(y, x, h, w, " Run the plan? ");
+	draw_overlay(y, x, h, w, ui->confirm.step > 0 ? " Run this step? " :
+	    " Run the plan? ");
 	for (i = 0; i < n && i < h - 3; i++)
 		draw_text(y + 1 + i, x + 3, w - 6, l[i].text, l[i].a);
 	i = draw_text(y + h - 2, x + 3, w - 6, "> ", A_BOLD);
@@ -546,6 +599,8 @@ scr_confirm_key(struct ui *ui, int ch, enum key_action a)
 		cJSON_AddStringToObject(p, "finding", c->finding);
 		cJSON_AddStringToObject(p, "confirm", c->typed);
 		cJSON_AddBoolToObject(p, "without_backup", c->without_backup);
+		if (c->step > 0)
+			cJSON_AddNumberToObject(p, "step", c->step);
 		ui_request(ui, "fix", c->dev_id, p);
 		snprintf(ui_repair_get(ui, c->dev_id, 1)->fix_finding,
 		    sizeof(c->finding), "%s", c->finding);

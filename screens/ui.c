@@ -897,6 +897,8 @@ ui_key(struct ui *ui, int ch)
 		return scr_repair_diagnose(ui);
 	case ACT_FIX:
 		return scr_repair_fix(ui);
+	case ACT_STEP:
+		return scr_repair_pick(ui);
 	case ACT_VIEW:
 		ui->view = ui->view == VIEW_DETAILS ? VIEW_FINDINGS :
 		    VIEW_DETAILS;
@@ -1272,6 +1274,7 @@ ui_service(struct ui_main *um)
 					result = NULL;
 					r->report_ms = dm_now_ms();
 					r->error[0] = '\0';
+					r->pick = 0;	/* steps may differ now */
 					if (r->fsel >= cJSON_GetArraySize(
 					    cJSON_GetObjectItemCaseSensitive(
 					    r->report, "findings")))

@@ -1,0 +1,106 @@
+#!/bin/bash
+# dashboard_step.sh - one heavy step alone, from the dashboard, driven in
+# tmux against the demo phones.  The LG V60 stuck in QMMI (its bootloader
+# a real capture) is diagnosed with `d`; its plan runs only the harmless
+# reboot and stops before the flash step, so `s` picks one step alone
+# (each step that can run here in turn, then the plan again); `f` then
+# asks for the phone's name with the flash risk spelled out, and the
+# step runs as a bench-server job: into the bootloader, misc erased, back
+# into Android, and the fresh diagnosis no longer finds the factory mode.
+# Loopback only.  TAP.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/env.sh"
+D=$DROIDMEDIC
+FIX=${DROIDMEDIC_FIXTURES:-$top_srcdir/../shared/fixtures/real}
+[ -x "$top_builddir/droidmedic-sim" ] || bail "no droidmedic-sim (build first)"
+[ -d "$FIX/fastboot_getvar" ] ||
+	bail "real captures not found in $FIX: set DROIDMEDIC_FIXTURES"
+command -v tmux >/dev/null || bail "tmux is needed (apt-get install tmux)"
+command -v python3 >/dev/null || bail "needs python3"
+DROIDMEDIC_FIXTURES=$(cd "$FIX" && pwd)
+export DROIDMEDIC_FIXTURES DROIDMEDIC_IDLE_EXIT=0
+export DROIDMEDIC_SIM=$top_builddir/droidmedic-sim
+export DROIDMEDIC_PROFILES=$top_srcdir/sim/profiles
+export DROIDMEDIC_RULES=$top_srcdir/data/rules
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+TM=dmstep-$$
+unset TMUX
+tm() { tmux -L "$TM" -f /dev/null "$@"; }
+trap 'tm kill-server >/dev/null 2>&1; env_cleanup' EXIT
+screen() { tm capture-pane -p -t dm; }
+has() { screen | grep -qF -- "$1"; }
+lacks() { ! screen | grep -qF -- "$1"; }
+keys() { tm send-keys -t dm "$@"; }
+ids() {
+	"$D" diagnose -s "$V60" --json 2>/dev/null |
+		json "print(' '.join(f['id'] for f in d['findings']))"
+}
+
+"$D" demo --json >"$T/demo.json" 2>"$T/demo.err"
+check "demo start: exit 0" test $? -eq 0
+V60=$(json "print([x['serial'] for x in d['devices'] if x['mode'] == 'adb' and 'LM-V600' in x['summary']][0])" \
+	<"$T/demo.json" 2>/dev/null)
+[ -n "$V60" ] || bail "no V60 in adb among the demo phones: $(cat "$T/demo.err")"
+check "the CLI sees it stuck in a factory boot mode" \
+	sh -c "echo '$(ids)' | grep -qw factory-bootmode"
+
+tm new-session -d -s dm -x 110 -y 45 "$D; sleep 600"
+check "the dashboard comes up" wait_for 10 has "droidmedic "
+check "the V60 is listed" wait_for 10 has "${V60##*:}"
+keys / "${V60##*:}" Enter
+check "filtered to it" wait_for 3 has "Devices 1/"
+
+keys d
+check "d: its findings, the factory mode first" \
+	wait_for 20 has "> error    stuck in factory mode (a factory boot mode) (factory-bootmode)"
+check "the plan runs the reboot only, stops before the flash step, and offers s" \
+	sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'f runs the steps marked >, re-checking after each (s: one step alone)' &&
+	       tmux -L '$TM' capture-pane -p -t dm | grep -q '>  1. none       reboot to system' &&
+	       tmux -L '$TM' capture-pane -p -t dm | grep -q '    2. flash      clear-bootmode' &&
+	       tmux -L '$TM' capture-pane -p -t dm | grep -q 'stops before step 2 (clear-bootmode)'"
+
+# ---- s: the plan, step 1, step 2, and round again -------------------------------------
+keys s
+check "s: step 1 alone" wait_for 3 has "f runs step 1 alone, then re-checks"
+keys s
+check "s again: step 2 alone, marked" \
+	wait_for 3 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'f runs step 2 alone' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q '>  2. flash      clear-bootmode' &&
+	                  ! tmux -L '$TM' capture-pane -p -t dm | grep -q '>  1. none'"
+keys s
+check "s past the last step that can run (reflash cannot): the plan again" \
+	wait_for 3 has "f runs the steps marked >, re-checking after each (s: one step alone)"
+keys s s
+wait_for 3 has "f runs step 2 alone"
+
+# ---- f: the dialog for one flash step -------------------------------------------------
+keys f
+check "f: one step, its flash risk spelled out, the code to type" \
+	wait_for 3 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Run this step?' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'Step 2 runs alone, then the finding is re-checked' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q '2. \[flash\] clear-bootmode' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'A flash step erases or rewrites partitions' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'Type MI01'"
+keys Escape
+check "Esc: nothing queued, still in QMMI" \
+	sh -c "! '$D' jobs --json | grep -q '\"fix\"' && echo '$(ids)' | grep -qw factory-bootmode"
+keys f
+wait_for 3 has "Run this step?"
+keys MI01 Enter
+check "MI01: step 2 runs and the re-check says fixed" \
+	wait_for 90 has "fixed: factory-bootmode no longer holds on LMV600QMMI01"
+check "its outcome: misc erased, booted normally" \
+	wait_for 5 has "2. done     clear-bootmode: misc erased; the phone booted again with ro.bootmode=normal"
+check "the fresh diagnosis no longer lists the factory mode" \
+	wait_for 20 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'diagnosed' &&
+	                   ! tmux -L '$TM' capture-pane -p -t dm | grep -q '(factory-bootmode)$'"
+"$D" jobs --json >"$T/jobs.json" 2>/dev/null
+fixjob=$(json "print([j['id'] for j in d if j['kind'] == 'fix'][-1])" <"$T/jobs.json")
+"$D" jobs attach "$fixjob" --json >"$T/attach.json" 2>/dev/null
+check "the job ran step 2 only, done" \
+	json "s = [(x['step'], x['status']) for x in d['steps']]; \
+assert d['fixed'] and s == [(2, 'done')], d" <"$T/attach.json"
+check "droidmedic diagnose agrees" sh -c "! echo '$(ids)' | grep -qw factory-bootmode"
+keys q
+"$D" demo stop >/dev/null 2>&1
+done_testing
