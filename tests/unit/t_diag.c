@@ -418,6 +418,52 @@ subst(const char *text, const char *from, const char *to)
 	return s;
 }
 
+/* A native crash kept in dropbox (the Nexus 5 capture): the tombstone's
+ * time and program, counted; the same text without its entry header is
+ * not evidence, and the crash buffers' captures are not tombstones. */
+static void
+test_native_crash(void **state)
+{
+	static const char rel[] = "dumpsys_misc/google_nexus5_hammerhead_6.0.1_MOB30M_dumpsys_dropbox_print_SYSTEM_TOMBSTONE_excerpt.txt";
+	struct props *p = healthy_props();
+	struct fake f = { 0 };
+	struct diag_src src = { fake_run, &f, p, RULE_MODE_DEVICE };
+	struct diag_report r;
+	size_t len;
+	char *t, *two, *e;
+
+	(void)state;
+	/* The capture once, then twice over (two entries): counted. */
+	t = load(rel, &len);
+	two = malloc(2 * len + 1);
+	assert_non_null(two);
+	memcpy(two, t, len);
+	memcpy(two + len, t, len);
+	two[2 * len] = '\0';
+	for (int k = 0; k < 2; k++) {
+		fake_add(&f, "dumpsys dropbox --print SYSTEM_TOMBSTONE",
+		    k == 0 ? strdup(t) : strdup(two), k == 0 ? len : 2 * len);
+		assert_int_equal(diag_run(&rules, &src, &r), 0);
+		assert_int_equal(r.n, 1);
+		assert_string_equal(r.f[0].rule->id, "native-crash");
+		assert_int_equal(r.f[0].ev[0].matched, k + 1);
+		assert_string_equal(r.f[0].ev[0].lines[0],
+		    "2016-06-21 18:21:15 SYSTEM_TOMBSTONE (compressed text, "
+		    "6361 bytes) | pid: 224, tid: 224, name: mm-qcamera-daem  "
+		    ">>> /system/bin/mm-qcamera-daemon <<<");
+		diag_report_free(&r);
+		fake_free(&f);
+	}
+	free(two);
+	/* Without the entry's header line: nothing dropbox vouches for. */
+	e = subst(t, "2016-06-21 18:21:15 SYSTEM_TOMBSTONE", "2016-06-21 18:21:15 SYSTEM_NOTHING  ");
+	fake_add(&f, "dumpsys dropbox --print SYSTEM_TOMBSTONE", e, strlen(e));
+	assert_false(has(findings(&f, p, RULE_MODE_DEVICE), "native-crash"));
+	fake_free(&f);
+	free(t);
+	props_free(p);
+}
+
 static void
 test_samsung_factory_mode(void **state)
 {
@@ -620,10 +666,10 @@ test_probe_runs_once(void **state)
 	fake_add(&f, "dumpsys battery", strdup(""), 0);
 	findings(&f, p, RULE_MODE_DEVICE);
 	/* Three battery rules, two crash rules: each command once; and
-	 * the five commands it lacks (df, the FactoryTestApp log, the
-	 * window list that two rules read, the device policy, logcat)
-	 * once each too. */
-	assert_int_equal(f.runs, 7);
+	 * the six commands it lacks (df, the FactoryTestApp log, the
+	 * window list that two rules read, the device policy, logcat,
+	 * dropbox's tombstones) once each too. */
+	assert_int_equal(f.runs, 8);
 	fake_free(&f);
 	props_free(p);
 }
@@ -817,6 +863,7 @@ main(void)
 		cmocka_unit_test(test_app_in_other_user),
 		cmocka_unit_test(test_policy_no_screenshots),
 		cmocka_unit_test(test_systemui_capture_crash),
+		cmocka_unit_test(test_native_crash),
 		cmocka_unit_test(test_samsung_factory_mode),
 		cmocka_unit_test(test_ffbm_bootmode),
 		cmocka_unit_test(test_healthy_phones),
