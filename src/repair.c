@@ -292,6 +292,23 @@ repair_plan_json(const struct rule *ru, const struct repair_phone *ph,
 
 /* ---- running it ---------------------------------------------------------- */
 
+/* A second of waiting for the phone, then where it is (in adb, or in
+ * fastboot): 1 with addr filled, 0 when it is not there yet, DM_ECANCEL
+ * with err set when the caller gave up. */
+static int
+wait_tick(struct repair_phone *ph, int fastboot, char *addr, size_t len,
+    char *err, size_t errlen)
+{
+	if (ph->cancelled != NULL && ph->cancelled(ph->ud))
+		return dm_fail(err, errlen, DM_ECANCEL, "cancelled while "
+		    "waiting for the phone");
+	sleep(1);
+	/* Asked each time: a bench row's address may change when the
+	 * phone re-enumerates. */
+	return ph->resolve != NULL &&
+	    ph->resolve(ph->ud, fastboot, addr, len) == 0;
+}
+
 /* After a reboot: back in adb as a booted device, connected again. */
 static int
 reconnect(void *ud, struct adb_conn **c, int ms, char *err, size_t errlen)
@@ -310,16 +327,12 @@ reconnect(void *ud, struct adb_conn **c, int ms, char *err, size_t errlen)
 	while (waited < ms) {
 		struct adb_conn *n = NULL;
 		const struct adb_banner *b;
+		int rc = wait_tick(ph, 0, addr, sizeof(addr), err, errlen);
 
-		if (ph->cancelled != NULL && ph->cancelled(ph->ud))
-			return dm_fail(err, errlen, DM_ECANCEL, "cancelled "
-			    "while waiting for the phone");
-		sleep(1);
 		waited += 1000;
-		/* Asked each time: a bench row's address may change when
-		 * the phone re-enumerates. */
-		if (ph->resolve == NULL ||
-		    ph->resolve(ph->ud, 0, addr, sizeof(addr)) != 0)
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
 			continue;
 		co.addr = addr;
 		if (adb_connect(&co, &n, why, sizeof(why)) < 0)
@@ -358,15 +371,12 @@ fastboot_wait(void *ud, struct fb_conn **fb, int ms, char *err,
 
 	*fb = NULL;
 	while (waited < ms) {
-		if (ph->cancelled != NULL && ph->cancelled(ph->ud))
-			return dm_fail(err, errlen, DM_ECANCEL, "cancelled "
-			    "while waiting for the phone");
-		sleep(1);
+		int rc = wait_tick(ph, 1, addr, sizeof(addr), err, errlen);
+
 		waited += 1000;
-		if (ph->resolve == NULL ||
-		    ph->resolve(ph->ud, 1, addr, sizeof(addr)) != 0)
-			continue;
-		if (fb_open(addr, 5000, fb, why, sizeof(why)) == 0)
+		if (rc < 0)
+			return rc;
+		if (rc > 0 && fb_open(addr, 5000, fb, why, sizeof(why)) == 0)
 			return 0;
 	}
 	return dm_fail(err, errlen, DM_ETIMEOUT, "not in fastboot after %d "

@@ -10,31 +10,8 @@
 # Loopback only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/env.sh"
-D=$DROIDMEDIC
-FIX=${DROIDMEDIC_FIXTURES:-$top_srcdir/../shared/fixtures/real}
-[ -x "$top_builddir/droidmedic-sim" ] || bail "no droidmedic-sim (build first)"
-[ -d "$FIX/fastboot_getvar" ] ||
-	bail "real captures not found in $FIX: set DROIDMEDIC_FIXTURES"
-command -v tmux >/dev/null || bail "tmux is needed (apt-get install tmux)"
-command -v python3 >/dev/null || bail "needs python3"
-DROIDMEDIC_FIXTURES=$(cd "$FIX" && pwd)
-export DROIDMEDIC_FIXTURES DROIDMEDIC_IDLE_EXIT=0
-export DROIDMEDIC_SIM=$top_builddir/droidmedic-sim
-export DROIDMEDIC_PROFILES=$top_srcdir/sim/profiles
-export DROIDMEDIC_RULES=$top_srcdir/data/rules
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
-TM=dmstep-$$
-unset TMUX
-tm() { tmux -L "$TM" -f /dev/null "$@"; }
-trap 'tm kill-server >/dev/null 2>&1; env_cleanup' EXIT
-screen() { tm capture-pane -p -t dm; }
-has() { screen | grep -qF -- "$1"; }
-lacks() { ! screen | grep -qF -- "$1"; }
-keys() { tm send-keys -t dm "$@"; }
-ids() {
-	"$D" diagnose -s "$V60" --json 2>/dev/null |
-		json "print(' '.join(f['id'] for f in d['findings']))"
-}
+. "$top_srcdir/tests/lib/dashdemo.sh"
+ids() { finding_ids "$V60"; }
 
 "$D" demo --json >"$T/demo.json" 2>"$T/demo.err"
 check "demo start: exit 0" test $? -eq 0
