@@ -2,7 +2,9 @@
  * against one phone: clear an app's data or cache, force-stop, disable
  * and enable, remove for the user and restore, trim caches, reset app
  * preferences, reboot (to system, recovery, bootloader, fastbootd,
- * sideload or safe mode) and a log bundle.
+ * sideload or safe mode), a screenshot (PNG; a black one explained), a
+ * log bundle, and clear-bootmode, which follows the phone into its
+ * bootloader (fastboot), checks its serial there and erases misc.
  *
  * Package names are checked against Android's own rule before anything is
  * sent, and every word that reaches the phone's shell is quoted; core
