@@ -8,6 +8,7 @@
 
 #include "dev.h"
 #include "err.h"
+#include "proto.h"
 #include "fastboot.h"
 #include "flashjob.h"
 #include "job.h"
@@ -411,7 +412,7 @@ flashjob_submit_json(struct jobeng *eng, const cJSON *params, char *err,
 	int rc;
 
 	if ((rc = flashjob_req_from_json(params, &r, err, errlen)) < 0 ||
-	    (rc = copy_str(params, "address", r.addr, sizeof(r.addr), 1, err,
+	    (rc = proto_param_address(params, r.addr, sizeof(r.addr), err,
 	    errlen)) < 0)
 		return rc;
 	rc = flashjob_submit(eng, 0, &r);
