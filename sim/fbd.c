@@ -691,6 +691,9 @@ cmd_erase(struct fbconn *c, const char *part)
 		return rc;
 	}
 	free(path);
+	if (strcmp(part, "userdata") == 0 &&
+	    (rc = phone_wipe_userdata(c->ph)) < 0)
+		return reply(c, "FAIL", "erase %s: %s", part, strerror(-rc));
 	phone_say("sim: %s erased %s", phone_serial(c->ph), part);
 	/* For effects: "erase misc" then a boot clears a factory boot mode. */
 	if (phone_appstate(c->ph) != NULL)

@@ -54,6 +54,9 @@ struct phone {
 	int down;		/* adb side down: new connections kicked */
 	int stop;
 	int woken;
+	int wiped;		/* userdata erased: next boot has adb off */
+	int adb_off;		/* booted after a wipe: port closed until
+				 * SIGUSR1 (debugging turned on again) */
 	char target[64];	/* pending reboot */
 	int reboot;
 	struct adbd_conn **conns;
@@ -176,6 +179,20 @@ phone_wake(struct phone *ph)
 	ph->woken = 1;
 	pthread_cond_broadcast(&ph->cond);
 	pthread_mutex_unlock(&ph->lock);
+	poke(ph);
+}
+
+int
+phone_wipe_userdata(struct phone *ph)
+{
+	int rc = vfs_wipe(ph->vfs);
+
+	if (unlink(ph->keys) < 0 && errno != ENOENT && rc == 0)
+		rc = -errno;
+	pthread_mutex_lock(&ph->lock);
+	ph->wiped = 1;
+	pthread_mutex_unlock(&ph->lock);
+	return rc;
 }
 
 void
@@ -527,6 +544,21 @@ do_reboot(struct phone *ph, const char *target)
 	} else if (stay_away(ph, ph->prof->reboot_ms, 0)) {
 		return;
 	}
+	if (next == SIM_MODE_DEVICE && ph->wiped) {
+		/* A reset phone starts its setup wizard with USB debugging
+		 * off: nothing answers on the port. */
+		appstate_event(ph->apps, "reboot");
+		pthread_mutex_lock(&ph->lock);
+		ph->wiped = 0;
+		ph->adb_off = 1;
+		ph->woken = 0;
+		ph->mode = next;
+		pthread_mutex_unlock(&ph->lock);
+		phone_say("sim: %s adb off (userdata was erased: USB "
+		    "debugging is off until the phone is set up; SIGUSR1 "
+		    "turns it on)", ph->prof->serial);
+		return;
+	}
 	if (relisten(ph) < 0)
 		return;
 	/* Booted into Android: what waited for a reboot now shows. */
@@ -537,6 +569,26 @@ do_reboot(struct phone *ph, const char *target)
 	ph->down = 0;
 	pthread_mutex_unlock(&ph->lock);
 	say_up(ph);
+}
+
+/* After a wipe, SIGUSR1 is the technician turning USB debugging on:
+ * 1 when the port listens again. */
+static int
+back_on(struct phone *ph)
+{
+	int want;
+
+	pthread_mutex_lock(&ph->lock);
+	want = ph->adb_off && ph->woken;
+	pthread_mutex_unlock(&ph->lock);
+	if (!want || relisten(ph) < 0)
+		return 0;
+	pthread_mutex_lock(&ph->lock);
+	ph->adb_off = 0;
+	ph->woken = 0;
+	ph->down = 0;
+	pthread_mutex_unlock(&ph->lock);
+	return 1;
 }
 
 static void *
@@ -564,6 +616,10 @@ phone_main(void *arg)
 		pthread_mutex_unlock(&ph->lock);
 		if (stop)
 			break;
+		if (!reboot && back_on(ph)) {
+			say_up(ph);
+			continue;
+		}
 		if (reboot) {
 			do_reboot(ph, target);
 			continue;

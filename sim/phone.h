@@ -42,8 +42,13 @@ int phone_new(struct phone **out, struct profile *prof, const char *state,
 int phone_start(struct phone *ph);
 /* Stop the thread (closing every connection) and free everything. */
 void phone_free(struct phone *ph);
-/* Bring a phone in bootloader back now (SIGUSR1). */
+/* Bring a phone in bootloader back now (SIGUSR1); after a wipe, turn its
+ * USB debugging back on. */
 void phone_wake(struct phone *ph);
+/* Erase userdata (fastboot erase userdata): storage, /data/local/tmp and
+ * the allowed adb keys go, and the next boot into Android leaves adb off,
+ * as a reset phone's setup wizard does.  0 or -errno. */
+int phone_wipe_userdata(struct phone *ph);
 
 const struct profile *phone_profile(const struct phone *ph);
 const char *phone_serial(const struct phone *ph);

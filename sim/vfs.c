@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -79,6 +80,24 @@ vfs_free(struct vfs *v)
 		free(v->real[i]);
 	}
 	free(v);
+}
+
+static int
+wipe_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	if (f->level == 0)
+		return 0;	/* the tree itself stays */
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 ? -1 : 0;
+}
+
+int
+vfs_wipe(const struct vfs *v)
+{
+	for (int i = 0; i < NTREES; i++)
+		if (nftw(v->root[i], wipe_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+			return -errno;
+	return 0;
 }
 
 const char *

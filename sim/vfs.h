@@ -35,6 +35,9 @@ const char *vfs_storage_dir(const struct vfs *v);
 int vfs_resolve(const struct vfs *v, const char *devpath, int flags,
     char **out);
 
+/* Empty both trees, as erasing userdata does.  0 or -errno. */
+int vfs_wipe(const struct vfs *v);
+
 /* mkdir -p of a device directory.  0 or -errno. */
 int vfs_mkdirs(const struct vfs *v, const char *devdir, unsigned mode);
 
