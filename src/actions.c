@@ -32,54 +32,60 @@
 static const struct act_def defs[] = {
 	{ "clear-data", RISK_APP_DATA, "package",
 	    "erase one app's data and cache (pm clear): its accounts, "
-	    "settings and databases start afresh", NULL },
+	    "settings and databases start afresh", NULL, NULL },
 	{ "clear-cache", RISK_NONE, "package",
 	    "erase one app's cache only (pm clear --cache-only, Android 14 "
-	    "and later)", NULL },
+	    "and later)", NULL, NULL },
 	{ "force-stop", RISK_NONE, "package",
-	    "stop the app and its services now (am force-stop)", NULL },
+	    "stop the app and its services now (am force-stop)", NULL, NULL },
 	{ "disable", RISK_APP_DATA, "package",
 	    "disable the app for the user (pm disable-user); undo: enable",
-	    NULL },
+	    NULL, NULL },
 	{ "enable", RISK_NONE, "package", "enable a disabled app",
-	    NULL },
+	    NULL, NULL },
 	{ "uninstall", RISK_APP_DATA, "package",
 	    "remove the app for the user, keeping its data (pm uninstall -k "
-	    "--user 0); undo: restore", NULL },
+	    "--user 0); undo: restore", NULL, NULL },
 	{ "restore", RISK_NONE, "package",
 	    "bring back an app removed for the user (install-existing)",
-	    NULL },
+	    NULL, NULL },
 	{ "trim-caches", RISK_NONE, NULL,
-	    "have the system empty every app's cache (pm trim-caches)", NULL },
+	    "have the system empty every app's cache (pm trim-caches)",
+	    NULL, NULL },
 	{ "reset-app-prefs", RISK_APP_DATA, NULL,
 	    "enable every disabled app and reset app-op restrictions (cmd "
 	    "appops reset); default-app choices cannot be reset over adb",
-	    NULL },
+	    NULL, NULL },
 	{ "reboot", RISK_NONE, "to",
 	    "restart into system, recovery, bootloader, fastboot, sideload or "
-	    "safe-mode, and wait for the phone", NULL },
+	    "safe-mode, and wait for the phone", NULL, NULL },
 	{ "log-bundle", RISK_NONE, NULL,
 	    "properties, logcat, the crash buffer, dropbox and dumpsys "
-	    "sections in one .tar.gz", NULL },
+	    "sections in one .tar.gz", NULL, NULL },
 	{ "screenshot", RISK_NONE, NULL,
 	    "capture the screen over adb as PNG, and say whether it came out "
-	    "black and why (a secure window, a policy, the screen off)", NULL },
+	    "black and why (a secure window, a policy, the screen off)",
+	    NULL, NULL },
 	{ "backup", RISK_NONE, "what", "copy the phone's data off",
-	    "not carried out yet (issue 6: backup and restore)" },
-	{ "factory-reset", RISK_USER_DATA, NULL,
-	    "erase all user data", "not carried out yet (issue 5)" },
+	    "not carried out yet (issue 6: backup and restore)", NULL },
+	{ "factory-reset", RISK_USER_DATA, "via",
+	    "erase all user data: via=fastboot erases userdata and metadata "
+	    "in the bootloader (unlocked), after checking its serial; "
+	    "via=recovery reboots into recovery for its own wipe menu; "
+	    "via=auto (the default) picks fastboot when the bootloader is "
+	    "unlocked", NULL, "auto" },
 	{ "reflash", RISK_FLASH, NULL, "write the firmware again",
-	    "not carried out yet (issue 7: firmware)" },
+	    "not carried out yet (issue 7: firmware)", NULL },
 	{ "check-update", RISK_NONE, NULL,
 	    "compare the build with the newest firmware",
-	    "not carried out yet (issue 7: firmware catalog)" },
+	    "not carried out yet (issue 7: firmware catalog)", NULL },
 	{ "clear-bootmode", RISK_FLASH, NULL,
 	    "clear the boot-mode message that keeps a Qualcomm phone in "
 	    "FFBM or QMMI: reboot to the bootloader, check it is the same "
-	    "phone, erase misc, boot Android again", NULL },
+	    "phone, erase misc, boot Android again", NULL, NULL },
 	{ "samsung-factorymode-on", RISK_USER_DATA, NULL,
 	    "set /efs/FactoryApp/factorymode and keystr to ON (root)",
-	    "not carried out yet (issue 5)" },
+	    "not carried out yet (issue 5)", NULL },
 };
 
 const struct act_def *
@@ -925,6 +931,45 @@ fb_back_to_android(struct act_env *env, struct fb_conn *fb,
 	return rc;
 }
 
+/* From adb into the bootloader, and check there that it is the same phone
+ * (its serial) before anything is written.  0 with *fb open; or a dm_err
+ * with r->msg set and, when the bootloader answered, the phone sent back
+ * into Android. */
+static int
+enter_bootloader(struct act_env *env, const char *name, struct fb_conn **fb,
+    struct act_result *r)
+{
+	char err[400], val[FB_RESP_MAX + 1];
+	int rc;
+
+	*fb = NULL;
+	if (env->fastboot == NULL || env->reconnect == NULL ||
+	    env->serial == NULL || env->serial[0] == '\0')
+		return failf(r, DM_EUNSUPP, "%s follows the phone into its "
+		    "bootloader and checks its serial there: run it from "
+		    "action, plan/fix or the dashboard", name);
+	say(env, "rebooting into the bootloader");
+	rc = adb_reboot(env->c, "bootloader", err, sizeof(err));
+	if (rc < 0)
+		return failf(r, rc, "reboot bootloader: %s", err);
+	say(env, "waiting for the bootloader to answer fastboot (up to %d s)",
+	    ACT_BOOT_MS / 1000);
+	rc = env->fastboot(env->ud, fb, ACT_BOOT_MS, err, sizeof(err));
+	if (rc < 0)
+		return failf(r, rc, "after reboot bootloader: %s", err);
+	rc = fb_getvar(*fb, "serialno", val, sizeof(val), err, sizeof(err));
+	if (rc < 0 || strcmp(val, env->serial) != 0) {
+		failf(r, DM_EREFUSED, "the phone in fastboot %s%s%s, not %s: "
+		    "nothing erased", rc < 0 ? "did not give its serial (" :
+		    "says serial ", rc < 0 ? err : val, rc < 0 ? ")" : "",
+		    env->serial);
+		rc = fb_back_to_android(env, *fb, r, DM_EREFUSED);
+		*fb = NULL;
+		return rc;
+	}
+	return 0;
+}
+
 static int
 clear_bootmode(struct act_env *env, struct act_result *r)
 {
@@ -933,30 +978,11 @@ clear_bootmode(struct act_env *env, struct act_result *r)
 	struct fbcmd_log log;
 	int rc;
 
-	if (env->fastboot == NULL || env->reconnect == NULL ||
-	    env->serial == NULL || env->serial[0] == '\0')
-		return failf(r, DM_EUNSUPP, "clear-bootmode follows the phone "
-		    "into its bootloader and back, and checks its serial "
-		    "there: run it from plan/fix or the dashboard");
-	getprop_one(env, "ro.bootmode", was, sizeof(was));
-	say(env, "rebooting into the bootloader");
-	rc = adb_reboot(env->c, "bootloader", err, sizeof(err));
+	if (env->fastboot != NULL)
+		getprop_one(env, "ro.bootmode", was, sizeof(was));
+	rc = enter_bootloader(env, "clear-bootmode", &fb, r);
 	if (rc < 0)
-		return failf(r, rc, "reboot bootloader: %s", err);
-	say(env, "waiting for the bootloader to answer fastboot (up to %d s)",
-	    ACT_BOOT_MS / 1000);
-	rc = env->fastboot(env->ud, &fb, ACT_BOOT_MS, err, sizeof(err));
-	if (rc < 0)
-		return failf(r, rc, "after reboot bootloader: %s", err);
-	/* The same phone, before anything is erased. */
-	rc = fb_getvar(fb, "serialno", val, sizeof(val), err, sizeof(err));
-	if (rc < 0 || strcmp(val, env->serial) != 0) {
-		failf(r, DM_EREFUSED, "the phone in fastboot %s%s%s, not %s: "
-		    "nothing erased", rc < 0 ? "did not give its serial (" :
-		    "says serial ", rc < 0 ? err : val, rc < 0 ? ")" : "",
-		    env->serial);
-		return fb_back_to_android(env, fb, r, DM_EREFUSED);
-	}
+		return rc;
 	rc = fb_getvar(fb, "partition-size:misc", val, sizeof(val), err,
 	    sizeof(err));
 	if (rc < 0) {
@@ -984,6 +1010,154 @@ clear_bootmode(struct act_env *env, struct act_result *r)
 	return 0;
 }
 
+/* ---- factory-reset ---- */
+
+/* What a reset leaves: the phone starts its setup wizard with USB
+ * debugging off, so adb cannot see it until someone turns that on. */
+#define RESET_GONE	"after a reset the phone starts its setup wizard " \
+	"with USB debugging off: adb cannot see it again until the setup " \
+	"is done and debugging is turned on, so it was not re-checked"
+
+/* The adb connection is of no more use: the phone will not be back. */
+static void
+drop_adb(struct act_env *env)
+{
+	adb_close(env->c);
+	env->c = NULL;
+}
+
+static int
+reset_in_recovery(struct act_env *env, struct act_result *r)
+{
+	char err[400];
+	int rc;
+
+	say(env, "rebooting into recovery");
+	rc = adb_reboot(env->c, "recovery", err, sizeof(err));
+	if (rc < 0)
+		return failf(r, rc, "reboot recovery: %s", err);
+	drop_adb(env);
+	snprintf(r->msg, sizeof(r->msg), "the phone is rebooting into "
+	    "recovery; nothing is erased yet: on the phone, choose \"Wipe "
+	    "data/factory reset\" (Volume keys move, Power picks), confirm, "
+	    "then \"Reboot system now\" (droidmedic cannot pick it: recovery "
+	    "on retail builds offers no adb shell)");
+	snprintf(r->gone, sizeof(r->gone), "the wipe is left to the "
+	    "technician, in the phone's recovery menu; %s", RESET_GONE);
+	return 0;
+}
+
+/* Erase one partition if the bootloader has it: 1 erased, 0 absent, or a
+ * dm_err with the bootloader's words in err. */
+static int
+erase_if_there(struct act_env *env, struct fb_conn *fb, const char *part,
+    char *err, size_t errlen)
+{
+	char var[64], val[FB_RESP_MAX + 1], size[32];
+	struct fbcmd_log log;
+	int rc;
+
+
+	snprintf(var, sizeof(var), "partition-size:%s", part);
+	if (fb_getvar(fb, var, val, sizeof(val), err, errlen) < 0)
+		return 0;
+	fb_size_text(strtoull(val, NULL, 0), size, sizeof(size));
+	say(env, "erasing %s (%s)", part, size);
+	fbcmd_log_init(&log);
+	rc = fbcmd_erase(fb, part, &log, err, errlen);
+	fbcmd_log_done(&log);
+	return rc < 0 ? rc : 1;
+}
+
+static int
+reset_in_fastboot(struct act_env *env, struct act_result *r)
+{
+	static const char *const also[] = { "metadata", "cache" };
+	char err[400], val[FB_RESP_MAX + 1], done[200];
+	struct fb_conn *fb = NULL;
+	int rc;
+
+	rc = enter_bootloader(env, "factory-reset", &fb, r);
+	if (rc < 0)
+		return rc;
+	/* A locked bootloader refuses erase: say so before trying. */
+	if (fb_getvar(fb, "unlocked", val, sizeof(val), err,
+	    sizeof(err)) == 0 && strcmp(val, "no") == 0) {
+		failf(r, DM_EREFUSED, "the bootloader is locked and refuses "
+		    "to erase: nothing erased (via=recovery lets the phone's "
+		    "own menu do it)");
+		return fb_back_to_android(env, fb, r, DM_EREFUSED);
+	}
+	if (fb_getvar(fb, "partition-size:userdata", val, sizeof(val), err,
+	    sizeof(err)) < 0) {
+		failf(r, DM_EUNSUPP, "this bootloader has no userdata "
+		    "partition (%s): nothing erased", err);
+		return fb_back_to_android(env, fb, r, DM_EUNSUPP);
+	}
+	rc = erase_if_there(env, fb, "userdata", err, sizeof(err));
+	if (rc <= 0) {
+		failf(r, rc < 0 ? rc : DM_EIO, "the bootloader refused to "
+		    "erase userdata: %s; nothing erased%s", err,
+		    strstr(err, "ock") != NULL ? " (a locked bootloader: "
+		    "via=recovery)" : "");
+		return fb_back_to_android(env, fb, r, rc < 0 ? rc : DM_EIO);
+	}
+	snprintf(done, sizeof(done), "userdata");
+	for (size_t i = 0; i < sizeof(also) / sizeof(also[0]); i++) {
+		rc = erase_if_there(env, fb, also[i], err, sizeof(err));
+		if (rc < 0) {
+			/* userdata is gone already: no way back, say it. */
+			fb_close(fb);
+			drop_adb(env);
+			snprintf(r->gone, sizeof(r->gone), "%s", RESET_GONE);
+			return failf(r, rc, "userdata erased, but the "
+			    "bootloader refused to erase %s: %s; the phone is "
+			    "still in its bootloader (fastboot erase %s, then "
+			    "reboot)",
+			    also[i], err, also[i]);
+		}
+		if (rc > 0)
+			snprintf(done + strlen(done), sizeof(done) -
+			    strlen(done), ", %s", also[i]);
+	}
+	say(env, "rebooting into Android");
+	rc = fb_reboot(fb, "", err, sizeof(err));
+	fb_close(fb);
+	drop_adb(env);
+	snprintf(r->gone, sizeof(r->gone), "%s", RESET_GONE);
+	if (rc < 0)
+		return failf(r, rc, "erased %s, but the bootloader did not "
+		    "take the reboot: %s (fastboot reboot)", done, err);
+	snprintf(r->msg, sizeof(r->msg), "erased %s in the bootloader; the "
+	    "phone is booting: Android formats the blank data partition on "
+	    "the way up (a phone that stops in recovery asking to format "
+	    "data wants \"Format data\" chosen there)", done);
+	return 0;
+}
+
+static int
+factory_reset(struct act_env *env, const char *via, struct act_result *r)
+{
+	char locked[16];
+
+	if (strcmp(via, "auto") == 0) {
+		/* The phone's own word on its bootloader lock. */
+		getprop_one(env, "ro.boot.flash.locked", locked,
+		    sizeof(locked));
+		via = strcmp(locked, "0") == 0 ? "fastboot" : "recovery";
+		say(env, "via %s: ro.boot.flash.locked is %s", via,
+		    locked[0] ? locked : "not set");
+	}
+	if (strcmp(via, "recovery") == 0)
+		return reset_in_recovery(env, r);
+	if (strcmp(via, "fastboot") != 0)
+		return failf(r, DM_EINVAL, "factory-reset goes via=fastboot "
+		    "(erase in the bootloader: needs it unlocked), "
+		    "via=recovery (the phone's own menu) or via=auto, not "
+		    "'%.60s'", via);
+	return reset_in_fastboot(env, r);
+}
+
 int
 act_run(struct act_env *env, const char *name, const cJSON *params,
     struct act_result *r)
@@ -999,10 +1173,13 @@ act_run(struct act_env *env, const char *name, const cJSON *params,
 		return failf(r, DM_EUNSUPP, "%s: %s", name, d->missing);
 	if (d->param != NULL) {
 		v = cJSON_GetObjectItemCaseSensitive(params, d->param);
-		if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+		if (v == NULL && d->param_default != NULL)
+			arg = d->param_default;
+		else if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
 			return failf(r, DM_EINVAL, "%s needs %s=...", name,
 			    d->param);
-		arg = v->valuestring;
+		else
+			arg = v->valuestring;
 	}
 	if (d->param != NULL && strcmp(d->param, "package") == 0) {
 		if (!act_valid_package(arg))
@@ -1030,5 +1207,7 @@ act_run(struct act_env *env, const char *name, const cJSON *params,
 		return screenshot(env, r);
 	if (strcmp(name, "clear-bootmode") == 0)
 		return clear_bootmode(env, r);
+	if (strcmp(name, "factory-reset") == 0)
+		return factory_reset(env, arg, r);
 	return log_bundle(env, r);
 }

@@ -32,6 +32,8 @@ struct act_def {
 	const char *param;	/* the parameter it takes, or NULL */
 	const char *summary;	/* what it does, one line */
 	const char *missing;	/* NULL, or why it cannot run yet */
+	const char *param_default; /* the parameter when not given (NULL:
+				 * it must be given) */
 };
 
 /* The action called name, or NULL. */
@@ -75,6 +77,9 @@ struct act_result {
 	char msg[600];		/* what happened, or why it failed */
 	char undo[200];		/* "restore package=X": how to take it back */
 	char file[512];		/* a file it wrote (log bundle) */
+	char gone[400];		/* the phone left adb for good (a reset):
+				 * why it cannot be re-checked; the
+				 * connection is closed and env->c NULL */
 };
 
 /* Run one action.  params: its parameter as {"package": ...} or

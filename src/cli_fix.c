@@ -311,6 +311,17 @@ cli_action(const struct cli_opts *o, int argc, char **argv)
 		    (fprintf(stderr, "droidmedic: %s\n", msg), 1);
 		goto out;
 	}
+	/* A wipe wants a backup first; none can be made yet (issue 6), so
+	 * going on without one is said out loud. */
+	if (strcmp(d->name, "factory-reset") == 0 && !o->without_backup) {
+		snprintf(msg, sizeof(msg), "nothing was done: factory-reset "
+		    "erases everything on %s, and no backup was made in this "
+		    "session (backups are not carried out yet, issue 6); "
+		    "--without-backup goes on without one", cp.ph.serial);
+		status = o->json ? cli_print_error_json("EBACKUP", msg) :
+		    (fprintf(stderr, "droidmedic: %s\n", msg), 1);
+		goto out;
+	}
 	rc = repair_action(&cp.ph, d->name, params, &r);
 	if (rc < 0) {
 		status = o->json ? cli_print_error_json(dm_errname(rc), r.msg) :
@@ -329,9 +340,13 @@ cli_action(const struct cli_opts *o, int argc, char **argv)
 			cJSON_AddStringToObject(j, "undo", r.undo);
 		if (r.file[0])
 			cJSON_AddStringToObject(j, "file", r.file);
+		if (r.gone[0])
+			cJSON_AddStringToObject(j, "not_rechecked", r.gone);
 		cli_json_out(j);
 	} else {
 		printf("%s%s\n", r.skipped ? "skipped: " : "", r.msg);
+		if (r.gone[0])
+			printf("not re-checked: %s\n", r.gone);
 		if (r.undo[0])
 			printf("undo: droidmedic action -s %s %s\n", o->serial,
 			    r.undo);

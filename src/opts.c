@@ -53,7 +53,8 @@ const struct opt_def opt_table[] = {
 	{ "step",	 required_argument, OPT_STEP, "N",
 	    "fix: run only step N of the plan" },
 	{ "without-backup", no_argument,   OPT_WITHOUT_BACKUP, NULL,
-	    "fix: go on although no backup was made in this session" },
+	    "fix, action factory-reset: go on although no backup was made "
+	    "in this session" },
 	{ "log-file",	 required_argument, OPT_LOG_FILE, "PATH",
 	    "write the log to PATH" },
 	{ "no-autostart", no_argument,	    OPT_NO_AUTOSTART, NULL,

@@ -552,6 +552,14 @@ repair_fix(struct repair_phone *ph, const struct ruleset *rs,
 		    "skipped" : "done", &r));
 		step_event(ph, k, last, s->action, r.skipped ? "skipped" :
 		    "done");
+		if (r.gone[0]) {
+			/* A reset: the phone will not be back in adb. */
+			snprintf(msg, sizeof(msg), "step %d (%s) done: %s; %s",
+			    k, s->action, r.msg, r.gone);
+			error = "EUNCHECKED";
+			status = 3;
+			goto report;
+		}
 		/* Re-check: the finding's rules against the phone now. */
 		if (ph->c == NULL)
 			break;

@@ -69,9 +69,9 @@ sys.exit(not (d["ok"] is False and d["error"] == "ECONFIRM"
               and d["steps"] == [] and d["before"] == "present"
               and "does not name this phone" in d["message"]))
 PY
-D fix -s "$N5" media-crash --step 10 --without-backup --confirm IA01 >"$T/o" 2>"$T/e"
-check "--step 10 (factory reset): refused as not carried out yet" \
-	sh -c "test $? -eq 1 && grep -q 'nothing was run: step 10 (factory-reset): not carried out yet' '$T/e'"
+D fix -s "$N5" media-crash --step 10 --confirm IA01 >"$T/o" 2>"$T/e"
+check "--step 10 (factory reset) without a backup: refused, --without-backup named" \
+	sh -c "test $? -eq 1 && grep -q 'nothing was run: step 10 (factory-reset): needs a backup made in this session.*--without-backup goes on without one' '$T/e'"
 D fix -s "$N5" media-crash --step 12 >"$T/o" 2>"$T/e"
 check "--step past the plan: usage error" \
 	sh -c "test $? -eq 2 && grep -q 'has 11 steps, no step 12' '$T/e'"
@@ -186,7 +186,7 @@ PY
 D action -s "$N5" >"$T/o" 2>&1
 check "action alone: usage with the list of actions and their risks" \
 	sh -c "test $? -eq 2 && grep -q 'clear-data  *\[risk app-data\]' '$T/o' &&
-	       grep -q 'factory-reset .*not carried out yet' '$T/o'"
+	       grep -q 'reflash .*not carried out yet' '$T/o'"
 D action -s "$N5" clear-data colour=red >"$T/o" 2>&1
 check "a parameter the action does not take: usage error" \
 	sh -c "test $? -eq 2 && grep -q 'clear-data takes package=VALUE' '$T/o'"
