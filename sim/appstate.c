@@ -13,6 +13,7 @@
 #include "appstate.h"
 #include "profile.h"
 #include "propdb.h"
+#include "vfs.h"
 #include "xmem.h"
 
 struct app {
@@ -34,6 +35,7 @@ struct appstate {
 	unsigned long clock;
 	char **setprops;	/* key, value, ... set since boot (or persist.) */
 	size_t nsetprops;
+	unsigned char *files_ok; /* per effect: its "files" held at boot */
 };
 
 struct appstate *
@@ -50,7 +52,50 @@ appstate_new(const struct profile *prof)
 		st->apps[i].installed = 1;
 	}
 	st->napps = prof->npkgs;
+	st->files_ok = xcalloc(prof->neffects + 1, 1);
 	return st;
+}
+
+/* Does the file hold text (trailing white space aside)? */
+static int
+file_holds(const struct vfs *v, const char *path, const char *text)
+{
+	char buf[4096], *host = NULL;
+	size_t n = 0, want = strlen(text);
+	FILE *f;
+
+	if (vfs_resolve(v, path, VFS_ROOT, &host) < 0)
+		return 0;
+	f = fopen(host, "rb");
+	free(host);
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+	    buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	while (want > 0 && (text[want - 1] == '\n' || text[want - 1] == ' '))
+		want--;
+	return n == want && memcmp(buf, text, n) == 0;
+}
+
+void
+appstate_boot_files(struct appstate *st, const struct vfs *v)
+{
+	const struct profile *p = st->prof;
+
+	pthread_mutex_lock(&st->lock);
+	for (size_t i = 0; i < p->neffects; i++) {
+		const struct sim_effect *e = &p->effects[i];
+		int ok = 1;
+
+		for (size_t k = 0; k < e->nfiles && ok; k++)
+			ok = file_holds(v, e->files[2 * k],
+			    e->files[2 * k + 1]);
+		st->files_ok[i] = (unsigned char)ok;
+	}
+	pthread_mutex_unlock(&st->lock);
 }
 
 void
@@ -65,6 +110,7 @@ appstate_free(struct appstate *st)
 	for (size_t i = 0; i < 2 * st->nsetprops; i++)
 		free(st->setprops[i]);
 	free(st->setprops);
+	free(st->files_ok);
 	free(st->apps);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
@@ -144,6 +190,8 @@ effect_on(const struct appstate *st, const struct sim_effect *e)
 	unsigned long last = 0, boot = 0;
 	int wants_boot = 0;
 
+	if (e->nfiles > 0 && !st->files_ok[e - st->prof->effects])
+		return 0;
 	for (size_t i = 0; i < e->nafter; i++) {
 		unsigned long s = event_seq(st, e->after[i]);
 

@@ -18,12 +18,16 @@
 struct appstate;
 struct profile;
 struct sim_command;
+struct vfs;
 
 struct appstate *appstate_new(const struct profile *prof);
 void appstate_free(struct appstate *st);
 
 void appstate_event(struct appstate *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The phone boots into Android: note which effects' "files" hold now
+ * (read as root through v).  Called at start and before each "reboot". */
+void appstate_boot_files(struct appstate *st, const struct vfs *v);
 
 /* The command line's canned answer: the newest effect in force that has
  * one, else the profile's; NULL when neither has. */

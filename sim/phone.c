@@ -355,6 +355,7 @@ phone_new(struct phone **out, struct profile *prof, const char *state,
 		    prof->path, detail);
 		goto out;
 	}
+	appstate_boot_files(ph->apps, ph->vfs);	/* the first boot */
 	if (pipe2(ph->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
 		rc = dm_fail(err, errlen, dm_from_errno(errno), "pipe: %s",
 		    strerror(errno));
@@ -547,6 +548,7 @@ do_reboot(struct phone *ph, const char *target)
 	if (next == SIM_MODE_DEVICE && ph->wiped) {
 		/* A reset phone starts its setup wizard with USB debugging
 		 * off: nothing answers on the port. */
+		appstate_boot_files(ph->apps, ph->vfs);
 		appstate_event(ph->apps, "reboot");
 		pthread_mutex_lock(&ph->lock);
 		ph->wiped = 0;
@@ -562,8 +564,10 @@ do_reboot(struct phone *ph, const char *target)
 	if (relisten(ph) < 0)
 		return;
 	/* Booted into Android: what waited for a reboot now shows. */
-	if (next == SIM_MODE_DEVICE)
+	if (next == SIM_MODE_DEVICE) {
+		appstate_boot_files(ph->apps, ph->vfs);
 		appstate_event(ph->apps, "reboot");
+	}
 	pthread_mutex_lock(&ph->lock);
 	ph->mode = next;
 	ph->down = 0;

@@ -228,12 +228,59 @@ skip_lines(char **text, size_t *len, uint64_t n)
 	memmove(*text, p, *len + 1);
 }
 
+/* "replace": {"FROM": "TO", ...}: every FROM in the fixture's text
+ * becomes TO (a state the capture's phone was not in, made from its own
+ * lines).  A FROM that never occurs is an error, so typos show. */
+static int
+replace_all(struct loader *l, struct sim_command *c, const cJSON *repl)
+{
+	const cJSON *kv;
+
+	if (!cJSON_IsObject(repl))
+		return fail(l, DM_EINVAL, "command \"%s\": \"replace\" must "
+		    "be an object: text -> text", c->line);
+	cJSON_ArrayForEach(kv, repl) {
+		size_t from = strlen(kv->string), to, n = 0, w = 0;
+		const char *p, *hit;
+		char *out;
+
+		if (!cJSON_IsString(kv) || from == 0)
+			return fail(l, DM_EINVAL, "command \"%s\": \"replace\""
+			    ": \"%s\" must be non-empty with a text value",
+			    c->line, kv->string);
+		to = strlen(kv->valuestring);
+		for (p = c->out; (hit = memmem(p, c->outlen - (size_t)(p -
+		    c->out), kv->string, from)) != NULL; p = hit + from)
+			n++;
+		if (n == 0)
+			return fail(l, DM_EINVAL, "command \"%s\": \"replace\""
+			    ": \"%s\" is not in the fixture", c->line,
+			    kv->string);
+		out = xmalloc(c->outlen + n * to + 1);
+		for (p = c->out; (hit = memmem(p, c->outlen - (size_t)(p -
+		    c->out), kv->string, from)) != NULL; p = hit + from) {
+			memcpy(out + w, p, (size_t)(hit - p));
+			w += (size_t)(hit - p);
+			memcpy(out + w, kv->valuestring, to);
+			w += to;
+		}
+		memcpy(out + w, p, c->outlen - (size_t)(p - c->out));
+		w += c->outlen - (size_t)(p - c->out);
+		out[w] = '\0';
+		free(c->out);
+		c->out = out;
+		c->outlen = w;
+	}
+	return 0;
+}
+
 static int
 load_command(struct loader *l, const cJSON *j, struct sim_command *c)
 {
 	const cJSON *kv;
 	uint64_t v, skip = 0;
 	char *fixture = NULL;
+	const cJSON *repl = NULL;
 	int rc = 0;
 
 	c->line = xstrdup(j->string);
@@ -256,6 +303,8 @@ load_command(struct loader *l, const cJSON *j, struct sim_command *c)
 			rc = get_string(l, kv, k, &fixture);
 		} else if (strcmp(k, "skip_lines") == 0) {
 			rc = get_uint(l, kv, k, 1000, &skip);
+		} else if (strcmp(k, "replace") == 0) {
+			repl = kv;
 		} else if (k[0] != '_') {
 			rc = fail(l, DM_EINVAL, "command \"%s\": unknown key "
 			    "\"%s\"", c->line, k);
@@ -283,6 +332,14 @@ load_command(struct loader *l, const cJSON *j, struct sim_command *c)
 			goto out;
 		}
 		skip_lines(&c->out, &c->outlen, skip);
+		if (repl != NULL)
+			rc = replace_all(l, c, repl);
+		if (rc < 0)
+			goto out;
+	} else if (repl != NULL) {
+		rc = fail(l, DM_EINVAL, "command \"%s\": \"replace\" edits a "
+		    "\"fixture\"", c->line);
+		goto out;
 	}
 	if (c->out == NULL)
 		c->out = xstrdup("");
@@ -385,6 +442,23 @@ load_effect(struct loader *l, const cJSON *j, struct sim_effect *e)
 				    xstrdup(a->valuestring);
 				e->nprops++;
 			}
+		} else if (strcmp(k, "files") == 0) {
+			if (!cJSON_IsObject(kv) || cJSON_GetArraySize(kv) == 0)
+				return fail(l, DM_EINVAL, "effect: \"files\" "
+				    "must be an object: path -> text");
+			e->files = xcalloc(2 * (size_t)cJSON_GetArraySize(kv) +
+			    1, sizeof(char *));
+			cJSON_ArrayForEach(a, kv) {
+				if (!cJSON_IsString(a) || a->string[0] != '/')
+					return fail(l, DM_EINVAL, "effect: "
+					    "\"files\": \"%s\" must be an "
+					    "absolute path with a text value",
+					    a->string);
+				e->files[2 * e->nfiles] = xstrdup(a->string);
+				e->files[2 * e->nfiles + 1] =
+				    xstrdup(a->valuestring);
+				e->nfiles++;
+			}
 		} else if (k[0] != '_') {
 			rc = fail(l, DM_EINVAL, "effect: unknown key \"%s\"",
 			    k);
@@ -392,8 +466,9 @@ load_effect(struct loader *l, const cJSON *j, struct sim_effect *e)
 		if (rc < 0)
 			return rc;
 	}
-	if (e->nafter == 0)
-		return fail(l, DM_EINVAL, "effect: \"after\" is missing");
+	if (e->nafter == 0 && e->nfiles == 0)
+		return fail(l, DM_EINVAL, "effect: \"after\" (or \"files\") "
+		    "is missing");
 	return 0;
 }
 
@@ -897,6 +972,10 @@ load_key(struct loader *l, const cJSON *kv, const cJSON **getprop,
 		rc = load_fastboot(l, kv);
 	} else if (strcmp(k, "screen") == 0) {
 		rc = load_screen(l, kv);
+	} else if (strcmp(k, "su") == 0) {
+		if (!cJSON_IsBool(kv))
+			rc = fail(l, DM_EINVAL, "\"su\" must be true or false");
+		p->su = cJSON_IsTrue(kv);
 	} else if (strcmp(k, "uname") == 0) {
 		free(p->uname);
 		rc = get_string(l, kv, k, &p->uname);
@@ -1034,6 +1113,9 @@ profile_free(struct profile *p)
 		for (size_t k = 0; k < 2 * e->nprops; k++)
 			free(e->props[k]);
 		free(e->props);
+		for (size_t k = 0; k < 2 * e->nfiles; k++)
+			free(e->files[k]);
+		free(e->files);
 	}
 	free(p->effects);
 	for (size_t i = 0; i < p->nstorage; i++) {

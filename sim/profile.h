@@ -91,6 +91,10 @@ struct sim_effect {
 	size_t ncmds;
 	char **props;		/* key, value, key, value, ... */
 	size_t nprops;		/* pairs */
+	/* And: at the phone's last boot into Android these files held
+	 * these texts (trailing white space aside). */
+	char **files;		/* path, text, path, text, ... */
+	size_t nfiles;		/* pairs */
 };
 
 struct profile {
@@ -125,6 +129,7 @@ struct profile {
 	size_t neffects;
 	/* The display screencap captures (default 720x1280). */
 	uint32_t screen_w, screen_h;
+	int su;			/* a rooted phone: "su -c" runs as root */
 };
 
 /* Load a profile; fixtures is the fixtures directory (NULL when none was

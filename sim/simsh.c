@@ -54,6 +54,9 @@ struct x {
 	int depth;
 };
 
+/* vfs flags for what the shell's user may reach. */
+#define AS_ROOT(x)	((x)->sh->root ? VFS_ROOT : 0)
+
 static int
 buf_add(struct buf *b, const void *p, size_t n)
 {
@@ -580,7 +583,7 @@ static int
 resolve(struct x *x, const char *arg, int flags, char **host)
 {
 	char *dev = abs_path(x->sh, arg);
-	int rc = vfs_resolve(x->sh->vfs, dev, flags, host);
+	int rc = vfs_resolve(x->sh->vfs, dev, flags | AS_ROOT(x), host);
 
 	free(dev);
 	return rc;
@@ -691,6 +694,39 @@ b_sh(struct x *x, int argc, char **argv)
 	}
 	x->depth--;
 	x->sh->exited = saved_exit;
+	return rc;
+}
+
+/* su, as Magisk's: "su -c CMD", "su 0 -c CMD", "su root -c CMD" run CMD
+ * as root; only on a profile with "su": true (else, as on a retail phone,
+ * there is no su). */
+static int
+b_su(struct x *x, int argc, char **argv)
+{
+	int i = 1, rc, was;
+
+	if (!x->sh->prof->su) {
+		rc = x_printf(x, 2, "%s: %s: not found\n", SH, argv[0]);
+		return rc < 0 ? rc : 127;
+	}
+	if (i < argc && (strcmp(argv[i], "0") == 0 ||
+	    strcmp(argv[i], "root") == 0))
+		i++;
+	if (i + 1 >= argc || strcmp(argv[i], "-c") != 0 || i + 2 != argc) {
+		x_printf(x, 2, "su: the simulator runs only su [0|root] -c "
+		    "COMMAND\n");
+		return 1;
+	}
+	if (x->depth >= MAX_DEPTH) {
+		x_printf(x, 2, "%s: too deep\n", SH);
+		return 2;
+	}
+	x->depth++;
+	was = x->sh->root;
+	x->sh->root = 1;
+	rc = run_line(x, argv[i + 1]);
+	x->sh->root = was;
+	x->depth--;
 	return rc;
 }
 
@@ -958,7 +994,12 @@ static void
 owner(struct x *x, const char *devpath, const char **u, const char **g,
     int *uid, int *gid)
 {
-	if (strncmp(devpath, "/data/local/tmp", 15) == 0 || x->sh->root) {
+	if (strncmp(devpath, "/efs", 4) == 0 &&
+	    (devpath[4] == '\0' || devpath[4] == '/')) {
+		*u = *g = "system";	/* Samsung's /efs files */
+		*uid = *gid = 1000;
+	} else if (strncmp(devpath, "/data/local/tmp", 15) == 0 ||
+	    x->sh->root) {
 		*u = x->sh->root ? "root" : "shell";
 		*g = *u;
 		*uid = *gid = x->sh->root ? 0 : 2000;
@@ -1188,7 +1229,7 @@ b_ls(struct x *x, int argc, char **argv)
 		a[i].dev = abs_path(x->sh, a[i].arg);
 		a[i].virt = vdir(a[i].dev);
 		if (a[i].virt == NULL) {
-			int e = vfs_resolve(x->sh->vfs, a[i].dev, 0,
+			int e = vfs_resolve(x->sh->vfs, a[i].dev, AS_ROOT(x),
 			    &a[i].host);
 
 			if (e == 0 && stat(a[i].host, &a[i].st) < 0)
@@ -1224,8 +1265,8 @@ stat_one(struct x *x, const char *arg, const char *fmt, int follow)
 		st.st_size = 4096;
 		e = 0;
 	} else {
-		e = vfs_resolve(x->sh->vfs, dev, follow ? 0 : VFS_NOFOLLOW,
-		    &host);
+		e = vfs_resolve(x->sh->vfs, dev, (follow ? 0 : VFS_NOFOLLOW) |
+		    AS_ROOT(x), &host);
 		if (e == 0 && (follow ? stat(host, &st) : lstat(host, &st)) < 0)
 			e = -errno;
 	}
@@ -1369,9 +1410,10 @@ b_mkdir(struct x *x, int argc, char **argv)
 		}
 		dev = abs_path(x->sh, argv[i]);
 		if (parents) {
-			e = vfs_mkdirs(x->sh->vfs, dev, mode);
+			e = vfs_mkdirs(x->sh->vfs, dev, mode, AS_ROOT(x));
 		} else {
-			e = vfs_resolve(x->sh->vfs, dev, VFS_NOFOLLOW, &host);
+			e = vfs_resolve(x->sh->vfs, dev, VFS_NOFOLLOW | AS_ROOT(x),
+		    &host);
 			if (e == 0 && mkdir(host, mode) < 0)
 				e = -errno;
 		}
@@ -1491,7 +1533,7 @@ b_cd(struct x *x, int argc, char **argv)
 
 	dev = abs_path(x->sh, argc > 1 ? argv[1] : "/");
 	if (vdir(dev) == NULL) {
-		e = vfs_resolve(x->sh->vfs, dev, 0, &host);
+		e = vfs_resolve(x->sh->vfs, dev, AS_ROOT(x), &host);
 		if (e == 0 && stat(host, &st) < 0)
 			e = -errno;
 		if (e == 0 && !S_ISDIR(st.st_mode))
@@ -1763,7 +1805,7 @@ static const struct {
 	{ "sleep", b_sleep }, { "reboot", b_reboot }, { "grep", b_grep },
 	{ "which", b_which }, { "pm", b_apptool }, { "cmd", b_apptool },
 	{ "am", b_apptool }, { "setprop", b_setprop },
-	{ "screencap", b_screencap },
+	{ "screencap", b_screencap }, { "su", b_su },
 };
 
 static builtin_fn
@@ -1782,7 +1824,8 @@ b_which(struct x *x, int argc, char **argv)
 
 	for (int i = 1; i < argc && rc >= 0; i++) {
 		size_t n = strlen(argv[i]);
-		int known = builtin(argv[i]) != NULL;
+		int known = builtin(argv[i]) != NULL &&
+		    (strcmp(argv[i], "su") != 0 || x->sh->prof->su);
 
 		for (size_t c = 0; !known && c < x->sh->prof->ncmds; c++) {
 			const char *l = x->sh->prof->cmds[c].line;
@@ -1792,7 +1835,8 @@ b_which(struct x *x, int argc, char **argv)
 		}
 		if (known && strcmp(argv[i], "cd") != 0 &&
 		    strcmp(argv[i], "export") != 0)
-			rc = x_printf(x, 1, "/system/bin/%s\n", argv[i]);
+			rc = x_printf(x, 1, "/system/%sbin/%s\n",
+			    strcmp(argv[i], "su") == 0 ? "x" : "", argv[i]);
 		else
 			status = 1;
 	}

@@ -334,7 +334,7 @@ prepare(struct sync *y, const char *path, char **host)
 	*host = NULL;
 	if (slash != NULL && slash != dir) {
 		*slash = '\0';
-		e = vfs_mkdirs(y->vfs, dir, 0771);
+		e = vfs_mkdirs(y->vfs, dir, 0771, 0);
 	}
 	free(dir);
 	if (e == 0)

@@ -19,7 +19,7 @@
 
 #define VFS_MAX_PATH	1024	/* the sync protocol's limit, too */
 
-enum { TREE_STORAGE, TREE_TMP, NTREES };
+enum { TREE_STORAGE, TREE_TMP, TREE_EFS, NTREES };
 
 struct vfs {
 	char *root[NTREES];	/* as created */
@@ -34,6 +34,7 @@ static const struct {
 	{ "/storage/emulated/0", TREE_STORAGE },
 	{ "/storage/self/primary", TREE_STORAGE },
 	{ "/data/local/tmp", TREE_TMP },
+	{ "/efs", TREE_EFS },		/* Samsung's; root only */
 };
 
 static int
@@ -47,7 +48,8 @@ mkdir_one(const char *path, unsigned mode)
 int
 vfs_new(struct vfs **out, const char *dir)
 {
-	static const char *const names[NTREES] = { "storage", "tmp" };
+	static const char *const names[NTREES] = { "storage", "tmp",
+	    "efs" };
 	struct vfs *v = xcalloc(1, sizeof(*v));
 	int rc;
 
@@ -94,7 +96,8 @@ wipe_one(const char *path, const struct stat *st, int flag, struct FTW *f)
 int
 vfs_wipe(const struct vfs *v)
 {
-	for (int i = 0; i < NTREES; i++)
+	/* userdata holds storage and /data/local/tmp; /efs is apart. */
+	for (int i = TREE_STORAGE; i <= TREE_TMP; i++)
 		if (nftw(v->root[i], wipe_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
 			return -errno;
 	return 0;
@@ -171,7 +174,7 @@ vfs_resolve(const struct vfs *v, const char *devpath, int flags, char **out)
 			break;
 		}
 	}
-	if (tree < 0)
+	if (tree < 0 || (tree == TREE_EFS && !(flags & VFS_ROOT)))
 		return -EACCES;
 	host = xasprintf("%s%s", v->root[tree], rest);
 	if (*rest == '\0')
@@ -216,7 +219,8 @@ fail:
 }
 
 int
-vfs_mkdirs(const struct vfs *v, const char *devdir, unsigned mode)
+vfs_mkdirs(const struct vfs *v, const char *devdir, unsigned mode,
+    int flags)
 {
 	char path[VFS_MAX_PATH + 1];
 	size_t n = strlen(devdir);
@@ -233,7 +237,7 @@ vfs_mkdirs(const struct vfs *v, const char *devdir, unsigned mode)
 		if (path[i] != '/' && path[i] != '\0')
 			continue;
 		path[i] = '\0';
-		rc = vfs_resolve(v, path, 0, &host);
+		rc = vfs_resolve(v, path, flags & VFS_ROOT, &host);
 		if (rc == -EACCES && i < n) {
 			/* "/storage" on the way to "/storage/emulated/0". */
 			rc = 0;
@@ -331,13 +335,14 @@ vfs_populate(const struct vfs *v, const struct storage_entry *e, size_t n,
 
 		slash = strrchr(dir, '/');
 		if (e[i].is_dir) {
-			rc = vfs_mkdirs(v, e[i].path, e[i].mode);
+			rc = vfs_mkdirs(v, e[i].path, e[i].mode, VFS_ROOT);
 		} else if (slash != NULL && slash != dir) {
 			*slash = '\0';
-			rc = vfs_mkdirs(v, dir, 0771);
+			rc = vfs_mkdirs(v, dir, 0771, VFS_ROOT);
 		}
 		if (rc == 0)
-			rc = vfs_resolve(v, e[i].path, VFS_NOFOLLOW, &host);
+			rc = vfs_resolve(v, e[i].path, VFS_NOFOLLOW | VFS_ROOT,
+			    &host);
 		if (rc == 0 && !e[i].is_dir)
 			rc = write_entry(host, &e[i]);
 		if (rc < 0)
@@ -350,7 +355,8 @@ vfs_populate(const struct vfs *v, const struct storage_entry *e, size_t n,
 	for (size_t i = n; i-- > 0 && rc == 0;) {
 		char *host = NULL;
 
-		rc = vfs_resolve(v, e[i].path, VFS_NOFOLLOW, &host);
+		rc = vfs_resolve(v, e[i].path, VFS_NOFOLLOW | VFS_ROOT,
+		    &host);
 		if (rc == 0)
 			rc = set_mtime(host, e[i].mtime);
 		if (rc < 0)

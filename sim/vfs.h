@@ -3,6 +3,7 @@
  *
  *   /sdcard, /storage/emulated/0, /storage/self/primary  ->  DIR/storage
  *   /data/local/tmp                                      ->  DIR/tmp
+ *   /efs (Samsung's; root only: VFS_ROOT)                ->  DIR/efs
  *
  * Every other path is refused (EACCES, as a shell user would see on most of
  * a real phone).  A path is never allowed out of its tree: ".." is refused
@@ -22,8 +23,9 @@ struct vfs;
 
 /* Flags for vfs_resolve(). */
 #define VFS_NOFOLLOW	1	/* a final symlink is not followed */
+#define VFS_ROOT	2	/* as root: /efs may be reached */
 
-/* Create (if needed) DIR/storage and DIR/tmp.  0 or -errno. */
+/* Create (if needed) DIR/storage, DIR/tmp and DIR/efs.  0 or -errno. */
 int vfs_new(struct vfs **out, const char *dir);
 void vfs_free(struct vfs *v);
 const char *vfs_storage_dir(const struct vfs *v);
@@ -35,11 +37,13 @@ const char *vfs_storage_dir(const struct vfs *v);
 int vfs_resolve(const struct vfs *v, const char *devpath, int flags,
     char **out);
 
-/* Empty both trees, as erasing userdata does.  0 or -errno. */
+/* Empty storage and tmp, as erasing userdata does (not /efs).  0 or
+ * -errno. */
 int vfs_wipe(const struct vfs *v);
 
 /* mkdir -p of a device directory.  0 or -errno. */
-int vfs_mkdirs(const struct vfs *v, const char *devdir, unsigned mode);
+int vfs_mkdirs(const struct vfs *v, const char *devdir, unsigned mode,
+    int flags);
 
 /* Create a profile's files and folders.  A file that already exists with
  * the right size is left alone (so a large benchmark file is made once).

@@ -337,6 +337,49 @@ test_getprop_and_buildprop(void **state)
 	propdb_free(db);
 }
 
+/* A fixture edited by "replace"; effects waiting on files. */
+static void
+test_replace_and_files(void **state)
+{
+	struct profile *p = NULL;
+	char fixtures[128];
+
+	(void)state;
+	snprintf(fixtures, sizeof(fixtures), "%s/rp", dir);
+	mkdir(fixtures, 0700);
+	write_file("rp/log.txt", "mode: ON\nvalue=ON, mode: ON\n", 28);
+	assert_int_equal(load_text("{ \"serial\": \"X\", \"commands\": { "
+	    "\"logcat\": { \"fixture\": \"log.txt\", \"replace\": { "
+	    "\"mode: ON\": \"mode: OFF\", \"value=ON\": \"v=\" } } }, "
+	    "\"effects\": [ { \"files\": { \"/efs/a\": \"ON\" }, "
+	    "\"props\": { \"x.y\": \"1\" } } ], " IDENT " }", fixtures,
+	    &p), 0);
+	assert_string_equal(profile_command(p, "logcat")->out,
+	    "mode: OFF\nv=, mode: OFF\n");
+	assert_int_equal(profile_command(p, "logcat")->outlen, 24);
+	assert_int_equal(p->effects[0].nfiles, 1);
+	assert_int_equal(p->effects[0].nafter, 0);
+	profile_free(p);
+	/* A text the fixture does not hold: named. */
+	assert_int_equal(load_text("{ \"serial\": \"X\", \"commands\": { "
+	    "\"logcat\": { \"fixture\": \"log.txt\", \"replace\": { "
+	    "\"mode: OF\": \"x\" } } }, " IDENT " }", fixtures, &p),
+	    DM_EINVAL);
+	assert_non_null(strstr(err, "\"mode: OF\" is not in the fixture"));
+	/* replace without a fixture; files with a relative path. */
+	assert_int_equal(load_text("{ \"serial\": \"X\", \"commands\": { "
+	    "\"ls\": { \"stdout\": \"a\", \"replace\": { \"a\": \"b\" } "
+	    "} }, " IDENT " }", fixtures, &p), DM_EINVAL);
+	assert_non_null(strstr(err, "edits a \"fixture\""));
+	assert_int_equal(load_text("{ \"serial\": \"X\", \"effects\": [ { "
+	    "\"files\": { \"efs/a\": \"ON\" } } ], " IDENT " }", fixtures,
+	    &p), DM_EINVAL);
+	assert_non_null(strstr(err, "absolute path"));
+	assert_int_equal(load_text("{ \"serial\": \"X\", \"su\": \"yes\", "
+	    IDENT " }", fixtures, &p), DM_EINVAL);
+	assert_null(p);
+}
+
 int
 main(void)
 {
@@ -348,6 +391,7 @@ main(void)
 		cmocka_unit_test(test_faults),
 		cmocka_unit_test(test_decode_utf16),
 		cmocka_unit_test(test_getprop_and_buildprop),
+		cmocka_unit_test(test_replace_and_files),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

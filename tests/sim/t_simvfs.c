@@ -97,7 +97,7 @@ test_dotdot_refused(void **state)
 	expect_err("/sdcard/DCIM/../x", 0, EACCES);
 	expect_err("/data/local/tmp/../../../../etc/shadow", 0, EACCES);
 	/* Names that merely contain dots are fine. */
-	assert_int_equal(vfs_mkdirs(v, "/sdcard/..a.b..", 0700), 0);
+	assert_int_equal(vfs_mkdirs(v, "/sdcard/..a.b..", 0700, 0), 0);
 	expect("/sdcard/..a.b../...", 0, "storage/..a.b../...");
 	memset(longp, 'a', sizeof(longp) - 1);
 	memcpy(longp, "/sdcard/", 8);
@@ -111,7 +111,7 @@ test_symlinks(void **state)
 	char link[256], target[256];
 
 	(void)state;
-	assert_int_equal(vfs_mkdirs(v, "/sdcard/DCIM/Camera", 0771), 0);
+	assert_int_equal(vfs_mkdirs(v, "/sdcard/DCIM/Camera", 0771, 0), 0);
 	/* A link out of the tree, as a file and as a folder. */
 	snprintf(link, sizeof(link), "%s/phone/storage/out", root);
 	assert_int_equal(symlink("/etc", link), 0);
@@ -120,7 +120,7 @@ test_symlinks(void **state)
 	expect_err("/sdcard/passwd", 0, EACCES);
 	expect_err("/sdcard/out/passwd", 0, EACCES);
 	expect_err("/sdcard/out", 0, EACCES);
-	assert_int_equal(vfs_mkdirs(v, "/sdcard/out/evil", 0700), -EACCES);
+	assert_int_equal(vfs_mkdirs(v, "/sdcard/out/evil", 0700, 0), -EACCES);
 	/* The link itself may be looked at (lstat, unlink). */
 	expect("/sdcard/passwd", VFS_NOFOLLOW, "storage/passwd");
 	/* A link into the other tree is out of this one. */
@@ -143,11 +143,11 @@ test_missing_parent(void **state)
 	(void)state;
 	expect_err("/sdcard/no/such/dir/file", 0, ENOENT);
 	expect("/sdcard/newfile", 0, "storage/newfile");
-	assert_int_equal(vfs_mkdirs(v, "/sdcard/no/such/dir", 0771), 0);
+	assert_int_equal(vfs_mkdirs(v, "/sdcard/no/such/dir", 0771, 0), 0);
 	expect("/sdcard/no/such/dir/file", 0, "storage/no/such/dir/file");
-	assert_int_equal(vfs_mkdirs(v, "/storage/emulated/0/deep/er", 0771),
+	assert_int_equal(vfs_mkdirs(v, "/storage/emulated/0/deep/er", 0771, 0),
 	    0);
-	assert_int_equal(vfs_mkdirs(v, "/etc/x", 0771), -EACCES);
+	assert_int_equal(vfs_mkdirs(v, "/etc/x", 0771, 0), -EACCES);
 }
 
 static void
@@ -214,6 +214,49 @@ test_populate(void **state)
 	assert_non_null(strstr(err, "/system/build.prop"));
 }
 
+/* Samsung's /efs: root reaches it, the shell user does not. */
+static void
+test_efs_root_only(void **state)
+{
+	(void)state;
+	expect_err("/efs/FactoryApp/keystr", 0, EACCES);
+	assert_int_equal(vfs_mkdirs(v, "/efs/FactoryApp", 0771, 0), -EACCES);
+	assert_int_equal(vfs_mkdirs(v, "/efs/FactoryApp", 0771, VFS_ROOT), 0);
+	expect("/efs/FactoryApp/keystr", VFS_ROOT, "efs/FactoryApp/keystr");
+	expect_err("/efs/../sdcard", VFS_ROOT, EACCES);
+}
+
+/* Erasing userdata empties storage and tmp; /efs is another partition. */
+static void
+test_wipe_keeps_efs(void **state)
+{
+	char *a = NULL, *b = NULL, *c = NULL;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(vfs_mkdirs(v, "/sdcard/DCIM/Wiped", 0771, 0), 0);
+	assert_int_equal(vfs_mkdirs(v, "/efs/Kept", 0771, VFS_ROOT), 0);
+	assert_int_equal(vfs_resolve(v, "/sdcard/DCIM/Wiped/a.jpg", 0, &a), 0);
+	assert_int_equal(vfs_resolve(v, "/data/local/tmp/b", 0, &b), 0);
+	assert_int_equal(vfs_resolve(v, "/efs/Kept/c", VFS_ROOT, &c), 0);
+	assert_non_null(f = fopen(a, "w"));
+	fclose(f);
+	assert_non_null(f = fopen(b, "w"));
+	fclose(f);
+	assert_non_null(f = fopen(c, "w"));
+	fclose(f);
+	assert_int_equal(vfs_wipe(v), 0);
+	assert_int_not_equal(access(a, F_OK), 0);
+	assert_int_not_equal(access(b, F_OK), 0);
+	assert_int_equal(access(c, F_OK), 0);
+	/* The trees themselves stay, empty. */
+	expect("/sdcard", 0, "storage");
+	assert_int_equal(vfs_mkdirs(v, "/sdcard/again", 0771, 0), 0);
+	free(a);
+	free(b);
+	free(c);
+}
+
 int
 main(void)
 {
@@ -224,6 +267,8 @@ main(void)
 		cmocka_unit_test(test_missing_parent),
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_populate),
+		cmocka_unit_test(test_efs_root_only),
+		cmocka_unit_test(test_wipe_keeps_efs),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
