@@ -83,9 +83,10 @@ static const struct act_def defs[] = {
 	    "clear the boot-mode message that keeps a Qualcomm phone in "
 	    "FFBM or QMMI: reboot to the bootloader, check it is the same "
 	    "phone, erase misc, boot Android again", NULL, NULL },
-	{ "samsung-factorymode-on", RISK_USER_DATA, NULL,
-	    "set /efs/FactoryApp/factorymode and keystr to ON (root)",
-	    "not carried out yet (issue 5)", NULL },
+	{ "samsung-factorymode-on", RISK_FLASH, NULL,
+	    "with root (adb root or su): write ON into /efs/FactoryApp/"
+	    "factorymode and keystr, their owner and mode kept and read "
+	    "back, then reboot", NULL, NULL },
 };
 
 const struct act_def *
@@ -1158,6 +1159,148 @@ factory_reset(struct act_env *env, const char *via, struct act_result *r)
 	return reset_in_fastboot(env, r);
 }
 
+/* ---- samsung-factorymode-on ---- */
+
+/* The two files Samsung's FactoryTestApp reads at boot: ON in normal use,
+ * anything else keeps the phone in its factory mode. */
+static const char *const efs_files[] = { "/efs/FactoryApp/factorymode",
+    "/efs/FactoryApp/keystr" };
+
+/* Run cmd as root: straight (adbd runs as root) or through su -c. */
+static int
+as_root(struct act_env *env, int su, const char *cmd, char **out,
+    struct act_result *r)
+{
+	int code;
+
+	return su ? run(env, "su -c", cmd, out, &code, r) :
+	    run(env, cmd, NULL, out, &code, r);
+}
+
+/* Owner, group and mode of path as "UID:GID:MODE" in buf; 0, or a dm_err
+ * with what the phone said in r->msg. */
+static int
+efs_stat(struct act_env *env, int su, const char *path, char *buf,
+    size_t len, struct act_result *r)
+{
+	char cmd[200], *out = NULL;
+	unsigned a, b, m;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "stat -c %%u:%%g:%%a %s", path);
+	rc = as_root(env, su, cmd, &out, r);
+	if (rc < 0)
+		return rc;
+	first_line(out, buf, len);
+	free(out);
+	if (sscanf(buf, "%u:%u:%o", &a, &b, &m) != 3)
+		return failf(r, DM_EUNSUPP, "%s cannot be read as root (%s): "
+		    "nothing written; this is not the state this step "
+		    "repairs (a damaged /efs wants its backup restored, or a "
+		    "reflash)", path, buf[0] ? buf : "no answer");
+	return 0;
+}
+
+static int
+efs_read(struct act_env *env, int su, const char *path, char *buf,
+    size_t len, struct act_result *r)
+{
+	char cmd[200], *out = NULL;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "cat %s", path);
+	rc = as_root(env, su, cmd, &out, r);
+	if (rc < 0)
+		return rc;
+	first_line(out, buf, len);
+	free(out);
+	return 0;
+}
+
+static int
+factorymode_on(struct act_env *env, struct act_result *r)
+{
+	char *out = NULL, id[32], st[2][40], was[2][40], now[40], after[40];
+	char cmd[200], err[400];
+	int su = 0, rc;
+	size_t i;
+
+	/* Root: adbd itself (adb root, debuggable builds) or su. */
+	rc = run(env, "id -u", NULL, &out, &(int){ 0 }, r);
+	if (rc < 0)
+		return rc;
+	first_line(out, id, sizeof(id));
+	free(out);
+	if (strcmp(id, "0") != 0) {
+		out = NULL;
+		rc = run(env, "su -c", "id -u", &out, &(int){ 0 }, r);
+		if (rc < 0)
+			return rc;
+		first_line(out, id, sizeof(id));
+		free(out);
+		if (strcmp(id, "0") != 0)
+			return failf(r, DM_EUNSUPP, "needs root: adb runs as "
+			    "the shell user and su answered \"%s\"; without "
+			    "root, clear the factory app's data and reboot, "
+			    "or reflash", id);
+		su = 1;
+	}
+	say(env, "root through %s", su ? "su" : "adbd (adb root)");
+	for (i = 0; i < 2; i++) {
+		rc = efs_stat(env, su, efs_files[i], st[i], sizeof(st[i]), r);
+		if (rc == 0)
+			rc = efs_read(env, su, efs_files[i], was[i],
+			    sizeof(was[i]), r);
+		if (rc < 0)
+			return rc;
+		say(env, "%s reads \"%s\" (owner:group:mode %s)",
+		    efs_files[i], was[i], st[i]);
+	}
+	if (strcmp(was[0], "ON") == 0 && strcmp(was[1], "ON") == 0) {
+		r->skipped = 1;
+		snprintf(r->msg, sizeof(r->msg), "both files already read ON: "
+		    "nothing written (the factory mode comes from elsewhere)");
+		return 0;
+	}
+	for (i = 0; i < 2; i++) {
+		/* Writing into the file keeps its owner and mode. */
+		snprintf(cmd, sizeof(cmd), "echo -n ON > %s", efs_files[i]);
+		say(env, "writing ON into %s", efs_files[i]);
+		out = NULL;
+		rc = as_root(env, su, cmd, &out, r);
+		free(out);
+		if (rc == 0)
+			rc = efs_read(env, su, efs_files[i], now, sizeof(now),
+			    r);
+		if (rc == 0)
+			rc = efs_stat(env, su, efs_files[i], after,
+			    sizeof(after), r);
+		if (rc < 0)
+			return rc;
+		if (strcmp(now, "ON") != 0 || strcmp(after, st[i]) != 0)
+			return failf(r, DM_EIO, "%s reads \"%s\" (%s) after "
+			    "writing ON; it was \"%s\" (%s)%s: not rebooted",
+			    efs_files[i], now, after, was[i], st[i], i ?
+			    ", and the first file is ON already" : "");
+	}
+	say(env, "rebooting");
+	rc = adb_reboot(env->c, "", err, sizeof(err));
+	if (rc < 0)
+		return failf(r, rc, "both files ON, but reboot: %s", err);
+	if (env->reconnect != NULL) {
+		rc = env->reconnect(env->ud, &env->c, ACT_BOOT_MS, err,
+		    sizeof(err));
+		if (rc < 0)
+			return failf(r, rc, "both files ON, but after the "
+			    "reboot: %s", err);
+	}
+	snprintf(r->msg, sizeof(r->msg), "factorymode \"%s\" -> ON, keystr "
+	    "\"%s\" -> ON (owner, group and mode kept: %s, %s); %s", was[0],
+	    was[1], st[0], st[1], env->reconnect != NULL ? "rebooted and "
+	    "back in adb" : "rebooting");
+	return 0;
+}
+
 int
 act_run(struct act_env *env, const char *name, const cJSON *params,
     struct act_result *r)
@@ -1209,5 +1352,7 @@ act_run(struct act_env *env, const char *name, const cJSON *params,
 		return clear_bootmode(env, r);
 	if (strcmp(name, "factory-reset") == 0)
 		return factory_reset(env, arg, r);
+	if (strcmp(name, "samsung-factorymode-on") == 0)
+		return factorymode_on(env, r);
 	return log_bundle(env, r);
 }

@@ -185,12 +185,8 @@ repair_step_blocked(const struct rule_step *s,
 		snprintf(buf, len, "needs the phone in fastboot");
 		return buf;
 	}
-	if ((s->needs & RULE_NEED_ROOT) &&
-	    strcmp(props_str(ph->props, "ro.debuggable"), "1") != 0) {
-		snprintf(buf, len, "needs root (adb root), which this build "
-		    "does not allow");
-		return buf;
-	}
+	/* Root (adb root on debuggable builds, or su) is checked by the
+	 * action when it runs: a retail build may still have su. */
 	if ((s->needs & RULE_NEED_BACKUP) && !o->without_backup) {
 		snprintf(buf, len, "needs a backup made in this session, and "
 		    "backups are not carried out yet (issue 6); "
@@ -218,10 +214,10 @@ repair_select(const struct rule *ru, const struct repair_opts *o,
 		const struct rule_step *s = &ru->step[k];
 
 		if (s->risk >= RISK_USER_DATA) {
-			snprintf(stop, len, "step %d (%s) erases %s: it runs "
-			    "only on its own, with --step %d", k + 1,
-			    s->action, s->risk == RISK_FLASH ? "and rewrites "
-			    "partitions" : "user data", k + 1);
+			snprintf(stop, len, "step %d (%s) %s: it runs only "
+			    "on its own, with --step %d", k + 1, s->action,
+			    s->risk == RISK_FLASH ? "writes below Android "
+			    "(flash risk)" : "erases user data", k + 1);
 			break;
 		}
 		if (repair_step_blocked(s, o, ph, why, sizeof(why)) != NULL) {
@@ -253,7 +249,12 @@ repair_plan_lines(const struct rule *ru, const struct repair_phone *ph,
 		    p, s->effect);
 		if (blocked != NULL)
 			sayf(ph, "          cannot run here: %s", blocked);
-		else if (s->verify != NULL && s->verify[0])
+		if (blocked == NULL && (s->needs & RULE_NEED_ROOT))
+			sayf(ph, "          needs root (adb root on %s build, "
+			    "or su): checked when it runs", strcmp(props_str(
+			    ph->props, "ro.debuggable"), "1") == 0 ? "this" :
+			    "a debuggable");
+		if (blocked == NULL && s->verify != NULL && s->verify[0])
 			sayf(ph, "          check: %s", s->verify);
 	}
 }
