@@ -479,6 +479,37 @@ struct conf_line {
 	attr_t a;
 };
 
+/* The finding the dialog is about, and whether a step it runs may lose
+ * data (only then is the code typed). */
+static const cJSON *
+conf_finding(struct ui *ui)
+{
+	struct ui_repair *r = ui_repair_get(ui, ui->confirm.dev_id, 0);
+	const cJSON *f = NULL, *it;
+
+	cJSON_ArrayForEach(it, findings_of(r))
+		if (strcmp(jstr(it, "id"), ui->confirm.finding) == 0)
+			f = it;
+	return f;
+}
+
+static int
+conf_lossy(struct ui *ui)
+{
+	const struct ui_confirm *c = &ui->confirm;
+	const cJSON *s;
+	int lossy = 0;
+
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(
+	    conf_finding(ui), "plan")) {
+		int k = jint(s, "step");
+
+		if (k >= c->first && k <= c->last)
+			lossy |= strcmp(jstr(s, "risk"), "none") != 0;
+	}
+	return lossy;
+}
+
 static int
 conf_lines(struct ui *ui, struct conf_line *l, int max)
 {
@@ -500,6 +531,9 @@ conf_lines(struct ui *ui, struct conf_line *l, int max)
 	if (c->step > 0) {
 		ADD(A_NORMAL, "Step %d runs alone, then the finding is "
 		    "re-checked:", c->step);
+	} else if (c->first == c->last) {
+		ADD(A_NORMAL, "Step %d runs, then the finding is re-checked:",
+		    c->first);
 	} else {
 		ADD(A_NORMAL, "Steps %d to %d run, the finding re-checked after "
 		    "each;", c->first, c->last);
@@ -526,17 +560,22 @@ conf_lines(struct ui *ui, struct conf_line *l, int max)
 		ADD(draw_attr(DR_WARN), "No backup is made first: backups are "
 		    "not carried out yet.");
 	if (flash)
-		ADD(draw_attr(DR_ERROR) | A_BOLD, "A flash step erases or "
-		    "rewrites partitions of the phone.");
+		ADD(draw_attr(DR_ERROR) | A_BOLD, "A flash step writes below "
+		    "Android: partitions, or /efs.");
 	else if (wipe)
 		ADD(draw_attr(DR_ERROR) | A_BOLD, "A user-data step erases the "
 		    "phone's user data.");
 	else if (lossy)
 		ADD(draw_attr(DR_WARN), "Steps marked app-data erase that "
 		    "app's data on the phone.");
-	ADD(A_NORMAL, "Type %s (the serial's last characters) and Enter;",
-	    dev_confirm_hint(c->serial));
-	ADD(A_NORMAL, "Esc cancels.");
+	if (conf_lossy(ui)) {
+		ADD(A_NORMAL, "Type %s (the serial's last characters) and "
+		    "Enter;", dev_confirm_hint(c->serial));
+		ADD(A_NORMAL, "Esc cancels.");
+	} else {
+		ADD(A_NORMAL, "%s", "Nothing here loses data: Enter runs it, "
+		    "Esc cancels.");
+	}
 	if (c->msg[0] != '\0')
 		ADD(draw_attr(DR_ERROR) | A_BOLD, "%s", c->msg);
 #undef ADD
@@ -588,7 +627,9 @@ scr_confirm_key(struct ui *ui, int ch, enum key_action a)
 	if (a == ACT_QUIT && ch != 'q')
 		return UI_QUIT;			/* F10 */
 	if (a == ACT_ENTER) {
-		if (!dev_confirm_names(c->typed, c->serial)) {
+		int lossy = conf_lossy(ui);
+
+		if (lossy && !dev_confirm_names(c->typed, c->serial)) {
 			snprintf(c->msg, sizeof(c->msg), "\"%s\" does not name "
 			    "this phone: type %s", c->typed,
 			    dev_confirm_hint(c->serial));
@@ -597,7 +638,8 @@ scr_confirm_key(struct ui *ui, int ch, enum key_action a)
 		}
 		p = scr_repair_params(c->dev_id);
 		cJSON_AddStringToObject(p, "finding", c->finding);
-		cJSON_AddStringToObject(p, "confirm", c->typed);
+		if (lossy)
+			cJSON_AddStringToObject(p, "confirm", c->typed);
 		cJSON_AddBoolToObject(p, "without_backup", c->without_backup);
 		if (c->step > 0)
 			cJSON_AddNumberToObject(p, "step", c->step);

@@ -39,6 +39,12 @@ check "the plan runs the reboot only, stops before the flash step, and offers s"
 # ---- s: the plan, step 1, step 2, and round again -------------------------------------
 keys s
 check "s: step 1 alone" wait_for 3 has "f runs step 1 alone, then re-checks"
+keys f
+check "f on the reboot step: nothing to type, Enter runs it" \
+	wait_for 3 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Run this step?' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'Nothing here loses data: Enter runs it, Esc cancels.' &&
+	                  ! tmux -L '$TM' capture-pane -p -t dm | grep -q 'Type MI01'"
+keys Escape
 keys s
 check "s again: step 2 alone, marked" \
 	wait_for 3 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'f runs step 2 alone' &&
@@ -47,6 +53,12 @@ check "s again: step 2 alone, marked" \
 keys s
 check "s past the last step that can run (reflash cannot): the plan again" \
 	wait_for 3 has "f runs the steps marked >, re-checking after each (s: one step alone)"
+keys f
+check "f on a one-step plan: 'Step 1 runs', not 'Steps 1 to 1'" \
+	wait_for 3 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Run the plan?' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'Step 1 runs, then the finding is re-checked:' &&
+	                  ! tmux -L '$TM' capture-pane -p -t dm | grep -q 'Steps 1 to 1'"
+keys Escape
 keys s s
 wait_for 3 has "f runs step 2 alone"
 
@@ -56,7 +68,7 @@ check "f: one step, its flash risk spelled out, the code to type" \
 	wait_for 3 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Run this step?' &&
 	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'Step 2 runs alone, then the finding is re-checked' &&
 	                  tmux -L '$TM' capture-pane -p -t dm | grep -q '2. \[flash\] clear-bootmode' &&
-	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'A flash step erases or rewrites partitions' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'A flash step writes below Android: partitions, or /efs' &&
 	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'Type MI01'"
 keys Escape
 check "Esc: nothing queued, still in QMMI" \
