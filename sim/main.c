@@ -70,8 +70,8 @@ usage(FILE *fp)
 	}
 	fprintf(fp, "\nReady lines on stdout: \"sim: SERIAL adb|fastboot "
 	    "tcp:127.0.0.1:PORT MODE\".\nSIGTERM/SIGINT stop; SIGUSR1 brings "
-	    "phones without fastboot back from the\nbootloader.  See "
-	    "droidmedic-sim(1).\n");
+	    "phones without fastboot back from the\nbootloader, and turns "
+	    "adb on again after a wipe.  See droidmedic-sim(1).\n");
 }
 
 struct cli_fault {
