@@ -1058,7 +1058,6 @@ erase_if_there(struct act_env *env, struct fb_conn *fb, const char *part,
 	struct fbcmd_log log;
 	int rc;
 
-
 	snprintf(var, sizeof(var), "partition-size:%s", part);
 	if (fb_getvar(fb, var, val, sizeof(val), err, errlen) < 0)
 		return 0;
@@ -1114,8 +1113,7 @@ reset_in_fastboot(struct act_env *env, struct act_result *r)
 			return failf(r, rc, "userdata erased, but the "
 			    "bootloader refused to erase %s: %s; the phone is "
 			    "still in its bootloader (fastboot erase %s, then "
-			    "reboot)",
-			    also[i], err, also[i]);
+			    "reboot)", also[i], err, also[i]);
 		}
 		if (rc > 0)
 			snprintf(done + strlen(done), sizeof(done) -
@@ -1177,22 +1175,34 @@ as_root(struct act_env *env, int su, const char *cmd, char **out,
 	    run(env, cmd, NULL, out, &code, r);
 }
 
+/* The first line cmd prints as root, in buf. */
+static int
+root_line(struct act_env *env, int su, const char *cmd, char *buf,
+    size_t len, struct act_result *r)
+{
+	char *out = NULL;
+	int rc = as_root(env, su, cmd, &out, r);
+
+	if (rc == 0)
+		first_line(out, buf, len);
+	free(out);
+	return rc;
+}
+
 /* Owner, group and mode of path as "UID:GID:MODE" in buf; 0, or a dm_err
  * with what the phone said in r->msg. */
 static int
 efs_stat(struct act_env *env, int su, const char *path, char *buf,
     size_t len, struct act_result *r)
 {
-	char cmd[200], *out = NULL;
+	char cmd[200];
 	unsigned a, b, m;
 	int rc;
 
 	snprintf(cmd, sizeof(cmd), "stat -c %%u:%%g:%%a %s", path);
-	rc = as_root(env, su, cmd, &out, r);
+	rc = root_line(env, su, cmd, buf, len, r);
 	if (rc < 0)
 		return rc;
-	first_line(out, buf, len);
-	free(out);
 	if (sscanf(buf, "%u:%u:%o", &a, &b, &m) != 3)
 		return failf(r, DM_EUNSUPP, "%s cannot be read as root (%s): "
 		    "nothing written; this is not the state this step "
@@ -1205,16 +1215,10 @@ static int
 efs_read(struct act_env *env, int su, const char *path, char *buf,
     size_t len, struct act_result *r)
 {
-	char cmd[200], *out = NULL;
-	int rc;
+	char cmd[200];
 
 	snprintf(cmd, sizeof(cmd), "cat %s", path);
-	rc = as_root(env, su, cmd, &out, r);
-	if (rc < 0)
-		return rc;
-	first_line(out, buf, len);
-	free(out);
-	return 0;
+	return root_line(env, su, cmd, buf, len, r);
 }
 
 static int
