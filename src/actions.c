@@ -1230,25 +1230,18 @@ factorymode_on(struct act_env *env, struct act_result *r)
 	size_t i;
 
 	/* Root: adbd itself (adb root, debuggable builds) or su. */
-	rc = run(env, "id -u", NULL, &out, &(int){ 0 }, r);
-	if (rc < 0)
-		return rc;
-	first_line(out, id, sizeof(id));
-	free(out);
-	if (strcmp(id, "0") != 0) {
-		out = NULL;
-		rc = run(env, "su -c", "id -u", &out, &(int){ 0 }, r);
-		if (rc < 0)
-			return rc;
-		first_line(out, id, sizeof(id));
-		free(out);
-		if (strcmp(id, "0") != 0)
+	rc = root_line(env, 0, "id -u", id, sizeof(id), r);
+	if (rc == 0 && strcmp(id, "0") != 0) {
+		su = 1;
+		rc = root_line(env, 1, "id -u", id, sizeof(id), r);
+		if (rc == 0 && strcmp(id, "0") != 0)
 			return failf(r, DM_EUNSUPP, "needs root: adb runs as "
 			    "the shell user and su answered \"%s\"; without "
 			    "root, clear the factory app's data and reboot, "
 			    "or reflash", id);
-		su = 1;
 	}
+	if (rc < 0)
+		return rc;
 	say(env, "root through %s", su ? "su" : "adbd (adb root)");
 	for (i = 0; i < 2; i++) {
 		rc = efs_stat(env, su, efs_files[i], st[i], sizeof(st[i]), r);

@@ -15,3 +15,17 @@ DROIDMEDIC_FIXTURES=$(cd "$FIX" && pwd)
 # The built-in rules of this source tree (the build may be elsewhere).
 DROIDMEDIC_RULES=$top_srcdir/data/rules
 export DROIDMEDIC_FIXTURES DROIDMEDIC_RULES
+
+# profile_variant SRC OUT EDIT: a test's own copy of profile SRC, marked
+# as such in its "source", with the Python statements EDIT applied to it
+# (as p) - a locked bootloader, another serial, no su...
+profile_variant() {
+	python3 - "$@" <<'PY'
+import json, sys
+src, out, edit = sys.argv[1:4]
+p = json.load(open(src))
+p["source"] = ["hand-written (test) from " + src]
+exec(edit)
+json.dump(p, open(out, "w"))
+PY
+}

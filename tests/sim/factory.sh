@@ -15,29 +15,16 @@
 . "$top_srcdir/tests/lib/env.sh"
 . "$top_srcdir/tests/lib/diagsim.sh"	# SIM, PROFILES, sim_start, port
 
-variant() {	# variant FILE SERIAL-OVERRIDE FASTBOOT-VARS-JSON
-	python3 - "$PROFILES/diag/lg_v60_qmmi.json" "$@" <<'PY'
-import json, sys
-src, out, serial, fbvars = sys.argv[1:5]
-p = json.load(open(src))
-p["source"] = ["hand-written (test) from " + src]
-if serial:
-    p["serial"] = serial
-    p["props"]["ro.serialno"] = serial
-p["fastboot"]["vars"] = json.loads(fbvars)
-json.dump(p, open(out, "w"))
-PY
-}
+V60P=$PROFILES/diag/lg_v60_qmmi.json
 # locked: its bootloader says unlocked:no
-variant "$T/locked.json" QMMILOCKED01 '{"unlocked": "no"}'
+profile_variant "$V60P" "$T/locked.json" '
+p["serial"] = p["props"]["ro.serialno"] = "QMMILOCKED01"
+p["fastboot"]["vars"] = {"unlocked": "no"}'
 # another phone's bootloader: adb says OTHERPHONE01, fastboot QMMIMISMATCH
-variant "$T/other.json" QMMIMISMATCH '{}'
-python3 - "$T/other.json" <<'PY'
-import json, sys
-p = json.load(open(sys.argv[1]))
+profile_variant "$V60P" "$T/other.json" '
+p["serial"] = "QMMIMISMATCH"
 p["props"]["ro.serialno"] = "OTHERPHONE01"
-json.dump(p, open(sys.argv[1], "w"))
-PY
+p["fastboot"]["vars"] = {}'
 
 sim_start --strict --state "$T/sim" --ports-file "$T/ports" \
 	"$PROFILES/diag/lg_v60_qmmi.json" "$T/locked.json" "$T/other.json"

@@ -17,17 +17,10 @@
 . "$top_srcdir/tests/lib/diagsim.sh"	# SIM, PROFILES, sim_start, port
 
 variant() {	# variant FILE SERIAL FLASH-LOCKED FASTBOOT-VARS-JSON
-	python3 - "$PROFILES/diag/lg_v60_qmmi.json" "$@" <<'PY'
-import json, sys
-src, out, serial, locked, fbvars = sys.argv[1:6]
-p = json.load(open(src))
-p["source"] = ["hand-written (test) from " + src]
-p["serial"] = serial
-p["props"]["ro.serialno"] = serial
-p["props"]["ro.boot.flash.locked"] = locked
-p["fastboot"]["vars"] = json.loads(fbvars)
-json.dump(p, open(out, "w"))
-PY
+	profile_variant "$PROFILES/diag/lg_v60_qmmi.json" "$1" "
+p['serial'] = p['props']['ro.serialno'] = '$2'
+p['props']['ro.boot.flash.locked'] = '$3'
+p['fastboot']['vars'] = json.loads('$4')"
 }
 variant "$T/locked.json" RESETLOCK001 0 '{"unlocked": "no"}'
 variant "$T/recov.json" RESETRECOV01 1 '{}'

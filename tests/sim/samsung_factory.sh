@@ -15,21 +15,10 @@
 . "$top_srcdir/tests/lib/diagsim.sh"	# SIM, PROFILES, sim_start, port
 
 PROF=$PROFILES/diag/samsung_s5_factorymode.json
-variant() {	# variant FILE SERIAL SU KEEP-KEYSTR
-	python3 - "$PROF" "$@" <<'PY'
-import json, sys
-src, out, serial, su, keystr = sys.argv[1:6]
-p = json.load(open(src))
-p["source"] = ["hand-written (test) from " + src]
-p["serial"] = serial
-p["su"] = su == "1"
-if keystr != "1":
-    p["storage"] = [e for e in p["storage"] if not e["path"].endswith("keystr")]
-json.dump(p, open(out, "w"))
-PY
-}
-variant "$T/nosu.json" SMG900FNOSU1 0 1
-variant "$T/nokey.json" SMG900FNOKEY 1 0
+profile_variant "$PROF" "$T/nosu.json" 'p["serial"] = "SMG900FNOSU1"; p["su"] = False'
+profile_variant "$PROF" "$T/nokey.json" '
+p["serial"] = "SMG900FNOKEY"
+p["storage"] = [e for e in p["storage"] if not e["path"].endswith("keystr")]'
 
 sim_start --strict --state "$T/sim" --ports-file "$T/ports" \
 	"$PROF" "$T/nosu.json" "$T/nokey.json"
