@@ -181,16 +181,22 @@ count_lines(const struct probe_out *o, const struct rule_match *m,
 	return count;
 }
 
+/* A number; with unit, one word may follow it ("4055 mV", "68 %"). */
 static int
-prop_number(const char *v, double *out)
+prop_number(const char *v, int unit, double *out)
 {
 	char *end;
 
 	if (v == NULL || *v == '\0')
 		return 0;
 	*out = strtod(v, &end);
+	if (end == v)
+		return 0;
 	while (*end == ' ')
 		end++;
+	if (unit)
+		while (*end != '\0' && *end != ' ')
+			end++;
 	return *end == '\0';
 }
 
@@ -226,28 +232,37 @@ eval(struct run *x, const struct rule *r, const struct rule_match *m,
 	case M_PROP_RE:
 	case M_PROP_LT:
 	case M_PROP_GT: {
-		const char *v = x->src->props != NULL ?
-		    props_get(x->src->props, m->prop) : NULL;
+		/* Properties are read in adb modes, variables in fastboot:
+		 * the other kind is absent, not unknown. */
+		int fb = x->src->mode == RULE_MODE_FASTBOOT;
+		const struct props *t = m->var ? x->src->vars :
+		    x->src->props;
+		const char *v = t != NULL ? props_get(t, m->prop) : NULL;
 		char src[300];
 		double d;
 
-		if (x->src->props == NULL) {
-			snprintf(why, whylen, "the phone's properties could "
-			    "not be read");
+		if (t == NULL && m->var == fb) {
+			snprintf(why, whylen, "the phone's %s could not be "
+			    "read", fb ? "fastboot variables" : "properties");
 			return -1;
 		}
 		if (m->kind == M_PROP_RE)
 			holds = regexec(&m->re, v ? v : "", 0, NULL, 0) == 0;
-		else if (prop_number(v, &d))
+		else if (prop_number(v, m->var, &d))
 			holds = m->kind == M_PROP_LT ? d < m->num : d > m->num;
 		if (holds) {
 			struct diag_evidence *e;
 			char line[DIAG_LINE_MAX];
 
-			snprintf(src, sizeof(src), "getprop %s", m->prop);
+			snprintf(src, sizeof(src), "%s %s", m->var ? "getvar" :
+			    "getprop", m->prop);
 			e = ev_new(l, src);
-			snprintf(line, sizeof(line), "[%s]: [%s]", m->prop,
-			    v ? v : "");
+			if (m->var)
+				snprintf(line, sizeof(line), "%s: %s", m->prop,
+				    v ? v : "");
+			else
+				snprintf(line, sizeof(line), "[%s]: [%s]",
+				    m->prop, v ? v : "");
 			ev_add_line(e, r->keep, line, strlen(line));
 		}
 		break;

@@ -30,8 +30,10 @@ struct diag_src {
 	int (*run)(void *ud, const char *cmd, char **out, size_t *len,
 	    char *err, size_t errlen);
 	void *ud;
-	const struct props *props;	/* the phone's getprop */
+	const struct props *props;	/* the phone's getprop (adb modes) */
 	unsigned mode;			/* RULE_MODE_* the phone is in */
+	const struct props *vars;	/* its fastboot variables (fastboot
+					 * mode) */
 };
 
 struct diag_evidence {

@@ -368,7 +368,7 @@ compile(struct ctx *x, struct rule_match *m, const cJSON *o)
 }
 
 static const char *const match_keys[] = { "probe", "regex", "min",
-    "within", "prop", "lt", "gt", "any", "not", "icase", NULL };
+    "within", "prop", "var", "lt", "gt", "any", "not", "icase", NULL };
 
 static int
 parse_match(struct ctx *x, struct rule *r, const cJSON *o,
@@ -442,13 +442,20 @@ parse_match(struct ctx *x, struct rule *r, const cJSON *o,
 		}
 		return 0;
 	}
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "prop")) != NULL) {
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "prop")) != NULL ||
+	    (v = cJSON_GetObjectItemCaseSensitive(o, "var")) != NULL) {
 		const cJSON *lt = cJSON_GetObjectItemCaseSensitive(o, "lt");
 		const cJSON *gt = cJSON_GetObjectItemCaseSensitive(o, "gt");
 
+		m->var = strcmp(v->string, "var") == 0;
+		if (cJSON_GetObjectItemCaseSensitive(o, "prop") != NULL &&
+		    cJSON_GetObjectItemCaseSensitive(o, "var") != NULL)
+			return bad(x, "a matcher reads \"prop\" or \"var\", "
+			    "not both");
 		if (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
 		    strlen(v->valuestring) > 255)
-			return bad(x, "\"prop\" must name a property");
+			return bad(x, m->var ? "\"var\" must name a fastboot "
+			    "variable" : "\"prop\" must name a property");
 		m->prop = xstrdup(v->valuestring);
 		if (lt != NULL || gt != NULL) {
 			const cJSON *n = lt != NULL ? lt : gt;
@@ -463,7 +470,8 @@ parse_match(struct ctx *x, struct rule *r, const cJSON *o,
 		m->kind = M_PROP_RE;
 		return compile(x, m, o);
 	}
-	return bad(x, "a matcher needs \"probe\", \"prop\" or \"any\"");
+	return bad(x, "a matcher needs \"probe\", \"prop\", \"var\" or "
+	    "\"any\"");
 }
 
 static int

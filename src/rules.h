@@ -9,7 +9,10 @@
  *   modes     where its probes work: ["device"] (adb), "recovery",
  *             "fastboot"; default ["device"]
  *   probes    {"NAME": "shell command line", ...}: what to run; "props"
- *             is built in (getprop, parsed) and needs no entry
+ *             is built in (getprop, parsed) and needs no entry.  In
+ *             fastboot mode nothing is run: the one probe there is
+ *             "getvar all", the variables read once, as "name: value"
+ *             lines ("slot-unbootable:a: yes")
  *   when      matchers, all of which must hold (see below)
  *   explain   what it means and why, for people
  *   evidence  how many matching lines a matcher keeps (default 8)
@@ -29,6 +32,14 @@
  *                                            (an absent one is "");
  *   {"prop": KEY, "lt"|"gt": NUMBER}         numeric comparison (an absent
  *                                            or non-numeric value fails);
+ *   {"var": NAME, "regex"|"lt"|"gt": ...}   the same on a fastboot
+ *                                            variable ("unlocked",
+ *                                            "slot-unbootable:a"), for
+ *                                            a phone in fastboot mode;
+ *                                            numbers may carry a unit
+ *                                            ("4055 mV", "68 %"); in
+ *                                            adb modes it is absent, as
+ *                                            a property is in fastboot;
  *   {"any": [MATCHER...]}                   at least one holds;
  * each may carry "not": true (it must not hold; keeps no evidence).
  * Regular expressions are POSIX extended, case-sensitive unless the
@@ -65,7 +76,9 @@ struct rule_match {
 	enum match_kind kind;
 	int negate;
 	int probe;		/* M_PROBE: index into rule.probes */
-	char *prop;		/* M_PROP_* */
+	char *prop;		/* M_PROP_*: a property, or with var a
+				 * fastboot variable */
+	int var;
 	regex_t re;		/* M_PROBE, M_PROP_RE */
 	int have_re;
 	char *re_text;

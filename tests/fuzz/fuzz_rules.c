@@ -45,7 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ruleset rs;
 	struct blob b = { data, size };
 	struct props *p = props_new();
-	struct diag_src src = { run, &b, p, RULE_MODE_DEVICE };
+	struct diag_src src = { run, &b, p, RULE_MODE_DEVICE, NULL };
 	struct diag_report r;
 	cJSON *j;
 	char *s;

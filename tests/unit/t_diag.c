@@ -21,6 +21,7 @@
 
 #include "diag.h"
 #include "err.h"
+#include "fbvars.h"
 #include "props.h"
 #include "rules.h"
 
@@ -111,7 +112,7 @@ static const char *
 findings(struct fake *f, struct props *p, unsigned mode)
 {
 	static char ids[1024];
-	struct diag_src src = { fake_run, f, p, mode };
+	struct diag_src src = { fake_run, f, p, mode, NULL };
 	struct diag_report r;
 	size_t n = 0;
 
@@ -217,7 +218,7 @@ test_secure_window(void **state)
 {
 	struct fake f = { 0 };
 	struct props *p = healthy_props();
-	struct diag_src src = { fake_run, &f, p, RULE_MODE_DEVICE };
+	struct diag_src src = { fake_run, &f, p, RULE_MODE_DEVICE, NULL };
 	struct diag_report r;
 	int seen = 0;
 
@@ -348,7 +349,7 @@ test_policy_no_screenshots(void **state)
 			    tail);
 		fake_add(&f, "dumpsys device_policy", strdup(text),
 		    strlen(text));
-		src = (struct diag_src){ fake_run, &f, p, RULE_MODE_DEVICE };
+		src = (struct diag_src){ fake_run, &f, p, RULE_MODE_DEVICE, NULL };
 		assert_int_equal(diag_run(&rules, &src, &r), 0);
 		assert_int_equal(r.n, k == 0);
 		if (k == 0) {
@@ -427,7 +428,7 @@ test_native_crash(void **state)
 	static const char rel[] = "dumpsys_misc/google_nexus5_hammerhead_6.0.1_MOB30M_dumpsys_dropbox_print_SYSTEM_TOMBSTONE_excerpt.txt";
 	struct props *p = healthy_props();
 	struct fake f = { 0 };
-	struct diag_src src = { fake_run, &f, p, RULE_MODE_DEVICE };
+	struct diag_src src = { fake_run, &f, p, RULE_MODE_DEVICE, NULL };
 	struct diag_report r;
 	size_t len;
 	char *t, *two, *e;
@@ -655,6 +656,190 @@ test_props_rules(void **state)
 	props_free(p);
 }
 
+/* A real `fastboot getvar all` capture as repair.c holds it: a table of
+ * its variables, and the "getvar all" text the one fastboot probe gives
+ * (name: value lines). */
+static struct props *
+fb_capture(const char *rel, struct fake *f)
+{
+	struct fbvars v;
+	struct props *p = props_new();
+	size_t len, n = 0;
+	char *t = load(rel, &len), *all = malloc(64u << 10);
+
+	assert_non_null(all);
+	fbvars_init(&v);
+	fbvars_parse_text(&v, t, len, NULL, 0);
+	free(t);
+	for (size_t i = 0; i < v.nraw; i++) {
+		props_set(p, v.raw[i].name, v.raw[i].value);
+		n += (size_t)snprintf(all + n, (64u << 10) - n, "%s: %s\n",
+		    v.raw[i].name, v.raw[i].value);
+	}
+	fbvars_free(&v);
+	fake_add(f, "getvar all", all, n);
+	return p;
+}
+
+static const char *
+fb_findings(struct fake *f, struct props *vars)
+{
+	static char ids[1024];
+	struct diag_src src = { fake_run, f, NULL, RULE_MODE_FASTBOOT, vars };
+	struct diag_report r;
+	size_t n = 0;
+
+	assert_int_equal(diag_run(&rules, &src, &r), 0);
+	assert_int_equal(r.nskip, 0);
+	ids[0] = '\0';
+	for (size_t i = 0; i < r.n; i++)
+		n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s%s",
+		    n ? " " : "", r.f[i].rule->id);
+	diag_report_free(&r);
+	return ids;
+}
+
+static void
+test_fastboot_captures(void **state)
+{
+	static const char *const caps[][2] = {
+	    { "fastboot_getvar/google_pixel7pro_cheetah_AP5A_fastboot_getvar_all.txt",
+	      "bootloader-unlocked in-bootloader" },
+	    { "fastboot_getvar/lg_v60_thinq_kona_bootloader_getvar_all.txt",
+	      "bootloader-unlocked in-bootloader" },
+	    /* fastbootd's battery-voltage is 0: no reading, no alarm */
+	    { "fastboot_getvar/lg_v60_thinq_timelm_fastbootd_userspace_getvar_all.txt",
+	      "in-fastbootd bootloader-unlocked" },
+	    { "fastboot_getvar/xiaomi_alioth_redmi_k40_poco_f3_mi11x_fastboot_getvar_all.txt",
+	      "bootloader-unlocked in-bootloader" },
+	};
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		struct fake f = { 0 };
+		struct props *p = fb_capture(caps[i][0], &f);
+		const char *ids = fb_findings(&f, p);
+
+		print_message("# %s: [%s]\n", caps[i][0], ids);
+		assert_string_equal(ids, caps[i][1]);
+		/* Nothing but the variables already read. */
+		assert_true(f.runs <= 1);
+		fake_free(&f);
+		props_free(p);
+	}
+}
+
+static void
+test_fastboot_edited(void **state)
+{
+	const char *alioth = "fastboot_getvar/xiaomi_alioth_redmi_k40_poco_f3_mi11x_fastboot_getvar_all.txt";
+	struct fake f = { 0 };
+	struct props *p = fb_capture(alioth, &f);
+	const char *ids;
+
+	(void)state;
+	fake_free(&f);
+	props_free(p);
+	/* Slot b used up its tries; the charge too low to flash. */
+	p = fb_capture(alioth, &f);
+	{
+		char *t = subst(f.out[0], "slot-unbootable:b: no",
+		    "slot-unbootable:b: yes");
+
+		free(f.out[0]);
+		f.out[0] = t;
+		f.len[0] = strlen(t);
+	}
+	props_set(p, "battery-soc-ok", "no");
+	ids = fb_findings(&f, p);
+	print_message("# edited: %s\n", ids);
+	assert_string_equal(ids, "slot-unbootable bootloader-battery-low "
+	    "bootloader-unlocked in-bootloader");
+	fake_free(&f);
+	props_free(p);
+	/* Locked, and under 3400 mV (the Pixel spells it "3350 mV"). */
+	p = fb_capture(alioth, &f);
+	props_set(p, "unlocked", "no");
+	props_set(p, "battery-voltage", "3350 mV");
+	assert_string_equal(fb_findings(&f, p),
+	    "bootloader-battery-low in-bootloader");
+	props_set(p, "battery-voltage", "3400 mV");
+	assert_string_equal(fb_findings(&f, p), "in-bootloader");
+	fake_free(&f);
+	props_free(p);
+}
+
+/* var matchers: numbers with units; absent in adb modes, as props are in
+ * fastboot; unknown when the variables could not be read. */
+static void
+test_var_matchers(void **state)
+{
+	static const char rule[] = "{\"rules\": ["
+	    "{\"id\": \"low\", \"title\": \"t\", \"severity\": \"info\","
+	    " \"modes\": [\"device\", \"fastboot\"], \"explain\": \"e\","
+	    " \"when\": [{\"var\": \"battery-voltage\", \"lt\": 3500}]},"
+	    "{\"id\": \"propped\", \"title\": \"t\", \"severity\": \"info\","
+	    " \"modes\": [\"device\", \"fastboot\"], \"explain\": \"e\","
+	    " \"when\": [{\"prop\": \"battery-voltage\", \"regex\": \".\"}]},"
+	    "{\"id\": \"both\", \"title\": \"t\", \"severity\": \"info\","
+	    " \"explain\": \"e\", \"when\": [{\"var\": \"a\", \"prop\": \"b\","
+	    " \"regex\": \".\"}]}]}";
+	static const struct { const char *v; int low; } cases[] = {
+	    { "3350 mV", 1 }, { "3499", 1 }, { "4055 mV", 0 }, { "3500", 0 },
+	    { "mV", 0 }, { "", 0 }, { "3350 mV extra", 0 },
+	};
+	struct ruleset rs;
+	struct diag_report r;
+	struct fake f = { 0 };
+	struct props *p = props_new();
+	struct diag_src src = { fake_run, &f, NULL, RULE_MODE_FASTBOOT, p };
+
+	(void)state;
+	ruleset_init(&rs);
+	ruleset_add_text(&rs, "t.json", rule, sizeof(rule) - 1);
+	assert_int_equal(rs.n, 2);
+	assert_int_equal(rs.nproblems, 1);
+	assert_non_null(strstr(rs.problems[0], "\"prop\" or \"var\", not both"));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		props_set(p, "battery-voltage", cases[i].v);
+		assert_int_equal(diag_run(&rs, &src, &r), 0);
+		print_message("# %s: %zu\n", cases[i].v, r.n);
+		assert_int_equal(r.n, (size_t)cases[i].low);
+		if (r.n == 1) {
+			assert_string_equal(r.f[0].ev[0].source,
+			    "getvar battery-voltage");
+			assert_string_equal(r.f[0].ev[0].lines[0],
+			    cases[i].v[0] == '3' && strchr(cases[i].v, 'm') ?
+			    "battery-voltage: 3350 mV" :
+			    "battery-voltage: 3499");
+		}
+		/* The prop matcher finds no properties in fastboot: absent,
+		 * not "could not be checked". */
+		assert_int_equal(r.nskip, 0);
+		diag_report_free(&r);
+	}
+	/* In adb mode the same key as a property: the var rule is silent. */
+	src.mode = RULE_MODE_DEVICE;
+	src.props = p;
+	src.vars = NULL;
+	props_set(p, "battery-voltage", "3000");
+	assert_int_equal(diag_run(&rs, &src, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.f[0].rule->id, "propped");
+	assert_int_equal(r.nskip, 0);
+	diag_report_free(&r);
+	/* In fastboot without its variables: not checked, with the reason. */
+	src.mode = RULE_MODE_FASTBOOT;
+	src.props = NULL;
+	assert_int_equal(diag_run(&rs, &src, &r), 0);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(r.nskip, 1);
+	assert_string_equal(r.skip[0].why, "the phone's fastboot variables "
+	    "could not be read");
+	diag_report_free(&r);
+	props_free(p);
+	ruleset_free(&rs);
+}
+
 static void
 test_probe_runs_once(void **state)
 {
@@ -679,7 +864,7 @@ test_unchecked_when_probe_fails(void **state)
 {
 	struct fake f = { 0 };
 	struct props *p = healthy_props();
-	struct diag_src src = { fake_run, &f, p, RULE_MODE_DEVICE };
+	struct diag_src src = { fake_run, &f, p, RULE_MODE_DEVICE, NULL };
 	struct diag_report r;
 
 	(void)state;
@@ -700,7 +885,7 @@ test_hostile_outputs(void **state)
 	size_t big = DIAG_OUTPUT_MAX + (1u << 20);
 	char *t = malloc(big);
 	const char *line = "E AndroidRuntime: Process: android.process.media, PID: 1";
-	struct diag_src src = { fake_run, &f, p, RULE_MODE_DEVICE };
+	struct diag_src src = { fake_run, &f, p, RULE_MODE_DEVICE, NULL };
 	struct diag_report r;
 
 	(void)state;
@@ -870,6 +1055,9 @@ main(void)
 		cmocka_unit_test(test_xiaomi14_buildprop_healthy),
 		cmocka_unit_test(test_storage_and_battery),
 		cmocka_unit_test(test_props_rules),
+		cmocka_unit_test(test_fastboot_captures),
+		cmocka_unit_test(test_fastboot_edited),
+		cmocka_unit_test(test_var_matchers),
 		cmocka_unit_test(test_probe_runs_once),
 		cmocka_unit_test(test_unchecked_when_probe_fails),
 		cmocka_unit_test(test_hostile_outputs),
