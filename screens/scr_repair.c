@@ -385,10 +385,11 @@ scr_repair_diagnose(struct ui *ui)
 	if (r->diag_job != 0)
 		return UI_REDRAW;	/* one is under way */
 	if (!ud->di.present || (ud->di.mode != DEV_MODE_ADB &&
-	    ud->di.mode != DEV_MODE_RECOVERY)) {
+	    ud->di.mode != DEV_MODE_RECOVERY && ud->di.mode !=
+	    DEV_MODE_FASTBOOT && ud->di.mode != DEV_MODE_FASTBOOTD)) {
 		snprintf(r->error, sizeof(r->error), "cannot diagnose: the "
 		    "phone is %s; the rules need it booted with USB debugging "
-		    "(adb) or in recovery", ud->di.present ?
+		    "(adb), in recovery or in fastboot", ud->di.present ?
 		    dev_mode_label(ud->di.mode) : "offline");
 		return UI_REDRAW;
 	}

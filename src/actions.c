@@ -393,6 +393,48 @@ reset_app_prefs(struct act_env *env, struct act_result *r)
 	return 0;
 }
 
+/* reboot from fastboot: into Android (adb waited for), the bootloader or
+ * fastbootd (fastboot waited for), or recovery (not waited for: its menu
+ * is the phone's own). */
+static int
+reboot_from_fastboot(struct act_env *env, const char *to,
+    struct act_result *r)
+{
+	char err[400];
+	int rc, android = strcmp(to, "system") == 0;
+
+	if (strcmp(to, "sideload") == 0 || strcmp(to, "safe-mode") == 0)
+		return failf(r, DM_EUNSUPP, "fastboot cannot reboot into %s: "
+		    "reboot to=%s", to, strcmp(to, "sideload") == 0 ?
+		    "recovery, then choose \"Apply update from ADB\"" :
+		    "system, then hold Volume Down while it starts");
+	say(env, "rebooting into %s", to);
+	rc = fb_reboot(env->fb, android ? "" : to, err, sizeof(err));
+	if (rc < 0)
+		return failf(r, rc, "reboot %s: %s%s", to, rc == DM_EREFUSED ?
+		    "the phone said: " : "", err);
+	fb_close(env->fb);
+	env->fb = NULL;
+	if (strcmp(to, "recovery") == 0) {
+		snprintf(r->msg, sizeof(r->msg), "rebooting into recovery");
+		return 0;
+	}
+	if (android ? env->reconnect == NULL : env->fastboot == NULL) {
+		snprintf(r->msg, sizeof(r->msg), "rebooting into %s", to);
+		return 0;
+	}
+	say(env, "waiting for the phone to come back (up to %d s)",
+	    ACT_BOOT_MS / 1000);
+	rc = android ? env->reconnect(env->ud, &env->c, ACT_BOOT_MS, err,
+	    sizeof(err)) : env->fastboot(env->ud, &env->fb, ACT_BOOT_MS, err,
+	    sizeof(err));
+	if (rc < 0)
+		return failf(r, rc, "after the reboot: %s", err);
+	snprintf(r->msg, sizeof(r->msg), "rebooted into %s and back in %s",
+	    to, android ? "adb" : "fastboot");
+	return 0;
+}
+
 static int
 reboot_action(struct act_env *env, const char *to, struct act_result *r)
 {
@@ -407,6 +449,8 @@ reboot_action(struct act_env *env, const char *to, struct act_result *r)
 	if (!known)
 		return failf(r, DM_EINVAL, "no reboot target '%s' (system, "
 		    "recovery, bootloader, fastboot, sideload, safe-mode)", to);
+	if (env->fb != NULL)
+		return reboot_from_fastboot(env, to, r);
 	if (strcmp(to, "safe-mode") == 0) {
 		char *out = NULL, v[16];
 		int code;
@@ -1034,9 +1078,18 @@ reset_in_recovery(struct act_env *env, struct act_result *r)
 	int rc;
 
 	say(env, "rebooting into recovery");
-	rc = adb_reboot(env->c, "recovery", err, sizeof(err));
-	if (rc < 0)
-		return failf(r, rc, "reboot recovery: %s", err);
+	if (env->fb != NULL) {
+		rc = fb_reboot(env->fb, "recovery", err, sizeof(err));
+		if (rc < 0)
+			return failf(r, rc, "reboot recovery: %s%s", rc ==
+			    DM_EREFUSED ? "the bootloader said: " : "", err);
+		fb_close(env->fb);
+		env->fb = NULL;
+	} else {
+		rc = adb_reboot(env->c, "recovery", err, sizeof(err));
+		if (rc < 0)
+			return failf(r, rc, "reboot recovery: %s", err);
+	}
 	drop_adb(env);
 	snprintf(r->msg, sizeof(r->msg), "the phone is rebooting into "
 	    "recovery; nothing is erased yet: on the phone, choose \"Wipe "
@@ -1069,30 +1122,46 @@ erase_if_there(struct act_env *env, struct fb_conn *fb, const char *part,
 	return rc < 0 ? rc : 1;
 }
 
+/* Nothing erased: the phone goes back where the reset found it, into
+ * Android, or left in fastboot when it started there (here). */
+static int
+reset_refused(struct act_env *env, struct fb_conn *fb, int here,
+    struct act_result *r, int rc)
+{
+	if (!here)
+		return fb_back_to_android(env, fb, r, rc);
+	env->fb = fb;
+	return rc;
+}
+
 static int
 reset_in_fastboot(struct act_env *env, struct act_result *r)
 {
 	static const char *const also[] = { "metadata", "cache" };
 	char err[400], val[FB_RESP_MAX + 1], done[200];
-	struct fb_conn *fb = NULL;
-	int rc;
+	struct fb_conn *fb = env->fb;
+	int here = fb != NULL, rc;
 
-	rc = enter_bootloader(env, "factory-reset", &fb, r);
-	if (rc < 0)
+	/* Already in fastboot, the serial the caller holds is the one
+	 * this bootloader gave. */
+	env->fb = NULL;
+	if (!here && (rc = enter_bootloader(env, "factory-reset", &fb,
+	    r)) < 0)
 		return rc;
 	/* A locked bootloader refuses erase: say so before trying. */
 	if (fb_getvar(fb, "unlocked", val, sizeof(val), err,
 	    sizeof(err)) == 0 && strcmp(val, "no") == 0) {
 		failf(r, DM_EREFUSED, "the bootloader is locked and refuses "
 		    "to erase: nothing erased (via=recovery lets the phone's "
-		    "own menu do it)");
-		return fb_back_to_android(env, fb, r, DM_EREFUSED);
+		    "own menu do it)%s", here ? "; the phone stays in its "
+		    "bootloader" : "");
+		return reset_refused(env, fb, here, r, DM_EREFUSED);
 	}
 	if (fb_getvar(fb, "partition-size:userdata", val, sizeof(val), err,
 	    sizeof(err)) < 0) {
 		failf(r, DM_EUNSUPP, "this bootloader has no userdata "
 		    "partition (%s): nothing erased", err);
-		return fb_back_to_android(env, fb, r, DM_EUNSUPP);
+		return reset_refused(env, fb, here, r, DM_EUNSUPP);
 	}
 	rc = erase_if_there(env, fb, "userdata", err, sizeof(err));
 	if (rc <= 0) {
@@ -1100,7 +1169,7 @@ reset_in_fastboot(struct act_env *env, struct act_result *r)
 		    "erase userdata: %s; nothing erased%s", err,
 		    strstr(err, "ock") != NULL ? " (a locked bootloader: "
 		    "via=recovery)" : "");
-		return fb_back_to_android(env, fb, r, rc < 0 ? rc : DM_EIO);
+		return reset_refused(env, fb, here, r, rc < 0 ? rc : DM_EIO);
 	}
 	snprintf(done, sizeof(done), "userdata");
 	for (size_t i = 0; i < sizeof(also) / sizeof(also[0]); i++) {
@@ -1139,7 +1208,10 @@ factory_reset(struct act_env *env, const char *via, struct act_result *r)
 {
 	char locked[16];
 
-	if (strcmp(via, "auto") == 0) {
+	if (strcmp(via, "auto") == 0 && env->fb != NULL) {
+		via = "fastboot";
+		say(env, "via fastboot: the phone is in it");
+	} else if (strcmp(via, "auto") == 0) {
 		/* The phone's own word on its bootloader lock. */
 		getprop_one(env, "ro.boot.flash.locked", locked,
 		    sizeof(locked));
@@ -1311,6 +1383,10 @@ act_run(struct act_env *env, const char *name, const cJSON *params,
 		return failf(r, DM_EINVAL, "no action '%s'", name);
 	if (d->missing != NULL)
 		return failf(r, DM_EUNSUPP, "%s: %s", name, d->missing);
+	if (env->fb != NULL && strcmp(name, "reboot") != 0 &&
+	    strcmp(name, "factory-reset") != 0)
+		return failf(r, DM_EUNSUPP, "%s needs the phone booted (adb), "
+		    "and it is in fastboot: reboot to=system first", name);
 	if (d->param != NULL) {
 		v = cJSON_GetObjectItemCaseSensitive(params, d->param);
 		if (v == NULL && d->param_default != NULL)

@@ -55,6 +55,11 @@ int act_protected(const char *pkg);
 /* What the action needs from its caller. */
 struct act_env {
 	struct adb_conn *c;	/* connected; may be replaced by reconnect */
+	/* The phone in its bootloader or fastbootd instead (c NULL): only
+	 * reboot and factory-reset run there.  An action that leaves
+	 * fastboot closes it (NULL); one that waits for fastboot again
+	 * puts the new connection here. */
+	struct fb_conn *fb;
 	int sdk;		/* ro.build.version.sdk */
 	/* Progress lines ("clearing ...", "waiting for the phone ..."). */
 	void (*say)(void *ud, const char *line);

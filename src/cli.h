@@ -77,6 +77,10 @@ void cli_json_out(cJSON *o);
  * the exit status.  Close with fb_close(). */
 struct fb_conn;
 struct fb_conn *cli_fb_open(const struct cli_opts *o, int *status);
+/* The phone of -s when it is in fastboot (its bench row's mode; a tcp: or
+ * usb: address that answers fastboot), opened; else NULL with *status 0
+ * (use adb) or an exit status after printing the problem. */
+struct fb_conn *cli_fb_try(const struct cli_opts *o, int *status);
 /* cli_jobs.c: jobs [attach JOB | cancel JOB]. */
 int cli_jobs(const struct cli_opts *o, int argc, char **argv);
 /* Send op with params (taken) to the bench server, which queues a job,

@@ -1,5 +1,6 @@
 /* cli_diag.c - `droidmedic diagnose`: the rules against one phone in adb
- * or recovery mode, connected to directly (see diag.h, rules.h). */
+ * or recovery mode, or in fastboot (its variables), connected to directly
+ * (see diag.h, rules.h). */
 #include "config.h"
 
 #include <stdio.h>
@@ -81,10 +82,12 @@ cli_diagnose(const struct cli_opts *o, int argc, char **argv)
 {
 	struct adbkeys *keys = NULL;
 	struct adb_conn *c;
+	struct fb_conn *fb;
 	struct ruleset rs;
 	struct repair_phone ph = { 0 };
 	struct diag_report rep;
 	char err[512], who[300];
+	const char *mode;
 	int status, rc;
 
 	(void)argv;
@@ -102,12 +105,25 @@ cli_diagnose(const struct cli_opts *o, int argc, char **argv)
 		ruleset_free(&rs);
 		return cli_fail(o, DM_ENOENT, "no diagnosis rules loaded");
 	}
-	c = cli_adb_connect(o, &keys, &status);
-	if (c == NULL) {
+	fb = cli_fb_try(o, &status);
+	if (fb == NULL && status != 0) {
 		ruleset_free(&rs);
 		return status;
 	}
-	rc = repair_open(&ph, c, o->serial, err, sizeof(err));
+	if (fb != NULL) {
+		rc = repair_open_fastboot(&ph, fb, o->serial, err,
+		    sizeof(err));
+		if (rc < 0) {
+			repair_close(&ph);
+			ruleset_free(&rs);
+			return cli_fail(o, rc, err);
+		}
+	} else if ((c = cli_adb_connect(o, &keys, &status)) == NULL) {
+		ruleset_free(&rs);
+		return status;
+	} else {
+		rc = repair_open(&ph, c, o->serial, err, sizeof(err));
+	}
 	if (rc == DM_EUNSUPP) {
 		repair_close(&ph);
 		adbkeys_free(keys);
@@ -116,8 +132,9 @@ cli_diagnose(const struct cli_opts *o, int argc, char **argv)
 	}
 	/* Without getprop the rules that need no props still run. */
 	repair_diagnose(&ph, &rs, &rep);
-	snprintf(who, sizeof(who), "%s (%s)", o->serial, ph.props != NULL ?
-	    ph.model : "model unknown");
+	snprintf(who, sizeof(who), "%s (%s)", o->serial, ph.props != NULL ||
+	    ph.vars != NULL ? ph.model : "model unknown");
+	mode = repair_mode_name(&ph);
 	repair_close(&ph);
 	adbkeys_free(keys);
 	if (o->json) {
@@ -125,6 +142,7 @@ cli_diagnose(const struct cli_opts *o, int argc, char **argv)
 
 		cJSON_AddTrueToObject(j, "ok");
 		cJSON_AddStringToObject(j, "serial", o->serial);
+		cJSON_AddStringToObject(j, "mode", mode);
 		for (size_t i = 0; i < rs.nproblems; i++)
 			cJSON_AddItemToArray(p,
 			    cJSON_CreateString(rs.problems[i]));

@@ -81,6 +81,36 @@ cli_fb_open(const struct cli_opts *o, int *status)
 	return c;
 }
 
+struct fb_conn *
+cli_fb_try(const struct cli_opts *o, int *status)
+{
+	struct fb_conn *c;
+	char addr[128], err[512];
+	int mode, rc, fb;
+
+	*status = cli_resolve_mode(o, addr, sizeof(addr), &mode);
+	if (*status != 0)
+		return NULL;
+	/* As reboot: the bench row's mode; for an address, tcp: and usb:
+	 * are fastboot's spelling, tried first; HOST:PORT is adb's. */
+	if (mode == DEV_MODE_FASTBOOT || mode == DEV_MODE_FASTBOOTD)
+		fb = 1;
+	else if (mode != DEV_MODE_UNKNOWN)
+		fb = 0;
+	else
+		fb = strncmp(o->serial, "tcp:", 4) == 0 ||
+		    strncmp(o->serial, "usb:", 4) == 0 ? -1 : 0;
+	if (fb == 0)
+		return NULL;
+	rc = fb_open(addr, fb == 1 ? OPEN_MS : PROBE_MS, &c, err,
+	    sizeof(err));
+	if (rc == 0)
+		return c;
+	if (fb == 1)
+		*status = cli_fail(o, rc, err);
+	return NULL;
+}
+
 /* ---- getvar ---------------------------------------------------------- */
 
 int

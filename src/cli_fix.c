@@ -23,6 +23,7 @@
 #include "dev.h"
 #include "diag.h"
 #include "err.h"
+#include "fastboot.h"
 #include "fixjob.h"
 #include "repair.h"
 #include "rules.h"
@@ -64,6 +65,7 @@ static int
 phone_open(struct cliphone *cp, const struct cli_opts *o, int *status)
 {
 	struct adb_conn *c;
+	struct fb_conn *fb;
 	char err[512];
 	int rc;
 
@@ -72,10 +74,28 @@ phone_open(struct cliphone *cp, const struct cli_opts *o, int *status)
 	cp->ph.say = say;
 	cp->ph.resolve = resolve;
 	cp->ph.ud = cp;
-	c = cli_adb_connect(o, &cp->ph.keys, status);
-	if (c == NULL)
+	fb = cli_fb_try(o, status);
+	if (fb == NULL && *status != 0)
 		return -1;
-	rc = repair_open(&cp->ph, c, o->serial, err, sizeof(err));
+	/* The keys too: an action may take the phone from fastboot into
+	 * Android. */
+	cp->ph.keys = adbkeys_load(err, sizeof(err));
+	if (cp->ph.keys == NULL) {
+		fb_close(fb);
+		*status = cli_fail(o, DM_EIO, err);
+		return -1;
+	}
+	if (fb != NULL) {
+		rc = repair_open_fastboot(&cp->ph, fb, o->serial, err,
+		    sizeof(err));
+	} else {
+		adbkeys_free(cp->ph.keys);
+		cp->ph.keys = NULL;
+		c = cli_adb_connect(o, &cp->ph.keys, status);
+		if (c == NULL)
+			return -1;
+		rc = repair_open(&cp->ph, c, o->serial, err, sizeof(err));
+	}
 	if (rc < 0) {
 		*status = cli_fail(o, rc, err);
 		return -1;
@@ -247,6 +267,11 @@ cli_fix(const struct cli_opts *o, int argc, char **argv)
 		cJSON_AddStringToObject(params, "rules", dir);
 	if (transport_address(o->serial, addr, sizeof(addr)))
 		cJSON_AddStringToObject(params, "address", addr);
+	/* tcp: and usb: are fastboot's spelling: a phone there may be in
+	 * its bootloader (a bench row says which itself). */
+	if (strncmp(o->serial, "tcp:", 4) == 0 ||
+	    strncmp(o->serial, "usb:", 4) == 0)
+		cJSON_AddTrueToObject(params, "fastboot");
 	return cli_run_job(o, "fix", params, local_fix);
 }
 

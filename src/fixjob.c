@@ -10,6 +10,7 @@
 #include "dev.h"
 #include "diag.h"
 #include "err.h"
+#include "fastboot.h"
 #include "fixjob.h"
 #include "job.h"
 #include "proto.h"
@@ -27,6 +28,8 @@ fixjob_req_from_json(const cJSON *params, int diagnose,
 
 	memset(r, 0, sizeof(*r));
 	r->diagnose = diagnose;
+	r->fastboot = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params,
+	    "fastboot")) ? -1 : 0;
 	if ((rc = proto_param_copy(params, "rules", 0, r->rules,
 	    sizeof(r->rules), "", err, errlen)) < 0)
 		return rc;
@@ -212,6 +215,7 @@ fix_job(struct job *job, void *arg)
 	struct repair_phone ph = { 0 };
 	struct repair_opts o = { 0 };
 	struct adb_conn *c = NULL;
+	struct fb_conn *fb = NULL;
 	const struct rule *ru = NULL;
 	struct ruleset rs;
 	char err[600], msg[700];
@@ -225,16 +229,25 @@ fix_job(struct job *job, void *arg)
 		snprintf(msg, sizeof(msg), "ADB key: %s", err);
 		return end(job, out, DM_EIO, msg);
 	}
-	rc = xferjob_connect(job, q->addr, ph.keys, &c, err, sizeof(err));
-	if (rc < 0)
-		goto fail;
 	ph.say = on_say;
 	ph.step = on_step;
 	ph.resolve = on_resolve;
 	ph.cancelled = on_cancelled;
 	ph.ud = &run;
 	ph.outdir = q->outdir[0] ? q->outdir : NULL;
-	rc = repair_open(&ph, c, NULL, err, sizeof(err));
+	if (q->fastboot != 0 && fb_open(q->addr, q->fastboot > 0 ? 10000 :
+	    2000, &fb, err, sizeof(err)) == 0) {
+		rc = repair_open_fastboot(&ph, fb, NULL, err, sizeof(err));
+	} else if (q->fastboot > 0) {
+		rc = DM_EIO;
+		goto fail;
+	} else {
+		rc = xferjob_connect(job, q->addr, ph.keys, &c, err,
+		    sizeof(err));
+		if (rc < 0)
+			goto fail;
+		rc = repair_open(&ph, c, NULL, err, sizeof(err));
+	}
 	/* Without its props a phone can still be diagnosed, not fixed. */
 	if (rc < 0 && (!q->diagnose || rc == DM_EUNSUPP))
 		goto fail;
@@ -257,7 +270,9 @@ fix_job(struct job *job, void *arg)
 		diag_report_free(&rep);
 		cJSON_AddTrueToObject(out, "ok");
 		cJSON_AddStringToObject(out, "serial", ph.serial);
-		cJSON_AddStringToObject(out, "model", ph.props ? ph.model : "");
+		cJSON_AddStringToObject(out, "model", ph.props || ph.vars ?
+		    ph.model : "");
+		cJSON_AddStringToObject(out, "mode", repair_mode_name(&ph));
 		for (size_t i = 0; i < rs.nproblems; i++)
 			cJSON_AddItemToArray(p,
 			    cJSON_CreateString(rs.problems[i]));

@@ -24,6 +24,8 @@ struct jobeng;
 struct fixjob_req {
 	char addr[160];		/* where the job opens the phone */
 	int diagnose;		/* 1: a "diagnose" job, the rest unused */
+	int fastboot;		/* 1: the phone is in fastboot; -1: try
+				 * fastboot at addr, then adb; 0: adb */
 	char finding[64];	/* the rule id */
 	int step;		/* 0: the plan; N: step N alone */
 	char confirm[128];
@@ -33,7 +35,8 @@ struct fixjob_req {
 };
 
 /* From an op's params: "finding" (fix), "step", "confirm",
- * "without_backup", "outdir", "rules".  0 or DM_EINVAL with err. */
+ * "without_backup", "outdir", "rules", "fastboot" (true: try fastboot
+ * at the address first, as for a tcp: one).  0 or DM_EINVAL with err. */
 int fixjob_req_from_json(const cJSON *params, int diagnose,
     struct fixjob_req *r, char *err, size_t errlen);
 

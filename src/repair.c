@@ -12,8 +12,11 @@
 #include "dev.h"
 #include "err.h"
 #include "fastboot.h"
+#include "fbident.h"
+#include "fbvars.h"
 #include "props.h"
 #include "repair.h"
+#include "xmem.h"
 
 #define GETPROP_MS	30000
 #define PROBE_MS	30000
@@ -65,6 +68,71 @@ read_props(struct repair_phone *ph, char *err, size_t errlen)
 	return 0;
 }
 
+/* Its fastboot variables into ph->vars (getvar all, or one by one where
+ * "all" is refused); 0 or a dm_err. */
+static int
+read_vars(struct repair_phone *ph, char *err, size_t errlen)
+{
+	struct fbvars v;
+	int rc;
+
+	fbvars_init(&v);
+	rc = fbident_ask(ph->fb, &v, err, errlen);
+	if (rc == 0) {
+		props_free(ph->vars);
+		ph->vars = props_new();
+		for (size_t i = 0; i < v.nraw; i++)
+			props_set(ph->vars, v.raw[i].name, v.raw[i].value);
+	}
+	fbvars_free(&v);
+	return rc;
+}
+
+int
+repair_open_fastboot(struct repair_phone *ph, struct fb_conn *fb,
+    const char *fallback_serial, char *err, size_t errlen)
+{
+	const char *v;
+	int rc;
+
+	ph->fb = fb;
+	ph->mode = RULE_MODE_FASTBOOT;
+	if ((rc = read_vars(ph, err, errlen)) < 0)
+		return rc;
+	v = props_get(ph->vars, "serialno");
+	snprintf(ph->serial, sizeof(ph->serial), "%s", v && *v ? v :
+	    fallback_serial ? fallback_serial : "");
+	v = props_get(ph->vars, "product");
+	snprintf(ph->model, sizeof(ph->model), "%s%s", v && *v ? v :
+	    "product unknown", strcmp(props_str(ph->vars, "is-userspace"),
+	    "yes") == 0 ? ", in fastbootd" : ", in its bootloader");
+	return 0;
+}
+
+const char *
+repair_mode_name(const struct repair_phone *ph)
+{
+	return ph->mode == RULE_MODE_FASTBOOT ? "fastboot" :
+	    ph->mode == RULE_MODE_RECOVERY ? "recovery" : "adb";
+}
+
+const char *
+repair_mode_blocked(const struct rule *ru, const struct repair_phone *ph,
+    char *buf, size_t len)
+{
+	if (ru->modes & ph->mode)
+		return NULL;
+	if (ph->mode == RULE_MODE_FASTBOOT)
+		snprintf(buf, len, "%s is checked with the phone booted, and it "
+		    "is in fastboot (droidmedic reboot -s %s system)", ru->id,
+		    ph->serial);
+	else
+		snprintf(buf, len, "%s is checked in %s, and the phone is in "
+		    "%s mode", ru->id, (ru->modes & RULE_MODE_FASTBOOT) ?
+		    "fastboot" : "Android", repair_mode_name(ph));
+	return buf;
+}
+
 int
 repair_open(struct repair_phone *ph, struct adb_conn *c,
     const char *fallback_serial, char *err, size_t errlen)
@@ -98,8 +166,12 @@ repair_close(struct repair_phone *ph)
 	if (ph->c != NULL)
 		adb_close(ph->c);
 	ph->c = NULL;
+	fb_close(ph->fb);
+	ph->fb = NULL;
 	props_free(ph->props);
 	ph->props = NULL;
+	props_free(ph->vars);
+	ph->vars = NULL;
 }
 
 int
@@ -124,12 +196,52 @@ probe(void *ud, const char *cmd, char **out, size_t *len, char *err,
 	return rc;
 }
 
+/* In fastboot nothing is run on the phone: "getvar all" is answered from
+ * the variables already read, as "name: value" lines. */
+static int
+fb_probe(void *ud, const char *cmd, char **out, size_t *len, char *err,
+    size_t errlen)
+{
+	const struct props *vars = ud;
+	size_t cap = 256, n = 0;
+	char *buf;
+
+	if (strcmp(cmd, "getvar all") != 0)
+		return dm_fail(err, errlen, DM_EUNSUPP, "in fastboot the one "
+		    "probe is `getvar all`");
+	if (vars == NULL)
+		return dm_fail(err, errlen, DM_EIO, "the fastboot variables "
+		    "could not be read");
+	buf = xmalloc(cap);
+	for (size_t i = 0; i < props_count(vars); i++) {
+		const char *k, *v;
+		size_t need;
+
+		if (props_at(vars, i, &k, &v) < 0)
+			continue;
+		need = strlen(k) + strlen(v) + 4;
+		while (n + need >= cap)
+			buf = xrealloc(buf, cap *= 2);
+		n += (size_t)snprintf(buf + n, cap - n, "%s: %s\n", k, v);
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 int
 repair_diagnose(struct repair_phone *ph, const struct ruleset *rs,
     struct diag_report *r)
 {
-	struct diag_src src = { probe, ph->c, ph->props, ph->mode };
+	struct diag_src src = { probe, ph->c, ph->props, ph->mode, NULL };
 
+	if (ph->mode == RULE_MODE_FASTBOOT) {
+		src.run = fb_probe;
+		src.ud = ph->vars;
+		src.props = NULL;
+		src.vars = ph->vars;
+	}
 	return diag_run(rs, &src, r);
 }
 
@@ -179,9 +291,17 @@ repair_step_blocked(const struct rule_step *s,
 		    "; --without-backup goes on without one" : "");
 		return buf;
 	}
-	if (act_blocked(s->action, repair_sdk(ph), buf, len) != NULL)
+	if (ph->mode != RULE_MODE_FASTBOOT &&
+	    act_blocked(s->action, repair_sdk(ph), buf, len) != NULL)
 		return buf;
-	if ((s->needs & RULE_NEED_FASTBOOT) && !(s->needs & RULE_NEED_ADB)) {
+	if (ph->mode == RULE_MODE_FASTBOOT && !(s->needs &
+	    RULE_NEED_FASTBOOT)) {
+		snprintf(buf, len, "needs the phone booted (adb), and it is in "
+		    "fastboot");
+		return buf;
+	}
+	if (ph->mode != RULE_MODE_FASTBOOT && (s->needs & RULE_NEED_FASTBOOT)
+	    && !(s->needs & RULE_NEED_ADB)) {
 		snprintf(buf, len, "needs the phone in fastboot");
 		return buf;
 	}
@@ -394,6 +514,7 @@ static void
 env_for(struct act_env *env, struct repair_phone *ph)
 {
 	env->c = ph->c;
+	env->fb = ph->fb;
 	env->sdk = repair_sdk(ph);
 	env->say = act_say;
 	env->reconnect = reconnect;
@@ -413,7 +534,32 @@ repair_action(struct repair_phone *ph, const char *name,
 	env_for(&env, ph);
 	rc = act_run(&env, name, params, r);
 	ph->c = env.c;
+	ph->fb = env.fb;
 	return rc;
+}
+
+/* After a step: the phone's mode and evidence as they are now, in adb
+ * (props) or fastboot (variables).  0; 1 when it is in neither (gone
+ * into recovery's menu, or not back); or a dm_err with err set. */
+static int
+reread(struct repair_phone *ph, char *err, size_t errlen)
+{
+	props_free(ph->props);
+	ph->props = NULL;
+	props_free(ph->vars);
+	ph->vars = NULL;
+	if (ph->c != NULL) {
+		const struct adb_banner *b = adb_banner_get(ph->c);
+
+		ph->mode = b != NULL && strcmp(b->type, "recovery") == 0 ?
+		    RULE_MODE_RECOVERY : RULE_MODE_DEVICE;
+		return read_props(ph, err, errlen);
+	}
+	if (ph->fb != NULL) {
+		ph->mode = RULE_MODE_FASTBOOT;
+		return read_vars(ph, err, errlen);
+	}
+	return 1;
 }
 
 /* One step's outcome, for the report. */
@@ -459,7 +605,8 @@ repair_fix(struct repair_phone *ph, const struct ruleset *rs,
 	repair_diagnose(ph, rs, &rep);
 	if (repair_finding(&rep, ru->id) != NULL)
 		state = "present";
-	else if (repair_unchecked(&rep, ru->id) != NULL)
+	else if (repair_unchecked(&rep, ru->id) != NULL ||
+	    repair_mode_blocked(ru, ph, why, sizeof(why)) != NULL)
 		state = "unchecked";
 	cJSON_AddStringToObject(out, "serial", ph->serial);
 	cJSON_AddStringToObject(out, "finding", ru->id);
@@ -469,9 +616,11 @@ repair_fix(struct repair_phone *ph, const struct ruleset *rs,
 	 * for by number). */
 	if (strcmp(state, "present") != 0 && o->step == 0) {
 		if (strcmp(state, "unchecked") == 0) {
+			const char *u = repair_unchecked(&rep, ru->id);
+
 			snprintf(msg, sizeof(msg), "%s could not be checked, "
-			    "so nothing was run: %s", ru->id,
-			    repair_unchecked(&rep, ru->id));
+			    "so nothing was run: %s", ru->id, u != NULL ? u :
+			    repair_mode_blocked(ru, ph, why, sizeof(why)));
 			error = "EUNCHECKED";
 			status = 1;
 		} else {
@@ -537,6 +686,7 @@ repair_fix(struct repair_phone *ph, const struct ruleset *rs,
 		}
 		rc = act_run(&env, s->action, s->params, &r);
 		ph->c = env.c;
+		ph->fb = env.fb;
 		if (rc < 0) {
 			cJSON_AddItemToArray(steps, step_json(k, s, "failed",
 			    &r));
@@ -562,9 +712,9 @@ repair_fix(struct repair_phone *ph, const struct ruleset *rs,
 			goto report;
 		}
 		/* Re-check: the finding's rules against the phone now. */
-		if (ph->c == NULL)
+		if ((rc = reread(ph, why, sizeof(why))) > 0)
 			break;
-		if (read_props(ph, why, sizeof(why)) < 0) {
+		if (rc < 0) {
 			snprintf(msg, sizeof(msg), "after step %d: %s", k, why);
 			error = "EIO";
 			status = 1;
@@ -572,19 +722,42 @@ repair_fix(struct repair_phone *ph, const struct ruleset *rs,
 		}
 		diag_report_free(&rep);
 		repair_diagnose(ph, rs, &rep);
+		/* A fastboot finding (a phone stuck in its bootloader) is
+		 * gone once the phone has booted Android. */
+		if (ru->modes == RULE_MODE_FASTBOOT &&
+		    ph->mode == RULE_MODE_DEVICE) {
+			fixed = 2;
+			break;
+		}
+		if (repair_mode_blocked(ru, ph, why, sizeof(why)) != NULL)
+			break;
 		if (repair_finding(&rep, ru->id) == NULL &&
 		    repair_unchecked(&rep, ru->id) == NULL) {
 			fixed = 1;
 			break;
 		}
 	}
-	if (fixed) {
+	if (fixed == 2) {
+		snprintf(msg, sizeof(msg), "fixed: %s left fastboot and booted "
+		    "Android after step %d (%s is read in fastboot, so the "
+		    "phone's boot is the check)", ph->serial, k > last ? last :
+		    k, ru->id);
+	} else if (fixed) {
 		snprintf(msg, sizeof(msg), "fixed: %s no longer holds on %s "
 		    "(re-checked after step %d)", ru->id, ph->serial,
 		    k > last ? last : k);
 	} else if (repair_unchecked(&rep, ru->id) != NULL) {
 		snprintf(msg, sizeof(msg), "the steps ran, but %s could not be "
 		    "re-checked: %s", ru->id, repair_unchecked(&rep, ru->id));
+		status = 3;
+	} else if (ph->c == NULL && ph->fb == NULL) {
+		snprintf(msg, sizeof(msg), "the steps ran, but %s could not be "
+		    "re-checked: the phone is neither in adb nor in fastboot "
+		    "now", ru->id);
+		status = 3;
+	} else if (repair_mode_blocked(ru, ph, why, sizeof(why)) != NULL) {
+		snprintf(msg, sizeof(msg), "the steps ran, but %s could not be "
+		    "re-checked: %s", ru->id, why);
 		status = 3;
 	} else {
 		snprintf(msg, sizeof(msg), "not fixed: %s still holds after "

@@ -21,15 +21,20 @@
 
 struct adb_conn;
 struct adbkeys;
+struct fb_conn;
 struct props;
 
 struct repair_phone {
 	struct adbkeys *keys;	/* borrowed, for reconnecting */
-	struct adb_conn *c;	/* owned */
+	struct adb_conn *c;	/* owned; NULL in fastboot */
+	struct fb_conn *fb;	/* owned: the phone in its bootloader or
+				 * fastbootd (then c is NULL) */
 	struct props *props;	/* its getprop, read again after each step */
-	char serial[128];	/* the phone's own (ro.serialno) */
+	struct props *vars;	/* in fastboot: its variables, the same */
+	char serial[128];	/* the phone's own (ro.serialno; serialno
+				 * in fastboot) */
 	char model[128];
-	unsigned mode;		/* RULE_MODE_DEVICE or _RECOVERY */
+	unsigned mode;		/* RULE_MODE_* */
 	const char *outdir;	/* where a log bundle goes (NULL: ".") */
 	/* Lines for a human: the plan, each step, the actions' progress. */
 	void (*say)(void *ud, const char *line);
@@ -59,7 +64,17 @@ struct repair_opts {
  * without ro.serialno. */
 int repair_open(struct repair_phone *ph, struct adb_conn *c,
     const char *fallback_serial, char *err, size_t errlen);
+/* The same for a phone in fastboot (bootloader or fastbootd): fb taken,
+ * its variables read (getvar all; serialno and product name it). */
+int repair_open_fastboot(struct repair_phone *ph, struct fb_conn *fb,
+    const char *fallback_serial, char *err, size_t errlen);
 void repair_close(struct repair_phone *ph);
+/* "adb", "recovery" or "fastboot": the mode the phone is in. */
+const char *repair_mode_name(const struct repair_phone *ph);
+/* Why rule ru cannot be checked in the phone's mode (buf filled), or
+ * NULL when it can. */
+const char *repair_mode_blocked(const struct rule *ru,
+    const struct repair_phone *ph, char *buf, size_t len);
 int repair_sdk(const struct repair_phone *ph);
 
 /* The rules against the phone as it is now. */

@@ -390,22 +390,30 @@ transfer_op(struct server *s, unsigned id, const cJSON *params)
 	return proto_reply_ok(id, r);
 }
 
-/* "diagnose" and "fix": queue a job on a phone in adb (fixjob.c); the
- * fix job checks the confirmation against the phone's own serial. */
+/* "diagnose" and "fix": queue a job on a phone in adb or fastboot
+ * (fixjob.c); the fix job checks the confirmation against the phone's own
+ * serial. */
 static cJSON *
 fix_op(struct server *s, unsigned id, const cJSON *params, int diagnose)
 {
 	struct fixjob_req fr;
+	struct dev_info di;
 	unsigned dev_id;
 	char msg[512], serial[96];
 	cJSON *r;
 	int rc;
 
 	rc = fixjob_req_from_json(params, diagnose, &fr, msg, sizeof(msg));
+	/* A phone in its bootloader or fastbootd is diagnosed (and some
+	 * steps run) there. */
+	if (rc == 0 && param_str(params, "device") != NULL &&
+	    devreg_lookup(s->reg, param_str(params, "device"), &di) == 0 &&
+	    (di.mode == DEV_MODE_FASTBOOT || di.mode == DEV_MODE_FASTBOOTD))
+		fr.fastboot = 1;
 	if (rc == 0)
-		rc = job_target(s, param_str(params, "device"), 0, fr.addr,
-		    sizeof(fr.addr), serial, sizeof(serial), &dev_id, msg,
-		    sizeof(msg));
+		rc = job_target(s, param_str(params, "device"), fr.fastboot > 0,
+		    fr.addr, sizeof(fr.addr), serial, sizeof(serial), &dev_id,
+		    msg, sizeof(msg));
 	if (rc < 0)
 		return proto_reply_err(id, rc, msg);
 	rc = fixjob_submit(s->jobs, dev_id, &fr);
