@@ -57,25 +57,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* The same bytes as property values of every key a rule names. */
 	props_parse(p, data, size, PROPS_FMT_AUTO);
-	if (diag_run(&rs, &src, &r) != 0)
-		abort();
-	for (size_t i = 0; i < r.n; i++)
-		for (int k = 0; k < r.f[i].nev; k++)
-			for (int n = 0; n < r.f[i].ev[k].nlines; n++) {
-				const char *l = r.f[i].ev[k].lines[n];
+	/* Then as a phone in fastboot: the same values as its variables,
+	 * no properties. */
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			src.mode = RULE_MODE_FASTBOOT;
+			src.props = NULL;
+			src.vars = p;
+		}
+		if (diag_run(&rs, &src, &r) != 0)
+			abort();
+		for (size_t i = 0; i < r.n; i++)
+			for (int k = 0; k < r.f[i].nev; k++)
+				for (int n = 0; n < r.f[i].ev[k].nlines; n++) {
+					const char *l = r.f[i].ev[k].lines[n];
 
-				if (strlen(l) > DIAG_LINE_MAX + 3)
-					abort();
-				for (; *l; l++)
-					if ((unsigned char)*l < 0x20 &&
-					    *l != '\t')
+					if (strlen(l) > DIAG_LINE_MAX + 3)
 						abort();
-			}
-	j = diag_report_json(&r);
-	s = cJSON_PrintUnformatted(j);
-	free(s);
-	cJSON_Delete(j);
-	diag_report_free(&r);
+					for (; *l; l++)
+						if ((unsigned char)*l < 0x20 &&
+						    *l != '\t')
+							abort();
+				}
+		j = diag_report_json(&r);
+		s = cJSON_PrintUnformatted(j);
+		free(s);
+		cJSON_Delete(j);
+		diag_report_free(&r);
+	}
 	ruleset_free(&rs);
 	props_free(p);
 	return 0;
