@@ -114,5 +114,9 @@ int cli_resolve(const struct cli_opts *o, char *addr, size_t len);
  * -s was an address and no row was asked). */
 int cli_resolve_mode(const struct cli_opts *o, char *addr, size_t len,
     int *mode);
+/* The mode of -s's bench row when a bench server is already running and
+ * has one (a network phone is named HOST:PORT there), else
+ * DEV_MODE_UNKNOWN; says nothing. */
+int cli_row_mode(const struct cli_opts *o);
 
 #endif

@@ -53,6 +53,31 @@ lookup_device(const struct cli_opts *o)
 }
 
 int
+cli_row_mode(const struct cli_opts *o)
+{
+	struct client *c;
+	struct dev_info di;
+	cJSON *params, *res = NULL;
+	char err[512];
+	int rc;
+
+	/* Only a server already running: an address needs none. */
+	c = client_connect(0, "cli", err, sizeof(err));
+	if (c == NULL)
+		return DEV_MODE_UNKNOWN;
+	params = cJSON_CreateObject();
+	cJSON_AddStringToObject(params, "device", o->serial);
+	rc = client_call(c, "device", params, &res, 10000, err, sizeof(err));
+	client_free(c);
+	if (rc < 0)
+		return DEV_MODE_UNKNOWN;
+	proto_dev_from_json(cJSON_GetObjectItemCaseSensitive(res, "device"),
+	    &di);
+	cJSON_Delete(res);
+	return di.present ? (int)di.mode : DEV_MODE_UNKNOWN;
+}
+
+int
 cli_resolve(const struct cli_opts *o, char *addr, size_t len)
 {
 	int mode;

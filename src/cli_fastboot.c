@@ -91,6 +91,8 @@ cli_fb_try(const struct cli_opts *o, int *status)
 	*status = cli_resolve_mode(o, addr, sizeof(addr), &mode);
 	if (*status != 0)
 		return NULL;
+	if (mode == DEV_MODE_UNKNOWN)
+		mode = cli_row_mode(o);
 	/* As reboot: the bench row's mode; for an address, tcp: and usb:
 	 * are fastboot's spelling, tried first; HOST:PORT is adb's. */
 	if (mode == DEV_MODE_FASTBOOT || mode == DEV_MODE_FASTBOOTD)
@@ -326,6 +328,8 @@ cli_reboot(const struct cli_opts *o, int argc, char **argv)
 	status = cli_resolve_mode(o, addr, sizeof(addr), &mode);
 	if (status != 0)
 		return status;
+	if (mode == DEV_MODE_UNKNOWN)
+		mode = cli_row_mode(o);
 	/* Which protocol: the bench row's mode; for an address, tcp: is
 	 * fastboot's spelling (as with AOSP fastboot), HOST:PORT adb's. */
 	if (mode == DEV_MODE_FASTBOOT || mode == DEV_MODE_FASTBOOTD)
