@@ -115,6 +115,18 @@ run_of(const cJSON *f, int *first, int *last, int *without_backup,
 	}
 }
 
+/* Whether picked step k runs only without a backup (none can be made
+ * yet, and it needs one). */
+static int
+picked_without_backup(const cJSON *f, int k)
+{
+	const cJSON *s = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(f,
+	    "plan"), k - 1);
+
+	return jstr(s, "blocked")[0] != '\0' &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "backup_only"));
+}
+
 /* "clear-data com.android.providers.media" */
 static void
 step_label(const cJSON *s, char *buf, size_t len)
@@ -210,12 +222,13 @@ finding_lines(struct scr_text *t, const cJSON *f, int pick)
 	if (pick > 0) {
 		first = last = pick;
 		stops = "";
+		wb = picked_without_backup(f, pick);
 	}
 	scr_text_emit(t, 0, NULL, "", A_NORMAL);
 	if (pick > 0)
 		snprintf(line, sizeof(line), "Plan, narrowest first: f runs "
-		    "step %d alone, then re-checks (s: the plan, or another "
-		    "step)", pick);
+		    "step %d alone%s, then re-checks (s: the plan, or another "
+		    "step)", pick, wb ? ", without a backup" : "");
 	else if (last >= first)
 		snprintf(line, sizeof(line), "Plan, narrowest first: f runs "
 		    "the steps marked >%s, re-checking after each (s: one "
@@ -426,6 +439,7 @@ scr_repair_fix(struct ui *ui)
 	run_of(f, &first, &last, &wb, &stops);
 	if (r->pick > 0) {
 		first = last = r->pick;
+		wb = picked_without_backup(f, r->pick);
 	} else if (last < first) {
 		snprintf(r->error, sizeof(r->error), "nothing can run: the "
 		    "plan stops before %s%s", stops, stops[0] ? " (s picks "
@@ -463,7 +477,8 @@ scr_repair_pick(struct ui *ui)
 	for (k = r->pick + 1; k <= n; k++) {
 		s = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(f,
 		    "plan"), k - 1);
-		if (jstr(s, "blocked")[0] == '\0')
+		if (jstr(s, "blocked")[0] == '\0' || cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(s, "backup_only")))
 			break;
 	}
 	r->pick = k <= n ? k : 0;
@@ -557,7 +572,10 @@ conf_lines(struct ui *ui, struct conf_line *l, int max)
 		    jstr(s, "risk"), label);
 	}
 	ADD(A_NORMAL, "%s", "");
-	if (c->without_backup)
+	if (c->without_backup && wipe)
+		ADD(draw_attr(DR_ERROR) | A_BOLD, "No backup is made first "
+		    "(backups are not carried out yet): what is on it is lost.");
+	else if (c->without_backup)
 		ADD(draw_attr(DR_WARN), "No backup is made first: backups are "
 		    "not carried out yet.");
 	if (flash)

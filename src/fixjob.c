@@ -168,6 +168,16 @@ mark_plan(cJSON *f, const struct rule *ru, const struct repair_phone *ph,
 			cJSON_AddStringToObject(s, "blocked", b);
 		else
 			cJSON_AddNullToObject(s, "blocked");
+		/* Blocked only for want of a backup: the technician may go
+		 * on without one, saying so. */
+		if (b != NULL) {
+			struct repair_opts wo = *o;
+
+			wo.without_backup = 1;
+			cJSON_AddBoolToObject(s, "backup_only",
+			    repair_step_blocked(&ru->step[k], &wo, ph, why,
+			    sizeof(why)) == NULL);
+		}
 		k++;
 	}
 }
