@@ -170,7 +170,7 @@ mark_plan(cJSON *f, const struct rule *ru, const struct repair_phone *ph,
 			cJSON_AddNullToObject(s, "blocked");
 		/* Blocked only for want of a backup: the technician may go
 		 * on without one, saying so. */
-		if (b != NULL) {
+		if (b != NULL && strcmp(ru->step[k].action, "backup") != 0) {
 			struct repair_opts wo = *o;
 
 			wo.without_backup = 1;
