@@ -310,8 +310,8 @@ cli_reboot(const struct cli_opts *o, int argc, char **argv)
 	    "fastboot", "recovery", "sideload" };
 	const char *target = argc > 0 ? argv[0] : "system";
 	struct fb_conn *c;
-	char addr[128], err[512];
-	int mode, status, rc, known = 0, fb;
+	char err[512];
+	int status, rc, known = 0;
 
 	if (argc > 1) {
 		fprintf(stderr, "droidmedic: usage: reboot -s SERIAL "
@@ -325,44 +325,27 @@ cli_reboot(const struct cli_opts *o, int argc, char **argv)
 		    "bootloader, fastboot, recovery, sideload)\n", target);
 		return 2;
 	}
-	status = cli_resolve_mode(o, addr, sizeof(addr), &mode);
-	if (status != 0)
+	/* Which protocol: as cli_fb_try() finds it. */
+	c = cli_fb_try(o, &status);
+	if (c == NULL && status != 0)
 		return status;
-	if (mode == DEV_MODE_UNKNOWN)
-		mode = cli_row_mode(o);
-	/* Which protocol: the bench row's mode; for an address, tcp: is
-	 * fastboot's spelling (as with AOSP fastboot), HOST:PORT adb's. */
-	if (mode == DEV_MODE_FASTBOOT || mode == DEV_MODE_FASTBOOTD)
-		fb = 1;
-	else if (mode != DEV_MODE_UNKNOWN)
-		fb = 0;
-	else
-		fb = strncmp(o->serial, "tcp:", 4) == 0 ||
-		    strncmp(o->serial, "usb:", 4) == 0 ? -1 : 0;
-	if (fb != 0) {
-		rc = fb_open(addr, fb == 1 ? OPEN_MS : PROBE_MS, &c, err,
-		    sizeof(err));
-		if (rc < 0 && fb == 1)
-			return cli_fail(o, rc, err);
-		if (rc == 0) {
-			if (strcmp(target, "sideload") == 0) {
-				fb_close(c);
-				return cli_fail(o, DM_EUNSUPP, "fastboot cannot "
-				    "reboot into sideload: reboot to recovery "
-				    "and choose \"Apply update from ADB\"");
-			}
-			rc = fb_reboot(c, target, err, sizeof(err));
+	if (c != NULL) {
+		if (strcmp(target, "sideload") == 0) {
 			fb_close(c);
-			if (rc < 0) {
-				char msg[700];
-
-				snprintf(msg, sizeof(msg), "reboot %s: %s%s",
-				    target, rc == DM_EREFUSED ?
-				    "the phone said: " : "", err);
-				return cli_fail(o, rc, msg);
-			}
-			return rebooted(o, target, "fastboot");
+			return cli_fail(o, DM_EUNSUPP, "fastboot cannot reboot "
+			    "into sideload: reboot to recovery and choose "
+			    "\"Apply update from ADB\"");
 		}
+		rc = fb_reboot(c, target, err, sizeof(err));
+		fb_close(c);
+		if (rc < 0) {
+			char msg[700];
+
+			snprintf(msg, sizeof(msg), "reboot %s: %s%s", target,
+			    rc == DM_EREFUSED ? "the phone said: " : "", err);
+			return cli_fail(o, rc, msg);
+		}
+		return rebooted(o, target, "fastboot");
 	}
 	rc = reboot_adb(o, target);
 	return rc == 0 ? rebooted(o, target, "adb") : rc;
