@@ -151,7 +151,7 @@ cli_plan(const struct cli_opts *o, int argc, char **argv)
 	struct repair_opts ro;
 	const struct diag_finding *f;
 	const char *skip;
-	char stop[400];
+	char stop[400], why[300];
 	int status, first, last;
 
 	if (argc != 1) {
@@ -170,6 +170,8 @@ cli_plan(const struct cli_opts *o, int argc, char **argv)
 	repair_diagnose(&cp.ph, &rs, &rep);
 	f = repair_finding(&rep, ru->id);
 	skip = repair_unchecked(&rep, ru->id);
+	if (f == NULL && skip == NULL)
+		skip = repair_mode_blocked(ru, &cp.ph, why, sizeof(why));
 	repair_select(ru, &ro, &cp.ph, &first, &last, stop, sizeof(stop));
 	if (o->json) {
 		cJSON *j = cJSON_CreateObject();

@@ -720,6 +720,7 @@ repair_fix(struct repair_phone *ph, const struct ruleset *rs,
 			status = 1;
 			goto report;
 		}
+		env.sdk = repair_sdk(ph);
 		diag_report_free(&rep);
 		repair_diagnose(ph, rs, &rep);
 		/* A fastboot finding (a phone stuck in its bootloader) is

@@ -110,8 +110,9 @@ check "an adb finding on a phone in fastboot: not checked, and its steps need ad
 	python3 - "$T/j" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-sys.exit(not (d["state"] == "absent" or d["state"] == "unchecked")
-         or not all(s["blocked"] for s in d["steps"]))
+sys.exit(not (d["state"] == "unchecked"
+              and "media-crash is checked with the phone booted, and it is in fastboot" in d["unchecked"]
+              and all(s["blocked"] for s in d["steps"])))
 PY
 D action -s "$V60" clear-data package=com.android.providers.media --confirm e87d >"$T/o" 2>&1
 check "an adb action in fastboot: exit 1, refused, the phone still in its bootloader" \
