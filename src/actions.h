@@ -1,19 +1,21 @@
-/* actions.h - the repair actions a plan's steps name, run over ADB
- * against one phone: clear an app's data or cache, force-stop, disable
- * and enable, remove for the user and restore, trim caches, reset app
+/* actions.h - the repair actions a plan's steps name, run against one
+ * phone, over ADB: clear an app's data or cache, force-stop, disable and
+ * enable, remove for the user and restore, trim caches, reset app
  * preferences, reboot (to system, recovery, bootloader, fastbootd,
  * sideload or safe mode), a screenshot (PNG; a black one explained), a
- * log bundle, and clear-bootmode, which follows the phone into its
- * bootloader (fastboot), checks its serial there and erases misc.
+ * log bundle, clear-bootmode and factory-reset, which follow the phone
+ * into its bootloader (fastboot) and check its serial there before they
+ * erase, and samsung-factorymode-on (root).  A phone already in fastboot
+ * runs reboot and factory-reset there; the others refuse.
  *
  * Package names are checked against Android's own rule before anything is
  * sent, and every word that reaches the phone's shell is quoted; core
  * packages (the framework, System UI, Settings, the phone and settings
  * providers, the shell) cannot be disabled or removed.
  *
- * Actions the product does not carry out yet (backup, factory reset,
- * reflash, ...) are known by name, so that plans list them, and refuse to
- * run with the reason.  Runs on the caller's thread. */
+ * Actions the product does not carry out yet (backup, reflash,
+ * check-update) are known by name, so that plans list them, and refuse
+ * to run with the reason.  Runs on the caller's thread. */
 #ifndef DM_ACTIONS_H
 #define DM_ACTIONS_H
 
