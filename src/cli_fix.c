@@ -77,20 +77,18 @@ phone_open(struct cliphone *cp, const struct cli_opts *o, int *status)
 	fb = cli_fb_try(o, status);
 	if (fb == NULL && *status != 0)
 		return -1;
-	/* The keys too: an action may take the phone from fastboot into
-	 * Android. */
-	cp->ph.keys = adbkeys_load(err, sizeof(err));
-	if (cp->ph.keys == NULL) {
-		fb_close(fb);
-		*status = cli_fail(o, DM_EIO, err);
-		return -1;
-	}
 	if (fb != NULL) {
+		/* The keys too: an action may take the phone from fastboot
+		 * into Android. */
+		cp->ph.keys = adbkeys_load(err, sizeof(err));
+		if (cp->ph.keys == NULL) {
+			fb_close(fb);
+			*status = cli_fail(o, DM_EIO, err);
+			return -1;
+		}
 		rc = repair_open_fastboot(&cp->ph, fb, o->serial, err,
 		    sizeof(err));
 	} else {
-		adbkeys_free(cp->ph.keys);
-		cp->ph.keys = NULL;
 		c = cli_adb_connect(o, &cp->ph.keys, status);
 		if (c == NULL)
 			return -1;

@@ -146,38 +146,20 @@ end(struct job *job, cJSON *j, int rc, const char *msg)
 	return rc < 0 ? job_fail(job, rc, "%s", msg) : 0;
 }
 
-/* Each step of f's "plan": whether a fix runs it, and why it cannot run
- * on this phone ("blocked", null when it can). */
+/* Each step of f's "plan": whether a fix runs it, why it cannot run on
+ * this phone ("blocked", null when it can), and whether it could without
+ * a backup ("backup_only"). */
 static void
 mark_plan(cJSON *f, const struct rule *ru, const struct repair_phone *ph,
     const struct repair_opts *o, int first, int last)
 {
 	cJSON *s;
 	int k = 0;
-	char why[300];
 
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(f, "plan")) {
-		const char *b;
-
 		if (k >= ru->nsteps)
 			break;
-		b = repair_step_blocked(&ru->step[k], o, ph, why, sizeof(why));
-		cJSON_AddBoolToObject(s, "selected", k + 1 >= first &&
-		    k + 1 <= last);
-		if (b != NULL)
-			cJSON_AddStringToObject(s, "blocked", b);
-		else
-			cJSON_AddNullToObject(s, "blocked");
-		/* Blocked only for want of a backup: the technician may go
-		 * on without one, saying so. */
-		if (b != NULL && strcmp(ru->step[k].action, "backup") != 0) {
-			struct repair_opts wo = *o;
-
-			wo.without_backup = 1;
-			cJSON_AddBoolToObject(s, "backup_only",
-			    repair_step_blocked(&ru->step[k], &wo, ph, why,
-			    sizeof(why)) == NULL);
-		}
+		repair_step_mark(s, ru, k, o, ph, first, last, 1);
 		k++;
 	}
 }

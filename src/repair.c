@@ -379,17 +379,40 @@ repair_plan_lines(const struct rule *ru, const struct repair_phone *ph,
 	}
 }
 
+void
+repair_step_mark(cJSON *j, const struct rule *ru, int k,
+    const struct repair_opts *o, const struct repair_phone *ph, int first,
+    int last, int backup_only)
+{
+	const struct rule_step *s = &ru->step[k];
+	char why[300];
+	const char *blocked = repair_step_blocked(s, o, ph, why, sizeof(why));
+
+	cJSON_AddBoolToObject(j, "selected", k + 1 >= first && k + 1 <= last);
+	if (blocked != NULL)
+		cJSON_AddStringToObject(j, "blocked", blocked);
+	else
+		cJSON_AddNullToObject(j, "blocked");
+	/* Blocked only for want of a backup: the technician may go on
+	 * without one, saying so. */
+	if (backup_only && blocked != NULL &&
+	    strcmp(s->action, "backup") != 0) {
+		struct repair_opts wo = *o;
+
+		wo.without_backup = 1;
+		cJSON_AddBoolToObject(j, "backup_only", repair_step_blocked(s,
+		    &wo, ph, why, sizeof(why)) == NULL);
+	}
+}
+
 cJSON *
 repair_plan_json(const struct rule *ru, const struct repair_phone *ph,
     int first, int last, const struct repair_opts *o)
 {
 	cJSON *a = cJSON_CreateArray();
-	char why[300];
 
 	for (int k = 0; k < ru->nsteps; k++) {
 		const struct rule_step *s = &ru->step[k];
-		const char *blocked = repair_step_blocked(s, o, ph, why,
-		    sizeof(why));
 		cJSON *j = cJSON_CreateObject();
 
 		cJSON_AddNumberToObject(j, "step", k + 1);
@@ -400,12 +423,7 @@ repair_plan_json(const struct rule *ru, const struct repair_phone *ph,
 		cJSON_AddStringToObject(j, "effect", s->effect);
 		if (s->verify != NULL)
 			cJSON_AddStringToObject(j, "verify", s->verify);
-		cJSON_AddBoolToObject(j, "selected", k + 1 >= first &&
-		    k + 1 <= last);
-		if (blocked != NULL)
-			cJSON_AddStringToObject(j, "blocked", blocked);
-		else
-			cJSON_AddNullToObject(j, "blocked");
+		repair_step_mark(j, ru, k, o, ph, first, last, 0);
 		cJSON_AddItemToArray(a, j);
 	}
 	return a;

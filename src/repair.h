@@ -95,6 +95,13 @@ const char *repair_step_blocked(const struct rule_step *s,
 void repair_select(const struct rule *ru, const struct repair_opts *o,
     const struct repair_phone *ph, int *first, int *last, char *stop,
     size_t len);
+/* Step k's (0-based) state on this phone into j: "selected" (a run of
+ * first..last does it), "blocked" (why it cannot run here, or null) and,
+ * with backup_only and a blocked step other than a backup, "backup_only"
+ * (it could run without a backup). */
+void repair_step_mark(cJSON *j, const struct rule *ru, int k,
+    const struct repair_opts *o, const struct repair_phone *ph, int first,
+    int last, int backup_only);
 /* The plan as lines through say(), steps that run marked ">". */
 void repair_plan_lines(const struct rule *ru, const struct repair_phone *ph,
     int first, int last, const struct repair_opts *o);
