@@ -73,7 +73,7 @@ static const struct act_def defs[] = {
 	    "in the bootloader (unlocked), after checking its serial; "
 	    "via=recovery reboots into recovery for its own wipe menu; "
 	    "via=auto (the default) picks fastboot when the bootloader is "
-	    "unlocked", NULL, "auto" },
+	    "unlocked or the phone is in it", NULL, "auto" },
 	{ "reflash", RISK_FLASH, NULL, "write the firmware again",
 	    "not carried out yet (issue 7: firmware)", NULL },
 	{ "check-update", RISK_NONE, NULL,
