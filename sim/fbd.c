@@ -704,7 +704,7 @@ cmd_erase(struct fbconn *c, const char *part)
 static int
 cmd_set_active(struct fbconn *c, const char *slot)
 {
-	char *n = var_get(c, "slot-count");
+	char *n = var_get(c, "slot-count"), name[40];
 	int slots = n ? atoi(n) : 0;
 
 	free(n);
@@ -715,6 +715,13 @@ cmd_set_active(struct fbconn *c, const char *slot)
 	if (strlen(slot) != 1 || slot[0] < 'a' || slot[0] >= 'a' + slots)
 		return reply(c, "FAIL", "Invalid slot");
 	var_set_all(c, "current-slot", slot);
+	/* As AOSP's boot control does: the slot made active gets fresh
+	 * tries, so it is no longer unbootable. */
+	snprintf(name, sizeof(name), "slot-unbootable:%s", slot);
+	n = var_get(c, name);
+	if (n != NULL)
+		var_set_all(c, name, "no");
+	free(n);
 	return reply(c, "OKAY", "%s", "");
 }
 

@@ -22,6 +22,7 @@
 #include "err.h"
 #include "fastboot.h"
 #include "fbcmd.h"
+#include "fbvars.h"
 #include "png.h"
 #include "xmem.h"
 
@@ -79,6 +80,14 @@ static const struct act_def defs[] = {
 	{ "check-update", RISK_NONE, NULL,
 	    "compare the build with the newest firmware",
 	    "not carried out yet (issue 7: firmware catalog)", NULL },
+	{ "set-active", RISK_FLASH, "slot",
+	    "in fastboot, on an A/B phone: make slot a or b (other: the one "
+	    "not current) the one that boots, unless the bootloader marks it "
+	    "unbootable; read back", NULL, "other" },
+	{ "by-hand", RISK_NONE, "do",
+	    "a step the technician does on the phone or the bench (its "
+	    "\"do\" says what); listed in plans, never run",
+	    "is done by hand, not by droidmedic", NULL },
 	{ "clear-bootmode", RISK_FLASH, NULL,
 	    "clear the boot-mode message that keeps a Qualcomm phone in "
 	    "FFBM or QMMI: reboot to the bootloader, check it is the same "
@@ -1370,6 +1379,81 @@ factorymode_on(struct act_env *env, struct act_result *r)
 	return 0;
 }
 
+/* set_active in fastboot: slot a or b, or "other" (the one not current);
+ * a slot the bootloader marks unbootable is not switched to. */
+static int
+set_active_action(struct act_env *env, const char *want,
+    struct act_result *r)
+{
+	static const char *const ask[] = { "current-slot", "slot-count" };
+	struct fbvars v;
+	const struct fb_slot *fs;
+	char slot[2], name[40], err[400];
+	int rc = 0;
+
+	if (env->fb == NULL)
+		return failf(r, DM_EUNSUPP, "set-active runs in fastboot: "
+		    "reboot to=bootloader first");
+	fbvars_init(&v);
+	for (size_t i = 0; i < 2 && rc == 0; i++)
+		rc = fbcmd_ask(env->fb, &v, ask[i], err, sizeof(err));
+	if (rc < 0)
+		goto out;
+	if (v.slot_count < 2) {
+		rc = failf(r, DM_EUNSUPP, "this phone has no A/B slots (it "
+		    "%s): set-active does not apply", v.slot_count < 0 ?
+		    "does not say slot-count" : "has one");
+		goto out;
+	}
+	if (fbcmd_slot_name(&v, want, slot) < 0) {
+		if (strcmp(want, "other") == 0)
+			rc = failf(r, DM_EINVAL, "the phone did not say its "
+			    "current slot, so 'other' means nothing: name the "
+			    "slot");
+		else
+			rc = failf(r, DM_EINVAL, "no slot '%.20s' on this "
+			    "phone", want);
+		goto out;
+	}
+	snprintf(name, sizeof(name), "slot-unbootable:%s", slot);
+	if ((rc = fbcmd_ask(env->fb, &v, name, err, sizeof(err))) < 0)
+		goto out;
+	fs = fbvars_slot(&v, slot);
+	if (strcmp(v.current_slot, slot) == 0) {
+		snprintf(r->msg, sizeof(r->msg), "slot %s is already the "
+		    "active one: nothing changed", slot);
+		goto out;
+	}
+	if (fs != NULL && fs->unbootable == 1) {
+		rc = failf(r, DM_EREFUSED, "the bootloader marks slot %s "
+		    "unbootable too: nothing changed (neither slot is "
+		    "trusted; reflash, or retry a slot by hand with "
+		    "droidmedic fastboot set_active)", slot);
+		goto out;
+	}
+	say(env, "making slot %s active (it was %s)", slot, v.current_slot[0]
+	    ? v.current_slot : "not said");
+	rc = fbcmd_set_active(env->fb, slot, NULL, err, sizeof(err));
+	if (rc < 0) {
+		failf(r, rc, "set_active %s: %s", slot, err);
+		goto out;
+	}
+	fbvars_free(&v);
+	fbvars_init(&v);
+	rc = fbcmd_ask(env->fb, &v, "current-slot", err, sizeof(err));
+	if (rc == 0 && strcmp(v.current_slot, slot) != 0)
+		rc = failf(r, DM_EIO, "set_active %s: the phone said OKAY, "
+		    "but gives current-slot '%s'", slot, v.current_slot);
+	else if (rc == 0)
+		snprintf(r->msg, sizeof(r->msg), "slot %s is active: the "
+		    "phone starts it at the next boot", slot);
+out:
+	if (rc < 0 && r->msg[0] == '\0')
+		failf(r, rc, "%s", err);
+	fbvars_free(&v);
+	return rc;
+}
+
 int
 act_run(struct act_env *env, const char *name, const cJSON *params,
     struct act_result *r)
@@ -1384,7 +1468,8 @@ act_run(struct act_env *env, const char *name, const cJSON *params,
 	if (d->missing != NULL)
 		return failf(r, DM_EUNSUPP, "%s: %s", name, d->missing);
 	if (env->fb != NULL && strcmp(name, "reboot") != 0 &&
-	    strcmp(name, "factory-reset") != 0)
+	    strcmp(name, "factory-reset") != 0 &&
+	    strcmp(name, "set-active") != 0)
 		return failf(r, DM_EUNSUPP, "%s needs the phone booted (adb), "
 		    "and it is in fastboot: reboot to=system first", name);
 	if (d->param != NULL) {
@@ -1425,6 +1510,8 @@ act_run(struct act_env *env, const char *name, const cJSON *params,
 		return clear_bootmode(env, r);
 	if (strcmp(name, "factory-reset") == 0)
 		return factory_reset(env, arg, r);
+	if (strcmp(name, "set-active") == 0)
+		return set_active_action(env, arg, r);
 	if (strcmp(name, "samsung-factorymode-on") == 0)
 		return factorymode_on(env, r);
 	return log_bundle(env, r);
