@@ -17,6 +17,7 @@
 
 #include "dev.h"
 #include "draw.h"
+#include "repair.h"
 #include "rules.h"
 #include "scr.h"
 
@@ -131,11 +132,8 @@ picked_without_backup(const cJSON *f, int k)
 static void
 step_label(const cJSON *s, char *buf, size_t len)
 {
-	char p[200];
-
-	rule_params_text(cJSON_GetObjectItemCaseSensitive(s, "params"), p,
-	    sizeof(p));
-	snprintf(buf, len, "%s%s%s", jstr(s, "action"), p[0] ? " " : "", p);
+	rule_step_text(jstr(s, "action"), cJSON_GetObjectItemCaseSensitive(s,
+	    "params"), buf, len);
 }
 
 static const struct job_info *
@@ -397,12 +395,11 @@ scr_repair_diagnose(struct ui *ui)
 	ui->details_top = 0;
 	if (r->diag_job != 0)
 		return UI_REDRAW;	/* one is under way */
-	if (!ud->di.present || (ud->di.mode != DEV_MODE_ADB &&
-	    ud->di.mode != DEV_MODE_RECOVERY && ud->di.mode !=
-	    DEV_MODE_FASTBOOT && ud->di.mode != DEV_MODE_FASTBOOTD)) {
+	/* Every mode the bench can tell has rules: in adb, recovery and
+	 * fastboot the phone is read, elsewhere its row is the evidence. */
+	if (!ud->di.present || repair_mode_of_row(ud->di.mode) == 0) {
 		snprintf(r->error, sizeof(r->error), "cannot diagnose: the "
-		    "phone is %s; the rules need it booted with USB debugging "
-		    "(adb), in recovery or in fastboot", ud->di.present ?
+		    "phone is %s", ud->di.present ?
 		    dev_mode_label(ud->di.mode) : "offline");
 		return UI_REDRAW;
 	}

@@ -349,3 +349,22 @@ adbkeys_pubkey_line(const struct adbkeys *ks, int i)
 	return xasprintf("%s %s@%s", b64, user && *user ? user : "droidmedic",
 	    host);
 }
+
+int
+adbkeys_fingerprint(const struct adbkeys *ks, int i, char out[48])
+{
+	uint8_t raw[ADBKEY_PUBKEY_SIZE], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	out[0] = '\0';
+	if (adbkeys_pubkey_struct(ks, i, raw) < 0)
+		return DM_EINVAL;
+	/* The phone's prompt shows MD5 over the key as sent, decoded. */
+	if (EVP_Digest(raw, sizeof(raw), md, &mdlen, EVP_md5(), NULL) != 1 ||
+	    mdlen != 16)
+		return DM_EIO;
+	for (unsigned int k = 0; k < mdlen; k++)
+		snprintf(out + 3 * k, 48 - 3 * k, "%02X%s", md[k],
+		    k + 1 < mdlen ? ":" : "");
+	return 0;
+}

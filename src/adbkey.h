@@ -41,4 +41,9 @@ char *adbkeys_pubkey_line(const struct adbkeys *ks, int i);
 int adbkeys_pubkey_struct(const struct adbkeys *ks, int i,
     uint8_t out[ADBKEY_PUBKEY_SIZE]);
 
+/* Key i's fingerprint as a phone's "Allow USB debugging?" prompt shows
+ * it: MD5 of the public key struct, "5B:0C:..." (47 characters).  0 or
+ * a dm_err. */
+int adbkeys_fingerprint(const struct adbkeys *ks, int i, char out[48]);
+
 #endif

@@ -118,5 +118,18 @@ int cli_resolve_mode(const struct cli_opts *o, char *addr, size_t len,
  * has one (a network phone is named HOST:PORT there), else
  * DEV_MODE_UNKNOWN; says nothing. */
 int cli_row_mode(const struct cli_opts *o);
+/* cli_resolve(), also giving -s's bench row (di->present 0 when there
+ * is none: an address no running server has a row for). */
+struct dev_info;
+int cli_resolve_row(const struct cli_opts *o, char *addr, size_t len,
+    struct dev_info *di);
+/* A phone whose row is in a mode where it runs nothing for us
+ * (unauthorized, sideload, USB debugging off, download modes): 1 and
+ * ph opened on the row (repair_open_row, with our adb key's fingerprint
+ * for an unauthorized one); 0 when it is not; -1 with *status after
+ * printing the problem. */
+struct repair_phone;
+int cli_link_open(const struct cli_opts *o, struct repair_phone *ph,
+    int *status);
 
 #endif

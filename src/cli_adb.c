@@ -52,29 +52,70 @@ lookup_device(const struct cli_opts *o)
 	return res;
 }
 
-int
-cli_row_mode(const struct cli_opts *o)
+/* -s's row from a bench server already running; 0 when it has a present
+ * one. */
+static int
+running_row(const struct cli_opts *o, struct dev_info *di)
 {
 	struct client *c;
-	struct dev_info di;
 	cJSON *params, *res = NULL;
 	char err[512];
 	int rc;
 
+	memset(di, 0, sizeof(*di));
 	/* Only a server already running: an address needs none. */
 	c = client_connect(0, "cli", err, sizeof(err));
 	if (c == NULL)
-		return DEV_MODE_UNKNOWN;
+		return -1;
 	params = cJSON_CreateObject();
 	cJSON_AddStringToObject(params, "device", o->serial);
 	rc = client_call(c, "device", params, &res, 10000, err, sizeof(err));
 	client_free(c);
 	if (rc < 0)
-		return DEV_MODE_UNKNOWN;
+		return -1;
 	proto_dev_from_json(cJSON_GetObjectItemCaseSensitive(res, "device"),
-	    &di);
+	    di);
 	cJSON_Delete(res);
-	return di.present ? (int)di.mode : DEV_MODE_UNKNOWN;
+	return di->present ? 0 : -1;
+}
+
+int
+cli_row_mode(const struct cli_opts *o)
+{
+	struct dev_info di;
+
+	return running_row(o, &di) == 0 ? (int)di.mode : DEV_MODE_UNKNOWN;
+}
+
+int
+cli_resolve_row(const struct cli_opts *o, char *addr, size_t len,
+    struct dev_info *di)
+{
+	cJSON *res;
+
+	memset(di, 0, sizeof(*di));
+	if (o->serial == NULL || *o->serial == '\0') {
+		fprintf(stderr, "droidmedic: which phone? give -s SERIAL "
+		    "(see `droidmedic devices`)\n");
+		return 2;
+	}
+	if (transport_address(o->serial, addr, len)) {
+		if (running_row(o, di) < 0)
+			memset(di, 0, sizeof(*di));
+		return 0;
+	}
+	res = lookup_device(o);
+	if (res == NULL)
+		return 1;
+	proto_dev_from_json(cJSON_GetObjectItemCaseSensitive(res, "device"),
+	    di);
+	cJSON_Delete(res);
+	if (!di->present) {
+		fprintf(stderr, "droidmedic: %s is offline\n", o->serial);
+		return 1;
+	}
+	dev_adb_address(di, addr, len);
+	return 0;
 }
 
 int

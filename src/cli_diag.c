@@ -10,6 +10,7 @@
 #include "adb.h"
 #include "adbkey.h"
 #include "cli.h"
+#include "dev.h"
 #include "diag.h"
 #include "err.h"
 #include "props.h"
@@ -32,6 +33,33 @@ cli_print_evidence(const struct diag_finding *f, int max)
 		for (int n = 0; n < shown; n++)
 			printf("    %s\n", e->lines[n]);
 	}
+}
+
+int
+cli_link_open(const struct cli_opts *o, struct repair_phone *ph, int *status)
+{
+	struct dev_info di;
+	char addr[160], err[512], fp[48] = "";
+	int rc;
+
+	*status = cli_resolve_row(o, addr, sizeof(addr), &di);
+	if (*status != 0)
+		return -1;
+	if (!di.present || !(repair_mode_of_row(di.mode) & RULE_MODES_LINK))
+		return 0;
+	if (di.mode == DEV_MODE_UNAUTHORIZED) {
+		struct adbkeys *keys = adbkeys_load(err, sizeof(err));
+
+		if (keys != NULL)
+			(void)adbkeys_fingerprint(keys, 0, fp);
+		adbkeys_free(keys);
+	}
+	rc = repair_open_row(ph, &di, fp[0] ? fp : NULL, err, sizeof(err));
+	if (rc < 0) {
+		*status = cli_fail(o, rc, err);
+		return -1;
+	}
+	return 1;
 }
 
 static void
@@ -62,12 +90,11 @@ print_report(const struct diag_report *r, const struct ruleset *rs,
 			printf("  plan, narrowest first:\n");
 		for (int k = 0; k < ru->nsteps; k++) {
 			const struct rule_step *s = &ru->step[k];
-			char p[200];
+			char p[500];
 
-			rule_params_text(s->params, p, sizeof(p));
-			printf("  %2d. [risk %s] %s%s%s: %s\n", k + 1,
-			    rule_risk_name(s->risk), s->action, p[0] ? " " : "",
-			    p, s->effect);
+			rule_step_text(s->action, s->params, p, sizeof(p));
+			printf("  %2d. [risk %s] %s: %s\n", k + 1,
+			    rule_risk_name(s->risk), p, s->effect);
 		}
 	}
 	for (size_t i = 0; i < r->nskip; i++)
@@ -105,12 +132,19 @@ cli_diagnose(const struct cli_opts *o, int argc, char **argv)
 		ruleset_free(&rs);
 		return cli_fail(o, DM_ENOENT, "no diagnosis rules loaded");
 	}
-	fb = cli_fb_try(o, &status);
-	if (fb == NULL && status != 0) {
+	rc = cli_link_open(o, &ph, &status);
+	if (rc < 0) {
 		ruleset_free(&rs);
 		return status;
 	}
-	if (fb != NULL) {
+	fb = NULL;
+	if (rc == 0 && (fb = cli_fb_try(o, &status)) == NULL && status != 0) {
+		ruleset_free(&rs);
+		return status;
+	}
+	if (rc == 1) {
+		rc = 0;
+	} else if (fb != NULL) {
 		rc = repair_open_fastboot(&ph, fb, o->serial, err,
 		    sizeof(err));
 		if (rc < 0) {
@@ -133,7 +167,8 @@ cli_diagnose(const struct cli_opts *o, int argc, char **argv)
 	/* Without getprop the rules that need no props still run. */
 	repair_diagnose(&ph, &rs, &rep);
 	snprintf(who, sizeof(who), "%s (%s)", o->serial, ph.props != NULL ||
-	    ph.vars != NULL ? ph.model : "model unknown");
+	    ph.vars != NULL || (ph.mode & RULE_MODES_LINK) ? ph.model :
+	    "model unknown");
 	mode = repair_mode_name(&ph);
 	repair_close(&ph);
 	adbkeys_free(keys);

@@ -74,6 +74,9 @@ phone_open(struct cliphone *cp, const struct cli_opts *o, int *status)
 	cp->ph.say = say;
 	cp->ph.resolve = resolve;
 	cp->ph.ud = cp;
+	rc = cli_link_open(o, &cp->ph, status);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	fb = cli_fb_try(o, status);
 	if (fb == NULL && *status != 0)
 		return -1;
@@ -149,7 +152,7 @@ cli_plan(const struct cli_opts *o, int argc, char **argv)
 	struct repair_opts ro;
 	const struct diag_finding *f;
 	const char *skip;
-	char stop[400], why[300];
+	char stop[520], why[400];
 	int status, first, last;
 
 	if (argc != 1) {

@@ -181,7 +181,7 @@ add_plans(cJSON *rep, const struct ruleset *rs, const struct repair_phone *ph)
 			continue;
 		for (int wb = 0; wb < 2; wb++) {
 			struct repair_opts o = { 0 };
-			char stop[400];
+			char stop[520];
 			int first, last;
 			cJSON *run = cJSON_CreateObject();
 
@@ -227,8 +227,15 @@ fix_job(struct job *job, void *arg)
 	ph.cancelled = on_cancelled;
 	ph.ud = &run;
 	ph.outdir = q->outdir[0] ? q->outdir : NULL;
-	if (q->fastboot != 0 && fb_open(q->addr, q->fastboot > 0 ? 10000 :
-	    2000, &fb, err, sizeof(err)) == 0) {
+	if (q->link) {
+		char fp[48] = "";
+
+		if (q->row.mode == DEV_MODE_UNAUTHORIZED)
+			(void)adbkeys_fingerprint(ph.keys, 0, fp);
+		rc = repair_open_row(&ph, &q->row, fp[0] ? fp : NULL, err,
+		    sizeof(err));
+	} else if (q->fastboot != 0 && fb_open(q->addr, q->fastboot > 0 ?
+	    10000 : 2000, &fb, err, sizeof(err)) == 0) {
 		rc = repair_open_fastboot(&ph, fb, NULL, err, sizeof(err));
 	} else if (q->fastboot > 0) {
 		rc = DM_EIO;
@@ -332,6 +339,10 @@ fixjob_submit(struct jobeng *eng, unsigned dev_id,
 	if (r->diagnose)
 		return jobeng_submit_flags(eng, dev_id, "diagnose", fix_job,
 		    copy, free, JOB_BACKGROUND);
+	/* A phone that runs nothing for us gets nothing run. */
+	if (r->link)
+		return jobeng_submit_flags(eng, dev_id, "fix", fix_job, copy,
+		    free, JOB_BACKGROUND);
 	return jobeng_submit(eng, dev_id, "fix", fix_job, copy, free);
 }
 

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "dev.h"
+
 struct jobeng;
 
 struct fixjob_req {
@@ -26,6 +28,11 @@ struct fixjob_req {
 	int diagnose;		/* 1: a "diagnose" job, the rest unused */
 	int fastboot;		/* 1: the phone is in fastboot; -1: try
 				 * fastboot at addr, then adb; 0: adb */
+	int link;		/* 1: the row is in a mode where the phone
+				 * runs nothing: diagnosed from row, as a
+				 * job of no row, so it never waits behind
+				 * the row's connection */
+	struct dev_info row;
 	char finding[64];	/* the rule id */
 	int step;		/* 0: the plan; N: step N alone */
 	char confirm[128];

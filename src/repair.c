@@ -88,6 +88,27 @@ read_vars(struct repair_phone *ph, char *err, size_t errlen)
 	return rc;
 }
 
+/* The probe "connection" in adb modes: the mode and the banner. */
+static void
+conn_adb(struct repair_phone *ph)
+{
+	const struct adb_banner *b = adb_banner_get(ph->c);
+
+	snprintf(ph->conn, sizeof(ph->conn), "mode: %s\nadb banner: %s::"
+	    "ro.product.name=%s;ro.product.model=%s;ro.product.device=%s\n",
+	    repair_mode_name(ph), b ? b->type : "", b ? b->product : "",
+	    b ? b->model : "", b ? b->device : "");
+}
+
+/* ... and in fastboot: the mode and the address. */
+static void
+conn_fastboot(struct repair_phone *ph)
+{
+	snprintf(ph->conn, sizeof(ph->conn), "mode: %s\naddress: %s\n",
+	    strcmp(props_str(ph->vars, "is-userspace"), "yes") == 0 ?
+	    "fastbootd" : "fastboot (bootloader)", fb_addr(ph->fb));
+}
+
 int
 repair_open_fastboot(struct repair_phone *ph, struct fb_conn *fb,
     const char *fallback_serial, char *err, size_t errlen)
@@ -106,14 +127,80 @@ repair_open_fastboot(struct repair_phone *ph, struct fb_conn *fb,
 	snprintf(ph->model, sizeof(ph->model), "%s%s", v && *v ? v :
 	    "product unknown", strcmp(props_str(ph->vars, "is-userspace"),
 	    "yes") == 0 ? ", in fastbootd" : ", in its bootloader");
+	conn_fastboot(ph);
+	return 0;
+}
+
+unsigned
+repair_mode_of_row(int dev_mode)
+{
+	switch ((enum dev_mode)dev_mode) {
+	case DEV_MODE_ADB:			return RULE_MODE_DEVICE;
+	case DEV_MODE_RECOVERY:			return RULE_MODE_RECOVERY;
+	case DEV_MODE_FASTBOOT:
+	case DEV_MODE_FASTBOOTD:		return RULE_MODE_FASTBOOT;
+	case DEV_MODE_UNAUTHORIZED:		return RULE_MODE_UNAUTHORIZED;
+	case DEV_MODE_SIDELOAD:			return RULE_MODE_SIDELOAD;
+	case DEV_MODE_MTP_ONLY:			return RULE_MODE_MTP_ONLY;
+	case DEV_MODE_SAMSUNG_DOWNLOAD:		return RULE_MODE_DOWNLOAD;
+	case DEV_MODE_QUALCOMM_EDL:		return RULE_MODE_EDL;
+	case DEV_MODE_MEDIATEK_PRELOADER:
+	case DEV_MODE_MEDIATEK_BROM:		return RULE_MODE_MEDIATEK;
+	default:				return 0;
+	}
+}
+
+int
+repair_open_row(struct repair_phone *ph, const struct dev_info *di,
+    const char *keyfp, char *err, size_t errlen)
+{
+	size_t n = 0, cap = sizeof(ph->conn);
+
+	ph->mode = repair_mode_of_row(di->mode);
+	if (!(ph->mode & RULE_MODES_LINK))
+		return dm_fail(err, errlen, DM_EUNSUPP, "the phone is in %s "
+		    "mode: it is diagnosed by talking to it", dev_mode_name(
+		    di->mode));
+	snprintf(ph->serial, sizeof(ph->serial), "%s", di->serial[0] ?
+	    di->serial : di->port);
+	snprintf(ph->model, sizeof(ph->model), "%s", di->summary[0] ?
+	    di->summary : di->product[0] ? di->product : "model unknown");
+	n += (size_t)snprintf(ph->conn + n, cap - n, "mode: %s (%s)\n",
+	    dev_mode_name(di->mode), dev_mode_label(di->mode));
+	if (keyfp != NULL && n < cap)
+		n += (size_t)snprintf(ph->conn + n, cap - n, "adb key "
+		    "fingerprint: %s\n", keyfp);
+	if (di->mode_detail[0] && n < cap)
+		n += (size_t)snprintf(ph->conn + n, cap - n, "detail: %s\n",
+		    di->mode_detail);
+	if (n < cap)
+		n += (size_t)snprintf(ph->conn + n, cap - n, "port: %s\n",
+		    di->port);
+	if (strcmp(di->transport, "usb") == 0 && n < cap)
+		n += (size_t)snprintf(ph->conn + n, cap - n, "usb: %04x:%04x "
+		    "%s%s\"%s\" by \"%s\"\n", di->vid, di->pid, di->vendor,
+		    di->vendor[0] ? " " : "", di->product, di->manufacturer);
+	for (int i = 0; i < di->nproblems && n < cap; i++)
+		n += (size_t)snprintf(ph->conn + n, cap - n, "problem: %s "
+		    "(%s)\n", di->problems[i].text, di->problems[i].fix);
 	return 0;
 }
 
 const char *
 repair_mode_name(const struct repair_phone *ph)
 {
-	return ph->mode == RULE_MODE_FASTBOOT ? "fastboot" :
-	    ph->mode == RULE_MODE_RECOVERY ? "recovery" : "adb";
+	return ph->mode == RULE_MODE_DEVICE ? "adb" :
+	    rule_mode_name(ph->mode);
+}
+
+/* The name of the first mode a rule is read in ("fastboot"). */
+static const char *
+rule_first_mode(const struct rule *ru)
+{
+	for (int i = 0; i < RULE_MODE_COUNT; i++)
+		if (ru->modes & (1u << i))
+			return rule_mode_name(1u << i);
+	return "unknown";
 }
 
 const char *
@@ -128,8 +215,8 @@ repair_mode_blocked(const struct rule *ru, const struct repair_phone *ph,
 		    ph->serial);
 	else
 		snprintf(buf, len, "%s is checked in %s, and the phone is in "
-		    "%s mode", ru->id, (ru->modes & RULE_MODE_FASTBOOT) ?
-		    "fastboot" : "Android", repair_mode_name(ph));
+		    "%s mode", ru->id, (ru->modes & RULE_MODE_DEVICE) ?
+		    "Android" : rule_first_mode(ru), repair_mode_name(ph));
 	return buf;
 }
 
@@ -149,6 +236,7 @@ repair_open(struct repair_phone *ph, struct adb_conn *c,
 		return dm_fail(err, errlen, DM_EUNSUPP, "the phone is in %s "
 		    "mode: this needs it booted (device) or in recovery",
 		    b->type);
+	conn_adb(ph);
 	if ((rc = read_props(ph, err, errlen)) < 0)
 		return rc;
 	v = props_get(ph->props, "ro.serialno");
@@ -159,6 +247,7 @@ repair_open(struct repair_phone *ph, struct adb_conn *c,
 	    "model unknown");
 	return 0;
 }
+
 
 void
 repair_close(struct repair_phone *ph)
@@ -180,13 +269,25 @@ repair_sdk(const struct repair_phone *ph)
 	return atoi(props_str(ph->props, "ro.build.version.sdk"));
 }
 
+/* The probe "connection", in any mode: what the bench sees. */
+static int
+conn_probe(const struct repair_phone *ph, char **out, size_t *len)
+{
+	*out = xstrdup(ph->conn);
+	*len = strlen(ph->conn);
+	return 0;
+}
+
 static int
 probe(void *ud, const char *cmd, char **out, size_t *len, char *err,
     size_t errlen)
 {
+	const struct repair_phone *ph = ud;
 	int code, rc;
 
-	rc = adb_shell_capture(ud, cmd, out, len, DIAG_OUTPUT_MAX, &code,
+	if (strcmp(cmd, "connection") == 0)
+		return conn_probe(ph, out, len);
+	rc = adb_shell_capture(ph->c, cmd, out, len, DIAG_OUTPUT_MAX, &code,
 	    PROBE_MS, err, errlen);
 	/* A command that failed and said nothing ("not found", no
 	 * permission) is no evidence either way. */
@@ -202,10 +303,13 @@ static int
 fb_probe(void *ud, const char *cmd, char **out, size_t *len, char *err,
     size_t errlen)
 {
-	const struct props *vars = ud;
+	const struct repair_phone *ph = ud;
+	const struct props *vars = ph->vars;
 	size_t cap = 256, n = 0;
 	char *buf;
 
+	if (strcmp(cmd, "connection") == 0)
+		return conn_probe(ph, out, len);
 	if (strcmp(cmd, "getvar all") != 0)
 		return dm_fail(err, errlen, DM_EUNSUPP, "in fastboot the one "
 		    "probe is `getvar all`");
@@ -230,17 +334,32 @@ fb_probe(void *ud, const char *cmd, char **out, size_t *len, char *err,
 	return 0;
 }
 
+/* A phone that runs nothing for us: the row is all there is. */
+static int
+row_probe(void *ud, const char *cmd, char **out, size_t *len, char *err,
+    size_t errlen)
+{
+	const struct repair_phone *ph = ud;
+
+	if (strcmp(cmd, "connection") == 0)
+		return conn_probe(ph, out, len);
+	return dm_fail(err, errlen, DM_EUNSUPP, "the phone is in %s mode: "
+	    "nothing can be run on it", repair_mode_name(ph));
+}
+
 int
 repair_diagnose(struct repair_phone *ph, const struct ruleset *rs,
     struct diag_report *r)
 {
-	struct diag_src src = { probe, ph->c, ph->props, ph->mode, NULL };
+	struct diag_src src = { probe, ph, ph->props, ph->mode, NULL };
 
 	if (ph->mode == RULE_MODE_FASTBOOT) {
 		src.run = fb_probe;
-		src.ud = ph->vars;
 		src.props = NULL;
 		src.vars = ph->vars;
+	} else if (ph->mode & RULE_MODES_LINK) {
+		src.run = row_probe;
+		src.props = NULL;
 	}
 	return diag_run(rs, &src, r);
 }
@@ -286,6 +405,15 @@ repair_step_blocked(const struct rule_step *s,
 		snprintf(buf, len, "droidmedic has no action '%s'", s->action);
 		return buf;
 	}
+	if (strcmp(s->action, "by-hand") == 0) {
+		snprintf(buf, len, "done by hand, not by droidmedic");
+		return buf;
+	}
+	if (ph->mode & RULE_MODES_LINK) {
+		snprintf(buf, len, "the phone is in %s mode, where it runs "
+		    "nothing for droidmedic", repair_mode_name(ph));
+		return buf;
+	}
 	if (d->missing != NULL && !(backup && o->without_backup)) {
 		snprintf(buf, len, "%s%s", d->missing, backup ?
 		    "; --without-backup goes on without one" : "");
@@ -321,7 +449,7 @@ repair_select(const struct rule *ru, const struct repair_opts *o,
     const struct repair_phone *ph, int *first, int *last, char *stop,
     size_t len)
 {
-	char why[300];
+	char why[400];
 
 	stop[0] = '\0';
 	if (o->step > 0) {
@@ -353,7 +481,7 @@ void
 repair_plan_lines(const struct rule *ru, const struct repair_phone *ph,
     int first, int last, const struct repair_opts *o)
 {
-	char p[200], why[300];
+	char p[500], why[400];
 
 	sayf(ph, "plan for %s on %s (%s): %s", ru->id, ph->serial, ph->model,
 	    ru->title);
@@ -363,10 +491,9 @@ repair_plan_lines(const struct rule *ru, const struct repair_phone *ph,
 		    sizeof(why));
 		int runs = k + 1 >= first && k + 1 <= last;
 
-		rule_params_text(s->params, p, sizeof(p));
-		sayf(ph, "  %s %2d. [risk %-9s] %s%s%s: %s", runs ? ">" : " ",
-		    k + 1, rule_risk_name(s->risk), s->action, p[0] ? " " : "",
-		    p, s->effect);
+		rule_step_text(s->action, s->params, p, sizeof(p));
+		sayf(ph, "  %s %2d. [risk %-9s] %s: %s", runs ? ">" : " ",
+		    k + 1, rule_risk_name(s->risk), p, s->effect);
 		if (blocked != NULL)
 			sayf(ph, "          cannot run here: %s", blocked);
 		if (blocked == NULL && (s->needs & RULE_NEED_ROOT))
@@ -385,7 +512,7 @@ repair_step_mark(cJSON *j, const struct rule *ru, int k,
     int last, int backup_only)
 {
 	const struct rule_step *s = &ru->step[k];
-	char why[300];
+	char why[400];
 	const char *blocked = repair_step_blocked(s, o, ph, why, sizeof(why));
 
 	cJSON_AddBoolToObject(j, "selected", k + 1 >= first && k + 1 <= last);
@@ -571,11 +698,16 @@ reread(struct repair_phone *ph, char *err, size_t errlen)
 
 		ph->mode = b != NULL && strcmp(b->type, "recovery") == 0 ?
 		    RULE_MODE_RECOVERY : RULE_MODE_DEVICE;
+		conn_adb(ph);
 		return read_props(ph, err, errlen);
 	}
 	if (ph->fb != NULL) {
+		int rc;
+
 		ph->mode = RULE_MODE_FASTBOOT;
-		return read_vars(ph, err, errlen);
+		rc = read_vars(ph, err, errlen);
+		conn_fastboot(ph);
+		return rc;
 	}
 	return 1;
 }
@@ -616,7 +748,7 @@ repair_fix(struct repair_phone *ph, const struct ruleset *rs,
 	struct diag_report rep;
 	struct act_env env = { 0 };
 	cJSON *steps;
-	char stop[400], msg[900], why[300];
+	char stop[520], msg[900], why[400];
 	const char *state = "absent", *error = NULL;
 	int status = 0, first, last, risky = 0, k, fixed = 0, rc;
 
@@ -680,7 +812,7 @@ repair_fix(struct repair_phone *ph, const struct ruleset *rs,
 	for (k = first; k <= last; k++) {
 		const struct rule_step *s = &ru->step[k - 1];
 		struct act_result r;
-		char p[200];
+		char p[400];
 
 		if (ph->cancelled != NULL && ph->cancelled(ph->ud)) {
 			snprintf(msg, sizeof(msg), "cancelled before step %d "
@@ -741,9 +873,9 @@ repair_fix(struct repair_phone *ph, const struct ruleset *rs,
 		env.sdk = repair_sdk(ph);
 		diag_report_free(&rep);
 		repair_diagnose(ph, rs, &rep);
-		/* A fastboot finding (a phone stuck in its bootloader) is
-		 * gone once the phone has booted Android. */
-		if (ru->modes == RULE_MODE_FASTBOOT &&
+		/* A finding read only outside Android (a phone stuck in its
+		 * bootloader or in recovery) is gone once it has booted. */
+		if (!(ru->modes & RULE_MODE_DEVICE) &&
 		    ph->mode == RULE_MODE_DEVICE) {
 			fixed = 2;
 			break;
@@ -757,10 +889,10 @@ repair_fix(struct repair_phone *ph, const struct ruleset *rs,
 		}
 	}
 	if (fixed == 2) {
-		snprintf(msg, sizeof(msg), "fixed: %s left fastboot and booted "
-		    "Android after step %d (%s is read in fastboot, so the "
-		    "phone's boot is the check)", ph->serial, k > last ? last :
-		    k, ru->id);
+		snprintf(msg, sizeof(msg), "fixed: %s left %s and booted "
+		    "Android after step %d (%s is read in %s, so the phone's "
+		    "boot is the check)", ph->serial, rule_first_mode(ru),
+		    k > last ? last : k, ru->id, rule_first_mode(ru));
 	} else if (fixed) {
 		snprintf(msg, sizeof(msg), "fixed: %s no longer holds on %s "
 		    "(re-checked after step %d)", ru->id, ph->serial,

@@ -35,6 +35,9 @@ struct repair_phone {
 				 * in fastboot) */
 	char model[128];
 	unsigned mode;		/* RULE_MODE_* */
+	/* What the bench sees of the phone, the probe "connection": its
+	 * mode, address, adb banner or USB ids, one "name: value" a line. */
+	char conn[1024];
 	const char *outdir;	/* where a log bundle goes (NULL: ".") */
 	/* Lines for a human: the plan, each step, the actions' progress. */
 	void (*say)(void *ud, const char *line);
@@ -68,8 +71,19 @@ int repair_open(struct repair_phone *ph, struct adb_conn *c,
  * its variables read (getvar all; serialno and product name it). */
 int repair_open_fastboot(struct repair_phone *ph, struct fb_conn *fb,
     const char *fallback_serial, char *err, size_t errlen);
+/* A phone whose bench row is in a mode where it runs nothing for us
+ * (unauthorized, sideload, USB debugging off, download, EDL, MediaTek):
+ * the row is the evidence, and the plan's steps are done by hand.
+ * keyfp: the fingerprint of the adb key the phone should show (NULL:
+ * none).  0, or DM_EUNSUPP when the row's mode is not one of these. */
+struct dev_info;
+int repair_open_row(struct repair_phone *ph, const struct dev_info *di,
+    const char *keyfp, char *err, size_t errlen);
+/* RULE_MODE_* for a bench row's mode; 0 when repair cannot use it. */
+unsigned repair_mode_of_row(int dev_mode);
 void repair_close(struct repair_phone *ph);
-/* "adb", "recovery" or "fastboot": the mode the phone is in. */
+/* "adb", "recovery", "fastboot" or a rule mode name ("unauthorized",
+ * "mtp-only", ...): the mode the phone is in. */
 const char *repair_mode_name(const struct repair_phone *ph);
 /* Why rule ru cannot be checked in the phone's mode (buf filled), or
  * NULL when it can. */

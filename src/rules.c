@@ -506,6 +506,16 @@ parse_step(struct ctx *x, const cJSON *o, struct rule_step *s)
 	} else {
 		s->params = cJSON_CreateObject();
 	}
+	/* A step done by hand says what to do, in one line. */
+	if (strcmp(s->action, "by-hand") == 0) {
+		v = cJSON_GetObjectItemCaseSensitive(s->params, "do");
+		if (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
+		    strlen(v->valuestring) > 300 ||
+		    strpbrk(v->valuestring, "\n\r") != NULL)
+			return bad(x, "step by-hand: \"params\" must say "
+			    "what to do in \"do\" (one line, at most 300 "
+			    "characters)");
+	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "needs")) != NULL) {
 		const cJSON *e;
 
@@ -522,6 +532,19 @@ parse_step(struct ctx *x, const cJSON *o, struct rule_step *s)
 		}
 	}
 	return 0;
+}
+
+static const char *const mode_names[RULE_MODE_COUNT] = { "device",
+    "recovery", "fastboot", "unauthorized", "sideload", "mtp-only",
+    "samsung-download", "qualcomm-edl", "mediatek" };
+
+const char *
+rule_mode_name(unsigned mode)
+{
+	for (int i = 0; i < RULE_MODE_COUNT; i++)
+		if (mode == 1u << i)
+			return mode_names[i];
+	return "unknown";
 }
 
 static const char *const rule_keys[] = { "id", "title", "severity",
@@ -562,18 +585,17 @@ parse_rule(struct ctx *x, const cJSON *o, struct rule *r)
 	r->sev = (enum rule_sev)i;
 	r->modes = RULE_MODE_DEVICE;
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "modes")) != NULL) {
-		static const char *const modes[] = { "device", "recovery",
-		    "fastboot" };
-
 		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
 			return bad(x, "\"modes\" must be a non-empty list");
 		r->modes = 0;
 		cJSON_ArrayForEach(e, v) {
 			i = cJSON_IsString(e) ? name_index(e->valuestring,
-			    modes, 3) : -1;
+			    mode_names, RULE_MODE_COUNT) : -1;
 			if (i < 0)
 				return bad(x, "\"modes\" takes device, "
-				    "recovery and fastboot");
+				    "recovery, fastboot, unauthorized, sideload, "
+				    "mtp-only, samsung-download, qualcomm-edl "
+				    "and mediatek");
 			r->modes |= 1u << i;
 		}
 	}
@@ -791,7 +813,25 @@ rule_params_text(const cJSON *params, char *buf, size_t len)
 	cJSON_ArrayForEach(e, params) {
 		if (!cJSON_IsString(e) || n >= len)
 			continue;
-		n += (size_t)snprintf(buf + n, len - n, "%s%s %s",
-		    n ? ", " : "", e->string, e->valuestring);
+		/* by-hand's "do" is the instruction itself. */
+		if (strcmp(e->string, "do") == 0)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+			    n ? ", " : "", e->valuestring);
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%s%s %s",
+			    n ? ", " : "", e->string, e->valuestring);
 	}
+}
+
+void
+rule_step_text(const char *action, const cJSON *params, char *buf,
+    size_t len)
+{
+	char p[400];
+
+	rule_params_text(params, p, sizeof(p));
+	if (strcmp(action, "by-hand") == 0)
+		snprintf(buf, len, "by hand: %s", p);
+	else
+		snprintf(buf, len, "%s%s%s", action, p[0] ? " " : "", p);
 }

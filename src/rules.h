@@ -7,12 +7,20 @@
  *   title     one line for the findings list
  *   severity  "info" | "warning" | "error" | "critical"
  *   modes     where its probes work: ["device"] (adb), "recovery",
- *             "fastboot"; default ["device"]
+ *             "fastboot" (bootloader or fastbootd), and the modes where
+ *             nothing can be run on the phone: "unauthorized",
+ *             "sideload", "mtp-only" (USB debugging off),
+ *             "samsung-download", "qualcomm-edl", "mediatek" (preloader
+ *             or boot ROM); default ["device"]
  *   probes    {"NAME": "shell command line", ...}: what to run; "props"
  *             is built in (getprop, parsed) and needs no entry.  In
  *             fastboot mode nothing is run: the one probe there is
  *             "getvar all", the variables read once, as "name: value"
- *             lines ("slot-unbootable:a: yes")
+ *             lines ("slot-unbootable:a: yes").  In every mode the
+ *             probe "connection" is what the bench sees of the phone
+ *             ("mode: recovery", its adb banner or USB ids, the adb
+ *             key it refused); in the modes where nothing runs it is the
+ *             only one
  *   when      matchers, all of which must hold (see below)
  *   explain   what it means and why, for people
  *   evidence  how many matching lines a matcher keeps (default 8)
@@ -65,6 +73,17 @@ enum rule_risk { RISK_NONE, RISK_APP_DATA, RISK_USER_DATA, RISK_FLASH };
 #define RULE_MODE_DEVICE	1u
 #define RULE_MODE_RECOVERY	2u
 #define RULE_MODE_FASTBOOT	4u
+#define RULE_MODE_UNAUTHORIZED	8u
+#define RULE_MODE_SIDELOAD	16u
+#define RULE_MODE_MTP_ONLY	32u
+#define RULE_MODE_DOWNLOAD	64u
+#define RULE_MODE_EDL		128u
+#define RULE_MODE_MEDIATEK	256u
+/* The modes where the phone runs nothing for us. */
+#define RULE_MODES_LINK		(RULE_MODE_UNAUTHORIZED | RULE_MODE_SIDELOAD \
+	| RULE_MODE_MTP_ONLY | RULE_MODE_DOWNLOAD | RULE_MODE_EDL \
+	| RULE_MODE_MEDIATEK)
+#define RULE_MODE_COUNT		9
 
 #define RULE_MAX_PROBES		8
 #define RULE_MAX_MATCH		12
@@ -131,6 +150,9 @@ void ruleset_free(struct ruleset *rs);
 /* Add the rules of one file (text); name says where it came from in
  * problems.  Returns how many rules it added (bad ones are reported in
  * rs->problems and skipped). */
+/* "device", "recovery", ... for one RULE_MODE_* bit. */
+const char *rule_mode_name(unsigned mode);
+
 int ruleset_add_text(struct ruleset *rs, const char *name, const char *text,
     size_t len);
 /* Every *.json in dir, in name order; a missing dir adds nothing.
@@ -153,5 +175,9 @@ const char *rule_sev_name(enum rule_sev s);
 const char *rule_risk_name(enum rule_risk r);
 /* A step's parameters as "package com.x, to system" ("" for none). */
 void rule_params_text(const cJSON *params, char *buf, size_t len);
+/* A step for people: "clear-data package com.x", or for a by-hand step
+ * "by hand: what to do". */
+void rule_step_text(const char *action, const cJSON *params, char *buf,
+    size_t len);
 
 #endif

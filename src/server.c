@@ -25,6 +25,7 @@
 #include "adbmgr.h"
 #include "demo.h"
 #include "dev.h"
+#include "repair.h"
 #include "err.h"
 #include "ev.h"
 #include "fixjob.h"
@@ -410,10 +411,19 @@ fix_op(struct server *s, unsigned id, const cJSON *params, int diagnose)
 	    devreg_lookup(s->reg, param_str(params, "device"), &di) == 0 &&
 	    (di.mode == DEV_MODE_FASTBOOT || di.mode == DEV_MODE_FASTBOOTD))
 		fr.fastboot = 1;
-	if (rc == 0)
+	/* One that runs nothing for us (unauthorized, USB debugging off,
+	 * download modes) is diagnosed from its row. */
+	if (rc == 0 && param_str(params, "device") != NULL &&
+	    devreg_lookup(s->reg, param_str(params, "device"), &di) == 0 &&
+	    di.present && (repair_mode_of_row(di.mode) & RULE_MODES_LINK)) {
+		fr.link = 1;
+		fr.row = di;
+		dev_id = 0;
+	} else if (rc == 0) {
 		rc = job_target(s, param_str(params, "device"), fr.fastboot > 0,
 		    fr.addr, sizeof(fr.addr), serial, sizeof(serial), &dev_id,
 		    msg, sizeof(msg));
+	}
 	if (rc < 0)
 		return proto_reply_err(id, rc, msg);
 	rc = fixjob_submit(s->jobs, dev_id, &fr);
