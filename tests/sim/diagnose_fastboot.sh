@@ -10,8 +10,10 @@
 # of in-bootloader (reboot into Android; the boot is the check) directly
 # and as a bench-server job, fastbootd (reboot to=fastboot, its own
 # finding, no battery alarm from its 0 mV), an adb action refused in
-# fastboot, and factory-reset started in the bootloader (a locked one
-# refuses and keeps the phone there).  Loopback only.  TAP.
+# fastboot, set-active (the other slot made active and read back; never
+# onto a slot marked unbootable), and factory-reset started in the
+# bootloader (a locked one refuses and keeps the phone there).  Loopback
+# only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/env.sh"
 . "$top_srcdir/tests/lib/diagsim.sh"	# SIM, PROFILES, sim_start, port
@@ -158,6 +160,32 @@ D fix -s "$V60" in-fastbootd >"$T/o" 2>&1
 check "fix in-fastbootd: exit 0, the V60 booted Android" \
 	sh -c "test $? -eq 0 && grep -q '^fixed: LMV600TM4bf4e87d left fastboot' '$T/o' &&
 	       test '$(fbmode LMV600TM4bf4e87d)' = adb/device"
+
+# ---- set-active: the other slot ------------------------------------------------------------------
+D fix -s "$SLOT" slot-unbootable --step 2 >"$T/o" 2>&1
+check "fix --step 2 (set-active, flash risk) without --confirm: exit 1, the slot unchanged" \
+	sh -c "test $? -eq 1 && grep -q 'confirm' '$T/o' &&
+	       test \"\$(timeout 60 '$DROIDMEDIC' --no-autostart getvar -s '$SLOT' current-slot 2>&1)\" = 'current-slot: a'"
+D fix -s "$SLOT" slot-unbootable --step 2 --confirm 6001 --json >"$T/j" 2>"$T/e"
+check "fix --step 2: slot b made active and read back; a stays marked, so the finding holds (exit 3)" \
+	python3 - "$T/j" "$?" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+st = d["steps"]
+sys.exit(not (sys.argv[2] == "3" and not d["fixed"]
+              and len(st) == 1 and st[0]["action"] == "set-active"
+              and st[0]["status"] == "done"
+              and st[0]["message"] == "slot b is active: the phone starts it at the next boot"))
+PY
+D getvar -s "$SLOT" current-slot >"$T/o" 2>&1
+check "the bootloader gives current-slot b" grep -qx "current-slot: b" "$T/o"
+D action -s "$SLOT" set-active slot=a --confirm 6001 >"$T/o" 2>&1
+check "set-active onto slot a, marked unbootable: exit 1, refused, b still active" \
+	sh -c "test $? -eq 1 && grep -q 'the bootloader marks slot a unbootable too: nothing changed' '$T/o' &&
+	       test \"\$(timeout 60 '$DROIDMEDIC' --no-autostart getvar -s '$SLOT' current-slot 2>&1)\" = 'current-slot: b'"
+D action -s "$V60" set-active slot=b --confirm e87d >"$T/o" 2>&1
+check "set-active on a phone booted in Android: exit 1, it runs in fastboot" \
+	sh -c "test $? -eq 1 && grep -q 'set-active runs in fastboot: reboot to=bootloader first' '$T/o'"
 
 # ---- factory-reset from the bootloader ------------------------------------------------------------
 D action -s "$LOCK" factory-reset --confirm 0001 --without-backup >"$T/o" 2>&1
