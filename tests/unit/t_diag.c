@@ -19,10 +19,12 @@
 
 #include <cmocka.h>
 
+#include "dev.h"
 #include "diag.h"
 #include "err.h"
 #include "fbvars.h"
 #include "props.h"
+#include "repair.h"
 #include "rules.h"
 
 #include "../lib/fixtures.h"
@@ -840,6 +842,102 @@ test_var_matchers(void **state)
 	ruleset_free(&rs);
 }
 
+/* A bench row in a mode where the phone runs nothing for us.  Samsung's
+ * download mode ids and product string are those of the real lsusb
+ * capture (usb_descriptors/samsung_GT-I8160...); EDL's 05c6:9008 and the
+ * MediaTek preloader's 0e8d:2000 are the ids fixtures/SOURCES.md names
+ * for the descriptors captured there. */
+static void
+test_row_modes(void **state)
+{
+	static const struct {
+		enum dev_mode mode;
+		uint16_t vid, pid;
+		const char *product, *want, *line;
+	} rows[] = {
+	    { DEV_MODE_MTP_ONLY, 0x18d1, 0x4ee1, "Pixel 7 Pro",
+	      "usb-debugging-off", "mode: mtp-only (USB debugging is off" },
+	    { DEV_MODE_SAMSUNG_DOWNLOAD, 0x04e8, 0x685d, "SAMSUNG USB DRIVER",
+	      "in-download-mode",
+	      "usb: 04e8:685d Samsung \"SAMSUNG USB DRIVER\"" },
+	    { DEV_MODE_QUALCOMM_EDL, 0x05c6, 0x9008, "QUSB__BULK",
+	      "in-edl", "usb: 05c6:9008" },
+	    { DEV_MODE_MEDIATEK_PRELOADER, 0x0e8d, 0x2000, "MT65xx Preloader",
+	      "in-mediatek-download", "usb: 0e8d:2000" },
+	    { DEV_MODE_MEDIATEK_BROM, 0x0e8d, 0x0003, "MT65xx Preloader",
+	      "in-mediatek-download", "mode: mediatek-brom" },
+	    { DEV_MODE_UNAUTHORIZED, 0x18d1, 0x4ee7, "Pixel 7 Pro",
+	      "usb-debugging-unauthorized", "adb key fingerprint: 5B:0C" },
+	    { DEV_MODE_SIDELOAD, 0x18d1, 0xd001, "Pixel 7 Pro",
+	      "in-sideload", "port: usb:1-2" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct repair_phone ph = { 0 };
+		struct repair_opts o = { 0 };
+		struct dev_info di;
+		struct diag_report r;
+		const struct diag_finding *f;
+		char err[200], why[400];
+		int seen = 0;
+
+		memset(&di, 0, sizeof(di));
+		di.mode = rows[i].mode;
+		di.present = 1;
+		snprintf(di.transport, sizeof(di.transport), "usb");
+		snprintf(di.port, sizeof(di.port), "usb:1-2");
+		di.vid = rows[i].vid;
+		di.pid = rows[i].pid;
+		snprintf(di.vendor, sizeof(di.vendor), "%s", di.vid == 0x04e8 ?
+		    "Samsung" : "");
+		snprintf(di.product, sizeof(di.product), "%s",
+		    rows[i].product);
+		assert_int_equal(repair_open_row(&ph, &di, "5B:0C:11", err,
+		    sizeof(err)), 0);
+		assert_int_equal(repair_diagnose(&ph, &rules, &r), 0);
+		print_message("# %s: %zu finding(s), %zu unchecked\n",
+		    dev_mode_name(rows[i].mode), r.n, r.nskip);
+		assert_int_equal(r.n, 1);
+		assert_int_equal(r.nskip, 0);
+		f = repair_finding(&r, rows[i].want);
+		assert_non_null(f);
+		assert_string_equal(f->ev[0].source, "connection");
+		for (int k = 0; k < f->ev[0].nlines; k++)
+			seen |= strncmp(f->ev[0].lines[k], rows[i].line,
+			    strlen(rows[i].line)) == 0;
+		assert_true(seen);
+		/* The fingerprint is shown only to an unauthorized phone. */
+		for (int k = 0; k < f->ev[0].nlines; k++)
+			assert_true(rows[i].mode == DEV_MODE_UNAUTHORIZED ||
+			    strstr(f->ev[0].lines[k], "fingerprint") == NULL);
+		/* Nothing there runs on the phone: every step is blocked. */
+		for (int k = 0; k < f->rule->nsteps; k++)
+			assert_non_null(repair_step_blocked(&f->rule->step[k],
+			    &o, &ph, why, sizeof(why)));
+		assert_string_equal(repair_mode_name(&ph), rows[i].mode ==
+		    DEV_MODE_MEDIATEK_BROM || rows[i].mode ==
+		    DEV_MODE_MEDIATEK_PRELOADER ? "mediatek" :
+		    rows[i].mode == DEV_MODE_SAMSUNG_DOWNLOAD ?
+		    "samsung-download" : rows[i].mode == DEV_MODE_QUALCOMM_EDL ?
+		    "qualcomm-edl" : dev_mode_name(rows[i].mode));
+		diag_report_free(&r);
+		repair_close(&ph);
+	}
+	/* A phone that can be talked to is not read from its row. */
+	{
+		struct repair_phone ph = { 0 };
+		struct dev_info di;
+		char err[200];
+
+		memset(&di, 0, sizeof(di));
+		di.mode = DEV_MODE_ADB;
+		di.present = 1;
+		assert_int_equal(repair_open_row(&ph, &di, NULL, err,
+		    sizeof(err)), DM_EUNSUPP);
+		repair_close(&ph);
+	}
+}
+
 static void
 test_probe_runs_once(void **state)
 {
@@ -1041,6 +1139,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builtin_load_clean),
+		cmocka_unit_test(test_row_modes),
 		cmocka_unit_test(test_media_crash_captures),
 		cmocka_unit_test(test_other_crashes_are_not_media),
 		cmocka_unit_test(test_secure_window),
