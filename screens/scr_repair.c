@@ -116,6 +116,27 @@ run_of(const cJSON *f, int *first, int *last, int *without_backup,
 	}
 }
 
+/* Whether step s can be picked with `s`: it runs here, or only lacks
+ * a backup. */
+static int
+pickable(const cJSON *s)
+{
+	return jstr(s, "blocked")[0] == '\0' || cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(s, "backup_only"));
+}
+
+/* Whether any step of f can be picked. */
+static int
+any_pickable(const cJSON *f)
+{
+	const cJSON *s;
+
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(f, "plan"))
+		if (pickable(s))
+			return 1;
+	return 0;
+}
+
 /* Whether picked step k runs only without a backup (none can be made
  * yet, and it needs one). */
 static int
@@ -439,8 +460,8 @@ scr_repair_fix(struct ui *ui)
 		wb = picked_without_backup(f, r->pick);
 	} else if (last < first) {
 		snprintf(r->error, sizeof(r->error), "nothing can run: the "
-		    "plan stops before %s%s", stops, stops[0] ? " (s picks "
-		    "one step to run alone)" : "");
+		    "plan stops before %s%s", stops, stops[0] &&
+		    any_pickable(f) ? " (s picks one step to run alone)" : "");
 		return UI_REDRAW;
 	}
 	memset(c, 0, sizeof(*c));
@@ -474,8 +495,7 @@ scr_repair_pick(struct ui *ui)
 	for (k = r->pick + 1; k <= n; k++) {
 		s = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(f,
 		    "plan"), k - 1);
-		if (jstr(s, "blocked")[0] == '\0' || cJSON_IsTrue(
-		    cJSON_GetObjectItemCaseSensitive(s, "backup_only")))
+		if (pickable(s))
 			break;
 	}
 	r->pick = k <= n ? k : 0;

@@ -269,8 +269,8 @@ fix_job(struct job *job, void *arg)
 		diag_report_free(&rep);
 		cJSON_AddTrueToObject(out, "ok");
 		cJSON_AddStringToObject(out, "serial", ph.serial);
-		cJSON_AddStringToObject(out, "model", ph.props || ph.vars ?
-		    ph.model : "");
+		cJSON_AddStringToObject(out, "model", ph.props || ph.vars ||
+		    (ph.mode & RULE_MODES_LINK) ? ph.model : "");
 		cJSON_AddStringToObject(out, "mode", repair_mode_name(&ph));
 		for (size_t i = 0; i < rs.nproblems; i++)
 			cJSON_AddItemToArray(p,
