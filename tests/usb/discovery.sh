@@ -6,7 +6,9 @@
 # the clients run out here and only talk to its socket.  Checks: every
 # mode is recognised, hubs and keyboards are not listed, strings come from
 # sysfs or the device, a slow link and a node without permission are
-# reported with fixes, unplugging shows within a second, a phone coming
+# reported with fixes, the phones that run nothing for us (USB debugging
+# off, EDL, download, MediaTek boot ROM) are diagnosed from their rows,
+# unplugging shows within a second, a phone coming
 # back in another mode keeps its row, and the transport (t_usbxfer) moves
 # bytes, times out, sends ZLPs and notices unplugs.
 . "$top_srcdir/tests/lib/tap.sh"
@@ -87,6 +89,24 @@ check "a phone behind a hub at full speed has a slow-link problem" devq \
 	"D['usb:1-9.2']['hub_depth'] == 1 and D['usb:1-9.2']['speed'] == 'full' and [p['code'] for p in D['usb:1-9.2']['problems']] == ['slow-link'] and 'hub' in D['usb:1-9.2']['problems'][0]['text'] and 'not through a hub' in D['usb:1-9.2']['problems'][0]['fix']"
 check "root sees no permission problems" devq \
 	"all(p['code'] != 'no-permission' for d in L for p in d['problems'])"
+
+# Phones that run nothing for us are diagnosed from their rows.
+diagq() {	# diagq PORT EXPR: EXPR holds for `diagnose --json` (J)
+	"$D" --no-autostart diagnose -s "$1" --json 2>/dev/null | $PY -c '
+import json, sys
+J = json.load(sys.stdin)
+F = {f["id"]: f for f in J["findings"]}
+E = lambda i: F[i]["evidence"][0]["lines"]
+sys.exit(0 if ('"$2"') else 1)' 2>/dev/null
+}
+check "diagnose USB debugging off (the MTP phone): usb-debugging-off, its USB ids as evidence" \
+	diagq usb:1-7 "list(F) == ['usb-debugging-off'] and J['mode'] == 'mtp-only' and any(l.startswith('usb: ') for l in E('usb-debugging-off'))"
+check "diagnose EDL: in-edl, an error, Sahara/Firehose named" \
+	diagq usb:1-5 "list(F) == ['in-edl'] and F['in-edl']['severity'] == 'error' and 'detail: Sahara/Firehose (05c6:9008)' in E('in-edl')"
+check "diagnose Samsung download mode: in-download-mode, by hand" \
+	diagq usb:1-4 "list(F) == ['in-download-mode'] and all(s['action'] == 'by-hand' for s in F['in-download-mode']['plan'])"
+check "diagnose the MediaTek boot ROM behind a hub: in-mediatek-download, the slow link listed" \
+	diagq usb:1-9.2 "list(F) == ['in-mediatek-download'] and any(l.startswith('problem: ') and 'hub' in l for l in E('in-mediatek-download'))"
 
 # Unplug: the row turns present:false within a second.
 id3=$($PY -c 'import json,sys; print([d["id"] for d in json.load(sys.stdin)["devices"] if d["port"] == "usb:1-3"][0])' <"$T/devs.json")
