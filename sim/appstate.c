@@ -439,6 +439,13 @@ pm_locked(struct appstate *st, int argc, char **argv, int at,
 	if (strcmp(sub, "list") == 0 && at + 1 < argc &&
 	    strcmp(argv[at + 1], "packages") == 0)
 		return pm_list(st, argc - at + 1, argv + at - 1, out, err);
+	/* The owner alone, as AOSP prints it; a profile with more users
+	 * answers this line from its "commands". */
+	if (strcmp(sub, "list") == 0 && at + 1 < argc &&
+	    strcmp(argv[at + 1], "users") == 0) {
+		txt_add(out, "Users:\n\tUserInfo{0:Owner:c13} running\n");
+		return 0;
+	}
 	if (strcmp(sub, "trim-caches") == 0) {
 		if (at + 1 >= argc) {
 			txt_add(err, "Error: must specify a data size\n");

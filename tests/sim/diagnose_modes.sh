@@ -8,7 +8,8 @@
 # the evidence (our key's fingerprint, as the phone's prompt shows it),
 # every step is by hand and fix runs nothing; the by-hand way out of
 # sideload (droidmedic reboot) works; a rule file's by-hand step without
-# "do" is refused.  Loopback only.  TAP.
+# "do" is refused.  A copy with a work profile (pm list users, hand-made
+# in AOSP's format) has other-users; the healthy one has nothing.  Loopback only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/env.sh"
 . "$top_srcdir/tests/lib/diagsim.sh"	# SIM, PROFILES, sim_start, port
@@ -17,10 +18,15 @@ X14=$PROFILES/xiaomi_14_houji.json
 profile_variant "$X14" "$T/rec.json" "p['serial'] = 'RECOVX140001'; p['mode'] = 'recovery'"
 profile_variant "$X14" "$T/side.json" "p['serial'] = 'SIDELX140001'; p['mode'] = 'sideload'"
 profile_variant "$X14" "$T/auth.json" "p['serial'] = 'UNAUTX140001'; p['auth'] = 'reject'"
+# Hand-made in AOSP's format: a work profile (no capture has one).
+profile_variant "$X14" "$T/users.json" "p['serial'] = 'USERSX140001'
+p.setdefault('commands', {})['pm list users'] = {'stdout': 'Users:\\n\\tUserInfo{0:Owner:c13} running\\n\\tUserInfo{10:Work profile:1030} running\\n'}"
 
 sim_start --strict --state "$T/sim" --ports-file "$T/ports" \
-	"$T/rec.json" "$T/side.json" "$T/auth.json"
+	"$T/rec.json" "$T/side.json" "$T/auth.json" "$T/users.json" "$X14"
 REC=127.0.0.1:$(port RECOVX140001) SIDE=127.0.0.1:$(port SIDELX140001)
+USERS=127.0.0.1:$(port USERSX140001)
+X14S=127.0.0.1:$(port "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['serial'])" "$X14")")
 AUTH=127.0.0.1:$(port UNAUTX140001)
 export DROIDMEDIC_IDLE_EXIT=0
 B() { timeout 120 "$DROIDMEDIC" "$@"; }
@@ -140,6 +146,26 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(not (d["state"] == "unchecked"
               and "media-crash is checked in Android, and the phone is in unauthorized mode" in d["unchecked"]))
+PY
+
+# ---- other users ------------------------------------------------------------------------------------------
+B diagnose -s "$USERS" --json >"$T/j" 2>"$T/e"
+check "a work profile: other-users, the profile's line as evidence" \
+	python3 - "$T/j" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = {x["id"]: x for x in d["findings"]}
+sys.exit(not ("other-users" in f and f["other-users"]["severity"] == "info"
+              and f["other-users"]["evidence"][0]["lines"] == ["\tUserInfo{10:Work profile:1030} running"]
+              and f["other-users"]["evidence"][0]["source"] == "pm list users"))
+PY
+B diagnose -s "$X14S" --json >"$T/j" 2>"$T/e"
+check "the healthy Xiaomi 14 (its owner alone): no finding, other-users checked" \
+	python3 - "$T/j" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(not (d["findings"] == []
+              and "other-users" not in [u["id"] for u in d["unchecked"]]))
 PY
 
 # ---- a by-hand step must say what to do -----------------------------------------------------------------

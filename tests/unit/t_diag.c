@@ -938,6 +938,38 @@ test_row_modes(void **state)
 	}
 }
 
+/* pm list users in AOSP's format ("UserInfo{ID:NAME:FLAGS}"): hand-made
+ * lines, no capture of a phone with a work profile is in the fixtures. */
+static void
+test_other_users(void **state)
+{
+	static const struct {
+		const char *out;
+		int fires;
+	} cases[] = {
+	    { "Users:\n\tUserInfo{0:Owner:c13} running\n", 0 },
+	    { "Users:\n\tUserInfo{0:Owner:c13} running\n"
+	      "\tUserInfo{10:Work profile:1030} running\n", 1 },
+	    { "Users:\n\tUserInfo{0:Owner:c13} running\n"
+	      "\tUserInfo{150:Secure Folder:1030}\n", 1 },
+	    /* a user id that only starts like one: not another user */
+	    { "Users:\n\tUserInfo{0:Owner:c13} running\n"
+	      "\tUserInfo{00:x:0}\n", 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake f = { 0 };
+		struct props *p = healthy_props();
+
+		fake_add(&f, "pm list users", strdup(cases[i].out),
+		    strlen(cases[i].out));
+		assert_int_equal(has(findings(&f, p, RULE_MODE_DEVICE),
+		    "other-users"), cases[i].fires);
+		fake_free(&f);
+		props_free(p);
+	}
+}
+
 static void
 test_probe_runs_once(void **state)
 {
@@ -949,10 +981,10 @@ test_probe_runs_once(void **state)
 	fake_add(&f, "dumpsys battery", strdup(""), 0);
 	findings(&f, p, RULE_MODE_DEVICE);
 	/* Three battery rules, two crash rules: each command once; and
-	 * the six commands it lacks (df, the FactoryTestApp log, the
+	 * the seven commands it lacks (df, the FactoryTestApp log, the
 	 * window list that two rules read, the device policy, logcat,
-	 * dropbox's tombstones) once each too. */
-	assert_int_equal(f.runs, 8);
+	 * dropbox's tombstones, the users) once each too. */
+	assert_int_equal(f.runs, 9);
 	fake_free(&f);
 	props_free(p);
 }
@@ -1140,6 +1172,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builtin_load_clean),
 		cmocka_unit_test(test_row_modes),
+		cmocka_unit_test(test_other_users),
 		cmocka_unit_test(test_media_crash_captures),
 		cmocka_unit_test(test_other_crashes_are_not_media),
 		cmocka_unit_test(test_secure_window),
