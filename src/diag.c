@@ -303,8 +303,17 @@ diag_run(const struct ruleset *rs, const struct diag_src *src,
 			continue;
 		out->checked++;
 		for (int k = 0; k < r->nmatch && holds == 1; k++)
-			holds = eval(&x, r, &r->match[k], &l, why,
-			    sizeof(why));
+			if (!r->match[k].also)
+				holds = eval(&x, r, &r->match[k], &l, why,
+				    sizeof(why));
+		/* Evidence only: whatever it says, the finding stands. */
+		for (int k = 0; k < r->nmatch && holds == 1; k++)
+			if (r->match[k].also) {
+				char ignored[400];
+
+				(void)eval(&x, r, &r->match[k], &l, ignored,
+				    sizeof(ignored));
+			}
 		if (holds < 0) {
 			out->skip = xrealloc(out->skip, (out->nskip + 1) *
 			    sizeof(*out->skip));

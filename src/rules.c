@@ -368,7 +368,8 @@ compile(struct ctx *x, struct rule_match *m, const cJSON *o)
 }
 
 static const char *const match_keys[] = { "probe", "regex", "min",
-    "within", "prop", "var", "lt", "gt", "any", "not", "icase", NULL };
+    "within", "prop", "var", "lt", "gt", "any", "not", "icase", "also",
+    NULL };
 
 static int
 parse_match(struct ctx *x, struct rule *r, const cJSON *o,
@@ -391,6 +392,10 @@ parse_match(struct ctx *x, struct rule *r, const cJSON *o,
 	    cJSON_GetObjectItemCaseSensitive(o, "probe") == NULL)
 		return bad(x, "\"within\" goes with \"probe\" only");
 	m->negate = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "not"));
+	m->also = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "also"));
+	if (m->also && (m->negate || depth > 0))
+		return bad(x, "\"also\" goes on a matcher of \"when\" itself, "
+		    "without \"not\"");
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "any")) != NULL) {
 		int n = cJSON_GetArraySize(v), i = 0;
 		const cJSON *e;
@@ -634,6 +639,10 @@ parse_rule(struct ctx *x, const cJSON *o, struct rule *r)
 			return bad(x, "matcher %d: %s", r->nmatch, why);
 		}
 	}
+	for (i = 0; i < r->nmatch && r->match[i].also; i++)
+		;
+	if (i == r->nmatch)
+		return bad(x, "every matcher is \"also\": one must decide");
 	r->keep = 8;
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "evidence")) != NULL) {
 		if (!cJSON_IsNumber(v) || v->valuedouble < 1 ||

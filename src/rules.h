@@ -49,7 +49,11 @@
  *                                            adb modes it is absent, as
  *                                            a property is in fastboot;
  *   {"any": [MATCHER...]}                   at least one holds;
- * each may carry "not": true (it must not hold; keeps no evidence).
+ * each may carry "not": true (it must not hold; keeps no evidence).  A
+ * matcher of "when" itself may carry "also": true: it is evidence only,
+ * read once the others hold (dropbox's older crashes next to the crash
+ * buffer), kept when it matches, and neither its failing nor its probe
+ * failing changes the finding; at least one matcher must not be "also".
  * Regular expressions are POSIX extended, case-sensitive unless the
  * matcher says "icase": true.  A pattern is refused when it could not be
  * compiled in bounded memory: over 1000 characters, groups nested over 32
@@ -94,6 +98,8 @@ enum match_kind { M_PROBE, M_PROP_RE, M_PROP_LT, M_PROP_GT, M_ANY };
 struct rule_match {
 	enum match_kind kind;
 	int negate;
+	int also;		/* evidence only: kept when it holds, never
+				 * decides, its probe may fail */
 	int probe;		/* M_PROBE: index into rule.probes */
 	char *prop;		/* M_PROP_*: a property, or with var a
 				 * fastboot variable */

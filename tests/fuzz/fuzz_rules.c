@@ -1,7 +1,7 @@
 /* fuzz_rules.c - libFuzzer target: whatever lands in a rules file, through
  * the loader; what loads is then run against the same bytes as every
  * probe's output and as property values, so that matching, evidence and
- * the JSON report see hostile text too.  Loading must account for every
+ * the JSON report see hostile text too, in every mode a rule names.  Loading must account for every
  * rule (added or reported), and evidence lines must stay within their
  * cap and free of control characters. */
 #include "config.h"
@@ -58,12 +58,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The same bytes as property values of every key a rule names. */
 	props_parse(p, data, size, PROPS_FMT_AUTO);
 	/* Then as a phone in fastboot: the same values as its variables,
-	 * no properties. */
-	for (int pass = 0; pass < 2; pass++) {
+	 * no properties; then in each mode where only the bench row is
+	 * read (the bytes as its "connection" text). */
+	for (int pass = 0; pass < 8; pass++) {
 		if (pass == 1) {
 			src.mode = RULE_MODE_FASTBOOT;
 			src.props = NULL;
 			src.vars = p;
+		} else if (pass > 1) {
+			src.mode = RULE_MODE_FASTBOOT << (pass - 1);
+			src.props = NULL;
+			src.vars = NULL;
 		}
 		if (diag_run(&rs, &src, &r) != 0)
 			abort();

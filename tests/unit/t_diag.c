@@ -194,6 +194,110 @@ test_media_crash_captures(void **state)
 	props_free(p);
 }
 
+/* Dropbox's older app crashes are evidence next to the crash buffer,
+ * never the reason.  The entries are hand-made: the header line in the
+ * format of the real dropbox capture in dumpsys_misc/, the body
+ * as ActivityManagerService writes an app crash (Process:, Flags:,
+ * Package:, the stack). */
+static void
+test_media_crash_dropbox(void **state)
+{
+	static const char dropbox[] =
+	    "Drop box contents: 12 entries\n"
+	    "Searching for: system_app_crash\n\n"
+	    "========================================\n"
+	    "2016-03-28 09:12:40 system_app_crash (text, 1745 bytes)\n"
+	    "Process: android.process.media\n"
+	    "Flags: 0x38be45\n"
+	    "Package: com.android.providers.downloads v22 (5.1.1-1819727)\n\n"
+	    "android.database.sqlite.SQLiteDiskIOException: disk I/O error\n"
+	    "========================================\n"
+	    "2016-03-28 17:40:02 system_app_crash (text, 988 bytes)\n"
+	    "Process: com.android.phone\n"
+	    "Flags: 0x38be45\n\n"
+	    "java.lang.NullPointerException\n"
+	    "========================================\n"
+	    "2016-03-29 11:05:25 system_app_crash (text, 1745 bytes)\n"
+	    "Process: android.process.media\n"
+	    "Flags: 0x38be45\n";
+	struct props *p = healthy_props();
+	struct diag_report r;
+	const struct diag_finding *f;
+	struct fake k = { 0 };
+	struct diag_src src = { fake_run, &k, p, RULE_MODE_DEVICE, NULL };
+
+	(void)state;
+	fake_add_fixture(&k, "logcat -b crash -d", "crash_logs/lg_nexus5_android5_android.process.media_DownloadReceiver_SQLiteDiskIOException_EROFS_excerpt.txt");
+	fake_add(&k, "dumpsys dropbox --print system_app_crash",
+	    strdup(dropbox), sizeof(dropbox) - 1);
+	assert_int_equal(diag_run(&rules, &src, &r), 0);
+	f = repair_finding(&r, "media-crash");
+	assert_non_null(f);
+	assert_int_equal(f->nev, 2);
+	assert_string_equal(f->ev[1].source,
+	    "dumpsys dropbox --print system_app_crash");
+	/* Two of the three entries are the media process's, each named
+	 * with its time; com.android.phone's is not counted. */
+	assert_int_equal(f->ev[1].matched, 2);
+	assert_string_equal(f->ev[1].lines[0], "2016-03-28 09:12:40 "
+	    "system_app_crash (text, 1745 bytes) | Process: "
+	    "android.process.media");
+	assert_non_null(strstr(f->ev[1].lines[1], "2016-03-29 11:05:25"));
+	diag_report_free(&r);
+	fake_free(&k);
+
+	/* Old crashes alone, the crash buffer clean since this boot: no
+	 * finding (the re-check after a fix reads the crash buffer). */
+	fake_add(&k, "logcat -b crash -d", strdup(""), 0);
+	fake_add(&k, "dumpsys dropbox --print system_app_crash",
+	    strdup(dropbox), sizeof(dropbox) - 1);
+	assert_false(has(findings(&k, p, RULE_MODE_DEVICE), "media-crash"));
+	fake_free(&k);
+
+	/* No dropbox to read (a failing command): the finding stands and
+	 * nothing is "not checked" because of it. */
+	fake_add_fixture(&k, "logcat -b crash -d", "crash_logs/lg_nexus5_android5_android.process.media_DownloadReceiver_SQLiteDiskIOException_EROFS_excerpt.txt");
+	assert_int_equal(diag_run(&rules, &src, &r), 0);
+	f = repair_finding(&r, "media-crash");
+	assert_non_null(f);
+	assert_int_equal(f->nev, 1);
+	for (size_t i = 0; i < r.nskip; i++)
+		assert_string_not_equal(r.skip[i].rule->id, "media-crash");
+	diag_report_free(&r);
+	fake_free(&k);
+	props_free(p);
+}
+
+/* "also" is evidence only: never alone, never negated, never nested. */
+static void
+test_also_refused(void **state)
+{
+	static const char *const bad[] = {
+	    "{\"probe\": \"c\", \"regex\": \"x\", \"also\": true}",
+	    "{\"probe\": \"c\", \"regex\": \"x\"}, {\"probe\": \"c\", "
+	    "\"regex\": \"y\", \"also\": true, \"not\": true}",
+	    "{\"any\": [{\"probe\": \"c\", \"regex\": \"x\", "
+	    "\"also\": true}]}",
+	};
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct ruleset rs;
+		char text[600];
+
+		snprintf(text, sizeof(text), "{\"rules\": [{\"id\": \"a\", "
+		    "\"title\": \"t\", \"severity\": \"info\", \"probes\": "
+		    "{\"c\": \"cmd\"}, \"when\": [%s], \"explain\": \"e\"}]}",
+		    bad[i]);
+		ruleset_init(&rs);
+		assert_int_equal(ruleset_add_text(&rs, "also.json", text,
+		    strlen(text)), 0);
+		assert_int_equal(rs.nproblems, 1);
+		print_message("# %s\n", rs.problems[0]);
+		assert_non_null(strstr(rs.problems[0], "also"));
+		ruleset_free(&rs);
+	}
+}
+
 static void
 test_other_crashes_are_not_media(void **state)
 {
@@ -1173,6 +1277,8 @@ main(void)
 		cmocka_unit_test(test_builtin_load_clean),
 		cmocka_unit_test(test_row_modes),
 		cmocka_unit_test(test_other_users),
+		cmocka_unit_test(test_media_crash_dropbox),
+		cmocka_unit_test(test_also_refused),
 		cmocka_unit_test(test_media_crash_captures),
 		cmocka_unit_test(test_other_crashes_are_not_media),
 		cmocka_unit_test(test_secure_window),
