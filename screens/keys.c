@@ -32,7 +32,7 @@ const struct key_def keys_table[] = {
 	{ '\t', ACT_NEXT_PANE, "Next pane: devices, details, log" },
 	{ KEY_BTAB, ACT_PREV_PANE, "Previous pane" },
 	{ '/', ACT_FILTER, "Filter by serial, port, vendor, product, mode" },
-	{ 'd', ACT_DIAGNOSE, "Diagnose the selected phone (in adb)" },
+	{ 'd', ACT_DIAGNOSE, "Diagnose the selected phone (read it, or its row)" },
 	{ 'f', ACT_FIX, "Fix the selected finding: plan, confirm, run" },
 	{ 's', ACT_STEP, "Pick what f runs: the plan, or one step alone" },
 	{ 'v', ACT_VIEW, "Lower pane: the phone's details or findings" },
