@@ -1245,6 +1245,12 @@ ui_service(struct ui_main *um)
 			}
 			ui_log_add(ui, LOG_INFO, "ui", "%s queued as job #%u",
 			    op, job);
+			/* A job that ends at once (a phone read from its
+			 * row) may have said so before this reply came. */
+			for (int i = 0; i < ui->njobs; i++)
+				if (ui->jobs[i].id == job &&
+				    ui->jobs[i].state >= JOB_DONE)
+					ui_repair_job_done(ui, job);
 		}
 		cJSON_Delete(res);
 		res = NULL;
@@ -1319,6 +1325,12 @@ ui_loop(struct ui_main *um)
 		/* Events that came with a reply are buffered where poll()
 		 * cannot see them. */
 		ui_drain_events(um);
+		/* A job among them that ended has its result fetched now:
+		 * nothing more may come from the server to wake poll(). */
+		while (um->m.nfetch > 0 && um->client != NULL) {
+			ui_service(um);
+			ui_drain_events(um);
+		}
 		if (um->dirty)
 			ui_redraw(um);
 		rc = poll(p, 3, ui_timeout(um));
