@@ -87,9 +87,12 @@ cli_row_mode(const struct cli_opts *o)
 	return running_row(o, &di) == 0 ? (int)di.mode : DEV_MODE_UNKNOWN;
 }
 
-int
-cli_resolve_row(const struct cli_opts *o, char *addr, size_t len,
-    struct dev_info *di)
+/* -s as an address, with its bench row: for a serial from the server
+ * (started if need be); for an address from a server already running,
+ * when asked (ask_running), else none. */
+static int
+resolve(const struct cli_opts *o, char *addr, size_t len,
+    struct dev_info *di, int ask_running)
 {
 	cJSON *res;
 
@@ -100,7 +103,7 @@ cli_resolve_row(const struct cli_opts *o, char *addr, size_t len,
 		return 2;
 	}
 	if (transport_address(o->serial, addr, len)) {
-		if (running_row(o, di) < 0)
+		if (!ask_running || running_row(o, di) < 0)
 			memset(di, 0, sizeof(*di));
 		return 0;
 	}
@@ -119,6 +122,13 @@ cli_resolve_row(const struct cli_opts *o, char *addr, size_t len,
 }
 
 int
+cli_resolve_row(const struct cli_opts *o, char *addr, size_t len,
+    struct dev_info *di)
+{
+	return resolve(o, addr, len, di, 1);
+}
+
+int
 cli_resolve(const struct cli_opts *o, char *addr, size_t len)
 {
 	int mode;
@@ -130,30 +140,10 @@ int
 cli_resolve_mode(const struct cli_opts *o, char *addr, size_t len, int *mode)
 {
 	struct dev_info di;
-	cJSON *res;
+	int rc = resolve(o, addr, len, &di, 0);
 
-	*mode = DEV_MODE_UNKNOWN;
-
-	if (o->serial == NULL || *o->serial == '\0') {
-		fprintf(stderr, "droidmedic: which phone? give -s SERIAL "
-		    "(see `droidmedic devices`)\n");
-		return 2;
-	}
-	if (transport_address(o->serial, addr, len))
-		return 0;
-	res = lookup_device(o);
-	if (res == NULL)
-		return 1;
-	proto_dev_from_json(cJSON_GetObjectItemCaseSensitive(res, "device"),
-	    &di);
-	cJSON_Delete(res);
-	if (!di.present) {
-		fprintf(stderr, "droidmedic: %s is offline\n", o->serial);
-		return 1;
-	}
-	*mode = di.mode;
-	dev_adb_address(&di, addr, len);
-	return 0;
+	*mode = rc == 0 && di.present ? (int)di.mode : DEV_MODE_UNKNOWN;
+	return rc;
 }
 
 static void

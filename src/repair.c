@@ -248,7 +248,6 @@ repair_open(struct repair_phone *ph, struct adb_conn *c,
 	return 0;
 }
 
-
 void
 repair_close(struct repair_phone *ph)
 {

@@ -2,7 +2,7 @@
 # after tap.sh and env.sh): SIM and PROFILES, the real captures exported
 # as DROIDMEDIC_FIXTURES, the rules of this source tree as
 # DROIDMEDIC_RULES, python3 checked, and simrun.sh's sim_start, port and
-# sim_end.  Bails when something is missing.
+# sim_end, and key_fingerprint.  Bails when something is missing.
 SIM=${DROIDMEDIC_SIM:-$top_builddir/droidmedic-sim}
 PROFILES=$top_srcdir/sim/profiles
 FIX=${DROIDMEDIC_FIXTURES:-$top_srcdir/../shared/fixtures/real}
@@ -28,4 +28,15 @@ p["source"] = ["hand-written (test) from " + src]
 exec(edit)
 json.dump(p, open(out, "w"))
 PY
+}
+
+# key_fingerprint PUBFILE: an adb public key's fingerprint as the phone's
+# "Allow USB debugging?" prompt shows it (MD5 of the decoded key, hex
+# pairs in capitals joined by ':'), computed by Python, not by us.
+key_fingerprint() {
+	python3 -c "
+import base64, hashlib, sys
+k = open(sys.argv[1]).read().split()[0]
+d = hashlib.md5(base64.b64decode(k)).hexdigest().upper()
+print(':'.join(d[i:i+2] for i in range(0, 32, 2)))" "$1"
 }

@@ -23,11 +23,7 @@ check "the sideload phone is on the bench" grep -q "sideload" "$T/o"
 # Nobody answers the prompt: connect waits (60 s), the row is unauthorized.
 "$D" connect "$AUTH" >"$T/auth.out" 2>&1 &
 echo $! >"$T/connect.pid"
-FP=$(python3 -c "
-import base64, hashlib, sys
-k = open(sys.argv[1]).read().split()[0]
-d = hashlib.md5(base64.b64decode(k)).hexdigest().upper()
-print(':'.join(d[i:i+2] for i in range(0, 32, 2)))" "$HOME/.android/adbkey.pub")
+FP=$(key_fingerprint "$HOME/.android/adbkey.pub")
 
 tm new-session -d -s dm -x 110 -y 45 "$D; sleep 600"
 check "the dashboard comes up" wait_for 10 has "droidmedic "
@@ -40,6 +36,7 @@ check "d: the sideload finding, from the row" \
 check "its plan is by hand, and says how to leave" \
 	sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'by hand: leave it: droidmedic reboot -s PHONE system' &&
 	       tmux -L '$TM' capture-pane -p -t dm | grep -q 'cannot run here: done by hand, not by droidmedic'"
+[ "$tap_fail" -eq 0 ] || { diag "the screen:"; diag "$(screen)"; }
 
 keys / C-u "${AUTH##*:}" Enter
 check "filtered to the unauthorized phone" \
@@ -48,6 +45,7 @@ keys d
 check "d: not allowed, with this computer's key fingerprint as evidence" \
 	wait_for 20 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'this computer is not allowed to debug the phone (usb-debugging-unauthorized)' &&
 	                   tmux -L '$TM' capture-pane -p -t dm | grep -q 'adb key fingerprint: $FP'"
+[ "$tap_fail" -eq 0 ] || { diag "key $FP; the screen:"; diag "$(screen)"; }
 keys f
 check "f: nothing can run, and no step to pick" \
 	wait_for 3 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'nothing can run: the plan stops before step 1 (by-hand): done by hand' &&

@@ -110,11 +110,7 @@ check "the by-hand way out works: droidmedic reboot leaves sideload, the row tur
 	sh -c "$(declare -f B rowmode wait_mode); wait_mode '$SIDE' adb"
 
 # ---- unauthorized ---------------------------------------------------------------------------------------
-FP=$(python3 -c "
-import base64, hashlib, sys
-k = open(sys.argv[1]).read().split()[0]
-d = hashlib.md5(base64.b64decode(k)).hexdigest().upper()
-print(':'.join(d[i:i+2] for i in range(0, 32, 2)))" "$HOME/.android/adbkey.pub")
+FP=$(key_fingerprint "$HOME/.android/adbkey.pub")
 B diagnose -s "$AUTH" --json >"$T/j" 2>"$T/e"
 check "unauthorized: a warning whose evidence is our key's fingerprint, as the prompt shows it" \
 	python3 - "$T/j" "$FP" <<'PY'
