@@ -268,6 +268,55 @@ test_media_crash_dropbox(void **state)
 	props_free(p);
 }
 
+/* A boot that does not complete, with what the phone keeps of the loop:
+ * hand-made uptime, boot reason and dropbox SYSTEM_RESTART headers (the
+ * header format as in the real dropbox capture). */
+static void
+test_boot_loop_evidence(void **state)
+{
+	static const char restarts[] =
+	    "Drop box contents: 40 entries\n"
+	    "Searching for: SYSTEM_RESTART\n\n"
+	    "2016-03-29 11:04:51 SYSTEM_RESTART (text, 212 bytes)\n"
+	    "    Build: google/hammerhead/hammerhead:6.0.1/MOB30M/2862625:...\n"
+	    "2016-03-29 11:06:02 SYSTEM_RESTART (text, 212 bytes)\n"
+	    "    Build: google/hammerhead/hammerhead:6.0.1/MOB30M/2862625:...\n";
+	static const char uptime[] = "38.21 61.07\n";
+	struct props *p = healthy_props();
+	struct diag_report r;
+	const struct diag_finding *f;
+	struct fake k = { 0 };
+	struct diag_src src = { fake_run, &k, p, RULE_MODE_DEVICE, NULL };
+
+	(void)state;
+	props_set(p, "sys.boot_completed", "");
+	props_set(p, "sys.boot.reason", "reboot,watchdog");
+	fake_add(&k, "cat /proc/uptime", strdup(uptime), sizeof(uptime) - 1);
+	fake_add(&k, "dumpsys dropbox SYSTEM_RESTART", strdup(restarts),
+	    sizeof(restarts) - 1);
+	assert_int_equal(diag_run(&rules, &src, &r), 0);
+	f = repair_finding(&r, "boot-not-completed");
+	assert_non_null(f);
+	assert_int_equal(f->nev, 3);
+	assert_string_equal(f->ev[0].lines[0], "38.21 61.07");
+	assert_string_equal(f->ev[1].lines[0],
+	    "[sys.boot.reason]: [reboot,watchdog]");
+	assert_int_equal(f->ev[2].matched, 2);
+	diag_report_free(&r);
+	fake_free(&k);
+	/* Nothing of it on the phone: the finding alone, still a finding. */
+	props_set(p, "sys.boot.reason", "");
+	assert_int_equal(diag_run(&rules, &src, &r), 0);
+	f = repair_finding(&r, "boot-not-completed");
+	assert_non_null(f);
+	assert_int_equal(f->nev, 0);
+	for (size_t i = 0; i < r.nskip; i++)
+		assert_string_not_equal(r.skip[i].rule->id,
+		    "boot-not-completed");
+	diag_report_free(&r);
+	props_free(p);
+}
+
 /* "also" is evidence only: never alone, never negated, never nested. */
 static void
 test_also_refused(void **state)
@@ -1279,6 +1328,7 @@ main(void)
 		cmocka_unit_test(test_other_users),
 		cmocka_unit_test(test_media_crash_dropbox),
 		cmocka_unit_test(test_also_refused),
+		cmocka_unit_test(test_boot_loop_evidence),
 		cmocka_unit_test(test_media_crash_captures),
 		cmocka_unit_test(test_other_crashes_are_not_media),
 		cmocka_unit_test(test_secure_window),
