@@ -16,6 +16,9 @@
 D=$DROIDMEDIC
 PY=/usr/bin/python3		# Debian's: it has gi (pyenv's has not)
 FAKEBED=$top_srcdir/tests/usb/fakebed.py
+# The rules of this source tree, for diagnose (a build outside the tree,
+# as distcheck's, finds none of its own).
+export DROIDMEDIC_RULES=$top_srcdir/data/rules
 XFER=$top_builddir/tests/usb/t_usbxfer
 
 # The tools are part of the test set-up (./quickstart installs them): a
