@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "adbd.h"
 #include "appstate.h"
 #include "err.h"
@@ -405,6 +407,10 @@ conn_main(void *arg)
 	else
 		adbd_serve(ph, a->fd, a->name);
 	free(a);
+	/* OpenSSL's state for this thread (the DRBGs behind an AUTH
+	 * token) goes now: once nthreads says so the process may exit,
+	 * before a detached thread's own exit would have freed it. */
+	OPENSSL_thread_stop();
 	pthread_mutex_lock(&ph->lock);
 	ph->nthreads--;
 	pthread_cond_broadcast(&ph->cond);
