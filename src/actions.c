@@ -1399,22 +1399,8 @@ set_active_action(struct act_env *env, const char *want,
 		rc = fbcmd_ask(env->fb, &v, ask[i], err, sizeof(err));
 	if (rc < 0)
 		goto out;
-	if (v.slot_count < 2) {
-		rc = failf(r, DM_EUNSUPP, "this phone has no A/B slots (it "
-		    "%s): set-active does not apply", v.slot_count < 0 ?
-		    "does not say slot-count" : "has one");
+	if ((rc = fbcmd_active_slot(&v, want, slot, err, sizeof(err))) < 0)
 		goto out;
-	}
-	if (fbcmd_slot_name(&v, want, slot) < 0) {
-		if (strcmp(want, "other") == 0)
-			rc = failf(r, DM_EINVAL, "the phone did not say its "
-			    "current slot, so 'other' means nothing: name the "
-			    "slot");
-		else
-			rc = failf(r, DM_EINVAL, "no slot '%.20s' on this "
-			    "phone", want);
-		goto out;
-	}
 	snprintf(name, sizeof(name), "slot-unbootable:%s", slot);
 	if ((rc = fbcmd_ask(env->fb, &v, name, err, sizeof(err))) < 0)
 		goto out;

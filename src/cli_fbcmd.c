@@ -277,17 +277,9 @@ plan_set_active(struct run *r)
 	char back[8];
 	int rc;
 
-	if (r->v.slot_count < 2)
-		return refuse(r, DM_EUNSUPP, "this phone has no A/B slots "
-		    "(it %s): set_active does not apply", r->v.slot_count < 0 ?
-		    "does not say slot-count" : "has one");
-	if (strcmp(r->argv[0], "other") == 0 && r->v.current_slot[0] == '\0')
-		return refuse(r, DM_EINVAL, "the phone did not say its "
-		    "current slot, so 'other' means nothing: name the slot");
-	if (fbcmd_slot_name(&r->v, r->argv[0], r->slot) < 0)
-		return refuse(r, DM_EINVAL, "no slot '%s' on this phone (it "
-		    "has %s)", r->argv[0], r->v.slot_count == 2 ? "a and b" :
-		    r->v.slot_count == 3 ? "a, b and c" : "a to d");
+	if ((rc = fbcmd_active_slot(&r->v, r->argv[0], r->slot, r->err,
+	    sizeof(r->err))) < 0)
+		return rc;
 	if ((rc = ask(r, "slot-unbootable:%s", r->slot)) < 0 ||
 	    (rc = ask(r, "slot-successful:%s", r->slot)) < 0)
 		return rc;

@@ -165,6 +165,25 @@ fbcmd_slot_name(const struct fbvars *v, const char *slot, char out[2])
 }
 
 int
+fbcmd_active_slot(const struct fbvars *v, const char *want, char out[2],
+    char *err, size_t errlen)
+{
+	if (v->slot_count < 2)
+		return dm_fail(err, errlen, DM_EUNSUPP, "this phone has no A/B "
+		    "slots (it %s): set_active does not apply",
+		    v->slot_count < 0 ? "does not say slot-count" : "has one");
+	if (strcmp(want, "other") == 0 && v->current_slot[0] == '\0')
+		return dm_fail(err, errlen, DM_EINVAL, "the phone did not say "
+		    "its current slot, so 'other' means nothing: name the "
+		    "slot");
+	if (fbcmd_slot_name(v, want, out) < 0)
+		return dm_fail(err, errlen, DM_EINVAL, "no slot '%s' on this "
+		    "phone (it has %s)", want, v->slot_count == 2 ? "a and b" :
+		    v->slot_count == 3 ? "a, b and c" : "a to d");
+	return 0;
+}
+
+int
 fbcmd_targets(struct fb_conn *c, struct fbvars *v, const char *part,
     const char *slot, char targets[FBCMD_MAX_TARGETS][80], int *n,
     char *note, size_t notelen, char *err, size_t errlen)

@@ -65,6 +65,12 @@ int fbcmd_targets(struct fb_conn *c, struct fbvars *v, const char *part,
  * phone has no such slot.  out holds 2 bytes. */
 int fbcmd_slot_name(const struct fbvars *v, const char *slot, char out[2]);
 
+/* The slot set_active would make active, from what was typed (a, b,
+ * other): v must hold slot-count and current-slot.  0 and out; or
+ * DM_EUNSUPP (no A/B slots) or DM_EINVAL with the reason in err. */
+int fbcmd_active_slot(const struct fbvars *v, const char *want, char out[2],
+    char *err, size_t errlen);
+
 /* A size as typed: "1048576", "0x100000", "512K", "64M", "2G" (also
  * KiB/MiB/GiB, binary).  0 and *out, or DM_EINVAL. */
 int fbcmd_parse_size(const char *s, uint64_t *out);
