@@ -70,6 +70,11 @@ adbsync_close(struct adbsync *s)
 
 	if (s == NULL)
 		return;
+	if (s->st == NULL) {	/* a reopen that failed */
+		free(s->buf);
+		free(s);
+		return;
+	}
 	memcpy(quit, "QUIT", 4);
 	le32_put(quit + 4, 0);
 	adb_stream_write(s->st, quit, sizeof(quit), 2000);
@@ -658,4 +663,255 @@ adbsync_push(struct adbsync *s, const char *local, const char *remote,
 	if (bytes != NULL)
 		*bytes = done;
 	return rc;
+}
+
+/* ---- backup and restore pieces --------------------------------------------- */
+
+int
+adbsync_reopen(struct adbsync *s, char *err, size_t errlen)
+{
+	struct adb_stream *st;
+
+	adb_stream_close(s->st);
+	s->st = NULL;
+	st = adb_open(s->c, "sync:", err, errlen);
+	if (st == NULL)
+		return DM_EIO;
+	s->st = st;
+	return 0;
+}
+
+struct twalk {
+	char **stack;
+	size_t n, cap;
+	const char *cur;
+	adbsync_walk_fn fn;
+	void *ud;
+};
+
+static int
+twalk_cb(void *ud, const char *name, const struct adbsync_stat *st)
+{
+	struct twalk *w = ud;
+	char *p = xasprintf("%s/%s", w->cur, name);
+	struct adbsync_stat s2 = *st;
+	int rc;
+
+	if (strlen(p) > SYNC_PATH_MAX && s2.error == 0)
+		s2.error = ENAMETOOLONG;
+	rc = w->fn(w->ud, p, &s2);
+	if (rc == 0 && S_ISDIR(st->mode) && s2.error == 0) {
+		if (w->n == w->cap) {
+			w->cap = w->cap ? w->cap * 2 : 32;
+			w->stack = xrealloc(w->stack, w->cap * sizeof(char *));
+		}
+		w->stack[w->n++] = p;
+		return 0;
+	}
+	free(p);
+	return rc;
+}
+
+int
+adbsync_walk(struct adbsync *s, const char *remote, adbsync_walk_fn fn,
+    void *ud, char *err, size_t errlen)
+{
+	struct twalk w = { 0 };
+	int rc = 0;
+
+	w.fn = fn;
+	w.ud = ud;
+	w.stack = xmalloc(16 * sizeof(char *));
+	w.cap = 16;
+	w.stack[w.n++] = xstrdup(remote);
+	while (w.n > 0 && rc == 0) {
+		char *dir = w.stack[--w.n];
+
+		w.cur = dir;
+		rc = list_dir(s, dir, twalk_cb, &w, err, errlen);
+		free(dir);
+	}
+	while (w.n > 0)
+		free(w.stack[--w.n]);
+	free(w.stack);
+	return rc;
+}
+
+/* The answer to RECV i: its chunks into the sink.  Returns 0, 1 when the
+ * phone failed it (the stream is then over), or a negative dm_err / the
+ * sink's stop value (positive, above ADBSYNC_SKIP) via *stop. */
+static int
+recv_into(struct adbsync *s, size_t i, const char *path,
+    const struct adbsync_sink *k, void *ud, int *stop, char *err,
+    size_t errlen)
+{
+	int began = 0, skip = 0, rc;
+	uint8_t h[8];
+
+	for (;;) {
+		uint32_t len;
+
+		rc = rd(s, h, 8);
+		if (rc < 0)
+			return dm_fail(err, errlen, rc, "pull %s: %s", path,
+			    adb_stream_error(s->st));
+		len = le32_get(h + 4);
+		if (memcmp(h, "FAIL", 4) == 0) {
+			char msg[256];
+			size_t keep = len < sizeof(msg) - 1 ? len :
+			    sizeof(msg) - 1;
+
+			if (rd(s, msg, keep) < 0)
+				keep = 0;
+			msg[keep] = '\0';
+			if (began)	/* a read error halfway */
+				return dm_fail(err, errlen, DM_EIO,
+				    "pull %s: %s", path, msg);
+			rc = k->failed(ud, i, msg);
+			if (rc != 0) {
+				*stop = rc;
+				return DM_ECANCEL;
+			}
+			return 1;
+		}
+		if (memcmp(h, "DATA", 4) != 0 && memcmp(h, "DONE", 4) != 0)
+			return dm_fail(err, errlen, DM_EPROTO,
+			    "pull %s: bad reply from the phone", path);
+		if (!began) {
+			began = 1;
+			rc = k->begin(ud, i);
+			if (rc == ADBSYNC_SKIP)
+				skip = 1;
+			else if (rc != 0) {
+				*stop = rc;
+				return DM_ECANCEL;
+			}
+		}
+		if (memcmp(h, "DONE", 4) == 0) {
+			if (skip)
+				return 0;
+			rc = k->end(ud, i);
+			if (rc != 0) {
+				*stop = rc;
+				return DM_ECANCEL;
+			}
+			return 0;
+		}
+		if (len > SYNC_DATA_MAX)
+			return dm_fail(err, errlen, DM_EPROTO,
+			    "pull %s: a chunk of %u bytes", path, len);
+		rc = rd(s, s->buf, len);
+		if (rc < 0)
+			return dm_fail(err, errlen, rc, "pull %s: %s", path,
+			    adb_stream_error(s->st));
+		if (!skip) {
+			rc = k->data(ud, i, s->buf, len);
+			if (rc == ADBSYNC_SKIP)
+				skip = 1;
+			else if (rc != 0) {
+				*stop = rc;
+				return DM_ECANCEL;
+			}
+		}
+	}
+}
+
+int
+adbsync_recv_many(struct adbsync *s, const char *const *paths, size_t n,
+    const struct adbsync_sink *k, void *ud, char *err, size_t errlen)
+{
+	size_t sent = 0;
+	int rc = 0, stop = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		while (sent < n && sent < i + PULL_WINDOW) {
+			size_t len = strlen(paths[sent]);
+
+			if (len > SYNC_PATH_MAX)
+				len = SYNC_PATH_MAX;	/* the phone fails it */
+			rc = request(s, "RECV", paths[sent], len);
+			if (rc < 0)
+				return dm_fail(err, errlen, rc, "pull: %s",
+				    adb_stream_error(s->st));
+			sent++;
+		}
+		rc = recv_into(s, i, paths[i], k, ud, &stop, err, errlen);
+		if (rc == DM_ECANCEL && stop != 0)
+			return stop;
+		if (rc < 0)
+			return rc;
+		if (rc == 1) {
+			/* adbd ended the service after its FAIL: what was
+			 * asked after file i is lost, ask again. */
+			rc = adbsync_reopen(s, err, errlen);
+			if (rc < 0)
+				return rc;
+			sent = i + 1;
+		}
+	}
+	return 0;
+}
+
+int
+adbsync_send_begin(struct adbsync *s, const char *remote, uint32_t mode,
+    char *err, size_t errlen)
+{
+	char spec[SYNC_PATH_MAX + 16];
+	int n, rc;
+
+	n = snprintf(spec, sizeof(spec), "%s,%u", remote, (unsigned)mode);
+	if (n < 0 || (size_t)n > SYNC_PATH_MAX)
+		return dm_fail(err, errlen, DM_EINVAL, "path too long: %s",
+		    remote);
+	rc = request(s, "SEND", spec, (size_t)n);
+	if (rc < 0)
+		return dm_fail(err, errlen, rc, "push %s: %s", remote,
+		    adb_stream_error(s->st));
+	return 0;
+}
+
+int
+adbsync_send_data(struct adbsync *s, const void *buf, size_t len,
+    char *err, size_t errlen)
+{
+	const uint8_t *p = buf;
+	uint8_t h[8 + SYNC_DATA_MAX];
+
+	while (len > 0) {
+		size_t n = len > SYNC_DATA_MAX ? SYNC_DATA_MAX : len;
+		int rc;
+
+		memcpy(h, "DATA", 4);
+		le32_put(h + 4, (uint32_t)n);
+		memcpy(h + 8, p, n);
+		rc = adb_stream_write(s->st, h, 8 + n, SYNC_MS);
+		if (rc < 0)
+			return dm_fail(err, errlen, rc, "push: %s",
+			    adb_stream_error(s->st));
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+adbsync_send_end(struct adbsync *s, int64_t mtime, char *err, size_t errlen)
+{
+	uint8_t h[8];
+	int rc;
+
+	memcpy(h, "DONE", 4);
+	le32_put(h + 4, (uint32_t)mtime);
+	rc = adb_stream_write(s->st, h, 8, SYNC_MS);
+	if (rc == 0)
+		rc = rd(s, h, 8);
+	if (rc < 0)
+		return dm_fail(err, errlen, rc, "push: %s",
+		    adb_stream_error(s->st));
+	if (memcmp(h, "FAIL", 4) == 0)
+		return read_fail(s, le32_get(h + 4), "push", err, errlen);
+	if (memcmp(h, "OKAY", 4) != 0)
+		return dm_fail(err, errlen, DM_EPROTO,
+		    "push: bad reply from the phone");
+	return 0;
 }

@@ -43,4 +43,47 @@ int adbsync_push(struct adbsync *s, const char *local, const char *remote,
     adbsync_progress_fn progress, void *ud, uint64_t *files,
     uint64_t *bytes, char *err, size_t errlen);
 
+/* ---- the pieces a backup and a restore are made of ------------------------ */
+
+/* Walk the tree under remote (a directory), lstat style: links are not
+ * followed.  fn gets every entry below remote with its full path, a
+ * directory before what it holds; fn returning non-zero stops the walk
+ * with that value.  A directory the phone will not list reads as empty
+ * (adbd answers DONE), so fn's caller decides what an empty one means. */
+typedef int (*adbsync_walk_fn)(void *ud, const char *path,
+    const struct adbsync_stat *st);
+int adbsync_walk(struct adbsync *s, const char *remote, adbsync_walk_fn fn,
+    void *ud, char *err, size_t errlen);
+
+/* Receive many files with requests in flight, into callbacks rather than
+ * files.  For file i: begin() once its first answer is in (data follows,
+ * maybe none), data() per chunk, end() at its DONE; or failed() when the
+ * phone refused it (FAIL: "open failed: Permission denied"), after which
+ * the sync service is reopened, as adbd ends it, and the next file goes
+ * on.  A callback's non-zero return stops with that value (begin and data
+ * may return ADBSYNC_SKIP to drop the rest of that file). */
+#define ADBSYNC_SKIP	1
+struct adbsync_sink {
+	int (*begin)(void *ud, size_t i);
+	int (*data)(void *ud, size_t i, const void *buf, size_t len);
+	int (*end)(void *ud, size_t i);
+	int (*failed)(void *ud, size_t i, const char *why);
+};
+int adbsync_recv_many(struct adbsync *s, const char *const *paths, size_t n,
+    const struct adbsync_sink *k, void *ud, char *err, size_t errlen);
+
+/* Send one file (or, with mode S_IFLNK, a link whose target is the data)
+ * in pieces: begin, data as often as needed, end with the mtime to set;
+ * end returns the phone's answer (0, or DM_EIO with its FAIL text, after
+ * which the stream must be closed). */
+int adbsync_send_begin(struct adbsync *s, const char *remote, uint32_t mode,
+    char *err, size_t errlen);
+int adbsync_send_data(struct adbsync *s, const void *buf, size_t len,
+    char *err, size_t errlen);
+int adbsync_send_end(struct adbsync *s, int64_t mtime, char *err,
+    size_t errlen);
+
+/* Replace a failed sync stream with a new one on the same connection. */
+int adbsync_reopen(struct adbsync *s, char *err, size_t errlen);
+
 #endif
