@@ -394,6 +394,7 @@ pm_list(struct appstate *st, int argc, char **argv, struct txt *out,
     struct txt *err)
 {
 	int sys = 0, third = 0, dis = 0, en = 0, all = 0;
+	int path = 0, inst = 0, uid = 0, vc = 0;
 	const char *filter = NULL;
 
 	for (int i = 3; i < argc; i++) {
@@ -407,6 +408,14 @@ pm_list(struct appstate *st, int argc, char **argv, struct txt *out,
 			en = 1;
 		else if (strcmp(argv[i], "-u") == 0)
 			all = 1;
+		else if (strcmp(argv[i], "-f") == 0)
+			path = 1;
+		else if (strcmp(argv[i], "-i") == 0)
+			inst = 1;
+		else if (strcmp(argv[i], "-U") == 0)
+			uid = 1;
+		else if (strcmp(argv[i], "--show-versioncode") == 0)
+			vc = 1;
 		else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
 			i++;
 		else if (argv[i][0] == '-') {
@@ -423,7 +432,27 @@ pm_list(struct appstate *st, int argc, char **argv, struct txt *out,
 		    (en && a->disabled) ||
 		    (filter != NULL && strstr(a->name, filter) == NULL))
 			continue;
-		txt_add(out, "package:%s\n", a->name);
+		/* As AOSP's runListPackages prints it; the profile has no
+		 * versions or installers: version 1, Play for user apps. */
+		txt_add(out, "package:");
+		if (path) {
+			if (a->system)
+				txt_add(out, "/system/priv-app/%s/%s.apk=",
+				    a->name, a->name);
+			else
+				txt_add(out, "/data/app/%s-1/base.apk=",
+				    a->name);
+		}
+		txt_add(out, "%s", a->name);
+		if (vc)
+			txt_add(out, " versionCode:1");
+		if (inst)
+			txt_add(out, "  installer=%s", a->system ? "null" :
+			    "com.android.vending");
+		if (uid)
+			txt_add(out, " uid:%zu", a->system ? (size_t)1000 :
+			    10000 + i);
+		txt_add(out, "\n");
 	}
 	return 0;
 }

@@ -1556,6 +1556,35 @@ b_cd(struct x *x, int argc, char **argv)
 	return 0;
 }
 
+/* toybox readlink: the target of each link, nothing (status 1) for
+ * what is not one. */
+static int
+b_readlink(struct x *x, int argc, char **argv)
+{
+	int status = 0;
+
+	for (int i = 1; i < argc; i++) {
+		char *host = NULL, buf[4096];
+		ssize_t n = -1;
+		int rc;
+
+		if (argv[i][0] == '-')
+			continue;
+		if (resolve(x, argv[i], VFS_NOFOLLOW, &host) == 0)
+			n = readlink(host, buf, sizeof(buf) - 1);
+		free(host);
+		if (n < 0) {
+			status = 1;
+			continue;
+		}
+		buf[n] = '\0';
+		rc = x_printf(x, 1, "%s\n", buf);
+		if (rc < 0)
+			return rc;
+	}
+	return status;
+}
+
 static int
 b_pwd(struct x *x, int argc, char **argv)
 {
@@ -1803,7 +1832,8 @@ static const struct {
 	{ "mkdir", b_mkdir }, { "rm", b_rm }, { "touch", b_touch },
 	{ "cd", b_cd }, { "pwd", b_pwd }, { "export", b_export },
 	{ "sleep", b_sleep }, { "reboot", b_reboot }, { "grep", b_grep },
-	{ "which", b_which }, { "pm", b_apptool }, { "cmd", b_apptool },
+	{ "which", b_which }, { "readlink", b_readlink },
+	{ "pm", b_apptool }, { "cmd", b_apptool },
 	{ "am", b_apptool }, { "setprop", b_setprop },
 	{ "screencap", b_screencap }, { "su", b_su },
 };

@@ -8,8 +8,8 @@
  * redirections N>FILE, N>>FILE, <FILE, N>&M, /dev/null; # comments.  Each
  * simple command is again looked up in the profile table (its words joined
  * by spaces), then among the builtins: echo, exit, true, false, :, sh -c,
- * getprop, id, uname, cat, ls, stat, mkdir, rm, touch, grep, sleep,
- * reboot, export, screencap (to stdout; see screen.h), and (with an
+ * getprop, id, uname, cat, ls, stat, readlink, mkdir, rm, touch, grep,
+ * sleep, reboot, export, screencap (to stdout; see screen.h), and (with an
  * appstate) pm, cmd, am and setprop.  Anything else: "/system/bin/sh: X:
  * not found", 127.
  * Not supported, with a "syntax not supported" message and status 2:
