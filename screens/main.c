@@ -132,6 +132,18 @@ main(int argc, char **argv)
 		case OPT_WITHOUT_BACKUP:
 			co.without_backup = 1;
 			break;
+		case OPT_ONLY:
+			co.only = optarg;
+			break;
+		case OPT_TO:
+			co.to = optarg;
+			break;
+		case OPT_FULL:
+			co.full = 1;
+			break;
+		case OPT_SELECT:
+			co.select = optarg;
+			break;
 		case ':':
 			fprintf(stderr, "droidmedic: option %s needs an "
 			    "argument\n", argv[optind - 1]);
@@ -190,6 +202,12 @@ main(int argc, char **argv)
 		return cli_fix(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "action") == 0)
 		return cli_action(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "backup") == 0)
+		return cli_backup(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "backups") == 0)
+		return cli_backups(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "restore") == 0)
+		return cli_restore(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "jobs") == 0)
 		return cli_jobs(&co, argc - optind, argv + optind);
 	fprintf(stderr, "droidmedic: unknown command '%s' (see droidmedic "

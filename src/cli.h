@@ -26,6 +26,10 @@ struct cli_opts {
 	int hash;		/* --hash: SHA-256 while sending */
 	int step;		/* --step N: 0 = the plan's automatic run */
 	int without_backup;	/* --without-backup */
+	const char *only;	/* backup --only */
+	const char *to;		/* backup, backups, restore --to */
+	int full;		/* backup --full */
+	const char *select;	/* restore --select */
 };
 
 int cli_devices(const struct cli_opts *o);
@@ -46,6 +50,11 @@ struct adb_conn *cli_adb_connect(const struct cli_opts *o,
     struct adbkeys **keys, int *status);
 /* {"ok":false,"error":what,"message":msg} on stdout; returns 1. */
 int cli_print_error_json(const char *what, const char *msg);
+
+/* cli_backup.c: backups and restores, and the library. */
+int cli_backup(const struct cli_opts *o, int argc, char **argv);
+int cli_backups(const struct cli_opts *o, int argc, char **argv);
+int cli_restore(const struct cli_opts *o, int argc, char **argv);
 
 /* cli_diag.c: the diagnosis rules against one phone. */
 int cli_diagnose(const struct cli_opts *o, int argc, char **argv);

@@ -55,6 +55,15 @@ const struct opt_def opt_table[] = {
 	{ "without-backup", no_argument,   OPT_WITHOUT_BACKUP, NULL,
 	    "fix, action factory-reset: go on although no backup was made "
 	    "in this session" },
+	{ "only",	 required_argument, OPT_ONLY, "LIST",
+	    "backup: only these categories (photos,videos,...; see man)" },
+	{ "to",		 required_argument, OPT_TO, "DIR",
+	    "backup, backups, restore: the backup library (default "
+	    "~/.local/share/droidmedic/backups)" },
+	{ "full",	 no_argument,	    OPT_FULL, NULL,
+	    "backup: copy every file, even those an earlier backup holds" },
+	{ "select",	 required_argument, OPT_SELECT, "LIST",
+	    "restore: only these categories, folders or patterns" },
 	{ "log-file",	 required_argument, OPT_LOG_FILE, "PATH",
 	    "write the log to PATH" },
 	{ "no-autostart", no_argument,	    OPT_NO_AUTOSTART, NULL,
@@ -65,12 +74,10 @@ const struct opt_def opt_table[] = {
 };
 
 const struct cmd_def cmd_table[] = {
-	{ "devices", "devices [--json] [--watch]",
-	    "list the phones on the bench" },
+	{ "devices", "devices|doctor [--json] [--watch]",
+	    "phones on the bench; this machine's USB" },
 	{ "server", "server|demo start|stop|status",
 	    "the bench server; simulated demo phones" },
-	{ "doctor", "doctor [--json]",
-	    "check this machine's USB set-up" },
 	{ "info", "info|diagnose -s SERIAL [--json]",
 	    "who the phone is; what is wrong and why" },
 	{ "connect", "connect|disconnect HOST[:PORT]",
@@ -83,6 +90,8 @@ const struct cmd_def cmd_table[] = {
 	    "a finding's repair plan; run it (--confirm)" },
 	{ "action", "action -s SERIAL NAME [KEY=VAL]",
 	    "one repair step: clear-data, reboot..." },
+	{ "backup", "backup|backups|restore -s SERIAL",
+	    "back up (--only, --to); list; restore" },
 	{ "getvar", "getvar -s SERIAL [VAR|all]",
 	    "fastboot variables (phone in fastboot)" },
 	{ "fastboot-flash", "fastboot-flash -s SERIAL PART IMG",

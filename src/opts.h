@@ -38,6 +38,10 @@ enum {
 	OPT_HASH,
 	OPT_STEP,
 	OPT_WITHOUT_BACKUP,
+	OPT_ONLY,
+	OPT_TO,
+	OPT_FULL,
+	OPT_SELECT,
 };
 
 struct cmd_def {

@@ -37,6 +37,7 @@
 #include "server.h"
 #include "transport.h"
 #include "usbscan.h"
+#include "backup.h"
 #include "xferjob.h"
 #include "xmem.h"
 
@@ -391,6 +392,45 @@ transfer_op(struct server *s, unsigned id, const cJSON *params)
 	return proto_reply_ok(id, r);
 }
 
+/* "backup" and "restore": queue the job on the phone's row
+ * (backup.c, restore.c); the restore job checks the confirmation against
+ * the phone's own serial. */
+static cJSON *
+backup_op(struct server *s, unsigned id, const cJSON *params, int restore)
+{
+	struct backup_req br;
+	struct restore_req rr;
+	unsigned dev_id;
+	char msg[512], serial[96];
+	cJSON *r;
+	int rc;
+
+	if (restore)
+		rc = restore_req_from_json(params, &rr, msg, sizeof(msg));
+	else
+		rc = backup_req_from_json(params, &br, msg, sizeof(msg));
+	if (rc == 0)
+		rc = job_target(s, param_str(params, "device"), 0, restore ?
+		    rr.addr : br.addr, sizeof(br.addr), serial,
+		    sizeof(serial), &dev_id, msg, sizeof(msg));
+	if (rc < 0)
+		return proto_reply_err(id, rc, msg);
+	if (restore) {
+		snprintf(rr.serial, sizeof(rr.serial), "%s", serial);
+		rc = restore_submit(s->jobs, dev_id, &rr);
+	} else {
+		snprintf(br.serial, sizeof(br.serial), "%s", serial[0] ?
+		    serial : br.addr);
+		rc = backup_submit(s->jobs, dev_id, &br);
+	}
+	if (rc < 0)
+		return proto_reply_err(id, rc, "could not queue the job");
+	r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "job", rc);
+	cJSON_AddNumberToObject(r, "device", dev_id);
+	return proto_reply_ok(id, r);
+}
+
 /* "diagnose" and "fix": queue a job on a phone in adb or fastboot
  * (fixjob.c); the fix job checks the confirmation against the phone's own
  * serial. */
@@ -532,6 +572,8 @@ handle(struct server *s, struct sclient *c, const cJSON *req)
 		return flash_op(s, id, params);
 	if (strcmp(op, "transfer") == 0)
 		return transfer_op(s, id, params);
+	if (strcmp(op, "backup") == 0 || strcmp(op, "restore") == 0)
+		return backup_op(s, id, params, op[0] == 'r');
 	if (strcmp(op, "diagnose") == 0 || strcmp(op, "fix") == 0)
 		return fix_op(s, id, params, op[0] == 'd');
 	if (strcmp(op, "connect") == 0) {
