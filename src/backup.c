@@ -635,17 +635,18 @@ query_provider(struct bctx *x, const struct provider *p, size_t *len,
 	if (code != 0 || strstr(out, "Permission Denial") != NULL ||
 	    strstr(out, "SecurityException") != NULL ||
 	    strncmp(out, "Error", 5) == 0 || strstr(out, "not found")) {
-		char *nl;
+		/* Its lines on one line. */
+		for (char *c = out; *c; c++)
+			if (*c == '\n' || *c == '\r')
+				*c = c[1] != '\0' ? '|' : '\0';
 
 		if (code == 127)
 			snprintf(why, whylen, "this phone has no `content` "
 			    "command (exit 127)");
 		else
 			snprintf(why, whylen, "the phone refused the shell "
-			    "user (exit %d): %.200s", code, out[0] ? out :
+			    "user (exit %d): %.300s", code, out[0] ? out :
 			    "no output");
-		if ((nl = strchr(why, '\n')) != NULL)
-			*nl = '\0';
 		free(out);
 		return NULL;
 	}

@@ -140,6 +140,39 @@ remote_of(const char *name)
 	return xasprintf(STORAGE "/%s", name + strlen("storage/"));
 }
 
+/* Whether the link at remote already points at target (the shell's
+ * readlink: sync has none). */
+static int
+link_is(struct rctx *x, const char *remote, const char *target)
+{
+	char *q = xmalloc(4 * strlen(remote) + 3), *p = q, *cmd, *out = NULL;
+	char err[256];
+	size_t len = 0;
+	int code = -1, same;
+
+	*p++ = '\'';
+	for (const char *c = remote; *c; c++) {
+		if (*c == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else
+			*p++ = *c;
+	}
+	*p++ = '\'';
+	*p = '\0';
+	cmd = xasprintf("readlink %s", q);
+	free(q);
+	if (adb_shell_capture(x->c, cmd, &out, &len, 8192, &code, SHELL_MS,
+	    err, sizeof(err)) < 0)
+		code = -1;
+	free(cmd);
+	while (out != NULL && len > 0 && out[len - 1] == '\n')
+		out[--len] = '\0';
+	same = code == 0 && out != NULL && strcmp(out, target) == 0;
+	free(out);
+	return same;
+}
+
 static int
 push_cb(void *ud, struct bkr *r, const struct bkr_member *m)
 {
@@ -163,8 +196,9 @@ push_cb(void *ud, struct bkr *r, const struct bkr_member *m)
 		free(remote);
 		return rc;
 	}
-	if (it->type == BK_FILE && S_ISREG(st.mode) && st.size == it->size &&
-	    st.mtime == it->mtime) {
+	if ((it->type == BK_FILE && S_ISREG(st.mode) && st.size == it->size &&
+	    st.mtime == it->mtime) || (it->type == BK_LINK &&
+	    S_ISLNK(st.mode) && link_is(x, remote, m->target))) {
 		it->skipped = 1;
 		x->skipped++;
 		x->files_done++;
