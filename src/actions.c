@@ -68,7 +68,7 @@ static const struct act_def defs[] = {
 	    "black and why (a secure window, a policy, the screen off)",
 	    NULL, NULL },
 	{ "backup", RISK_NONE, "what", "copy the phone's data off",
-	    "not carried out yet (issue 6: backup and restore)", NULL },
+	    "not carried out yet by fix (droidmedic backup makes one)", NULL },
 	{ "factory-reset", RISK_USER_DATA, "via",
 	    "erase all user data: via=fastboot erases userdata and metadata "
 	    "in the bootloader (unlocked), after checking its serial; "

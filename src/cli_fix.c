@@ -339,12 +339,13 @@ cli_action(const struct cli_opts *o, int argc, char **argv)
 		    (fprintf(stderr, "droidmedic: %s\n", msg), 1);
 		goto out;
 	}
-	/* A wipe wants a backup first; none can be made yet (issue 6), so
+	/* A wipe wants a backup first; fix cannot see one yet, so
 	 * going on without one is said out loud. */
 	if (strcmp(d->name, "factory-reset") == 0 && !o->without_backup) {
 		snprintf(msg, sizeof(msg), "nothing was done: factory-reset "
 		    "erases everything on %s, and no backup was made in this "
-		    "session (backups are not carried out yet, issue 6); "
+		    "session (backups are not carried out yet by fix: "
+		    "droidmedic backup makes one, fix does not check it); "
 		    "--without-backup goes on without one", cp.ph.serial);
 		status = o->json ? cli_print_error_json("EBACKUP", msg) :
 		    (fprintf(stderr, "droidmedic: %s\n", msg), 1);

@@ -436,7 +436,8 @@ repair_step_blocked(const struct rule_step *s,
 	 * action when it runs: a retail build may still have su. */
 	if ((s->needs & RULE_NEED_BACKUP) && !o->without_backup) {
 		snprintf(buf, len, "needs a backup made in this session, and "
-		    "backups are not carried out yet (issue 6); "
+		    "backups are not carried out yet by fix (droidmedic "
+		    "backup makes one, fix does not check for it yet); "
 		    "--without-backup goes on without one");
 		return buf;
 	}

@@ -29,7 +29,7 @@ d = json.load(open(sys.argv[1]))
 s = d["steps"]
 sys.exit(not (d["state"] == "present" and d["serial"] == "NEXUS5MEDIA01"
               and len(s) == 11 and s[0]["action"] == "backup"
-              and "issue 6" in s[0]["blocked"]
+              and "droidmedic backup" in s[0]["blocked"]
               and not any(x["selected"] for x in s)
               and "step 1 (backup)" in d["stops_before"]))
 PY
