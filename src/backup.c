@@ -31,7 +31,7 @@
 #define STORAGE		"/sdcard"
 #define OUT_CAP		(32u << 20)
 #define SHELL_MS	60000
-#define ZSTD_LEVEL	3
+#define ZSTD_LEVEL	1
 
 enum { ST_TODO = 0, ST_SAVED, ST_REF, ST_FAILED };
 enum { STOP_DISK = 2, STOP_CANCEL = 3 };
@@ -1251,7 +1251,14 @@ backup_job(struct job *job, void *arg)
 		unlink(x.part);
 		goto fail;
 	}
-	rc = verify(&x);
+	{
+		int64_t t1 = dm_mono_ms();
+
+		rc = verify(&x);
+		job_log(job, "read back and checked in %.2f s (the copy took "
+		    "%.2f s)", (double)(dm_mono_ms() - t1) / 1000.0,
+		    (double)(t1 - x.t0) / 1000.0);
+	}
 	if (rc < 0) {
 		unlink(x.part);
 		goto fail;
