@@ -208,7 +208,11 @@ new_entry(const char *name, unsigned type, uint32_t mode, int64_t mtime)
 {
 	struct archive_entry *e = archive_entry_new();
 
-	archive_entry_set_pathname_utf8(e, name);
+	/* As bytes: the UTF-8 setters crash libarchive 3.6's pax writer in
+	 * the C locale (libarchive #2233), and a phone's names need not be
+	 * UTF-8.  A name the locale cannot convert is stored as it is
+	 * (hdrcharset=BINARY), with a warning that is no error. */
+	archive_entry_set_pathname(e, name);
 	archive_entry_set_filetype(e, type);
 	archive_entry_set_perm(e, mode & 07777);
 	archive_entry_set_mtime(e, (time_t)mtime, 0);
@@ -287,7 +291,7 @@ bkw_link(struct bkw *w, const char *name, const char *target,
 	struct archive_entry *e = new_entry(name, AE_IFLNK, 0777, mtime);
 	int rc;
 
-	archive_entry_set_symlink_utf8(e, target);
+	archive_entry_set_symlink(e, target);
 	rc = archive_write_header(w->a, e);
 	archive_entry_free(e);
 	return rc < ARCHIVE_WARN ? arc_fail(w, err, errlen, name) : 0;
@@ -338,7 +342,7 @@ bkw_close(struct bkw *w, char *err, size_t errlen)
 	else if (fsync(w->fd) < 0)
 		rc = dm_fail(err, errlen, DM_EIO, "fsync %s: %s", w->path,
 		    strerror(errno));
-	else if (close(w->fd) < 0)
+	if (close(w->fd) < 0 && rc == 0)
 		rc = dm_fail(err, errlen, DM_EIO, "close %s: %s", w->path,
 		    strerror(errno));
 	w->fd = -1;
@@ -400,6 +404,19 @@ bkr_hash(struct bkr *r, char hex[BK_HEX], uint64_t *size, char *err,
 	return 0;
 }
 
+/* The index of a link name is a folder of, or -1. */
+static long
+under_link(char **links, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(links[i]);
+
+		if (strncmp(name, links[i], l) == 0 && name[l] == '/')
+			return (long)i;
+	}
+	return -1;
+}
+
 static const char *
 member_name(struct archive_entry *e)
 {
@@ -413,17 +430,22 @@ bkr_each(const char *path, bkr_fn fn, void *ud, char *err, size_t errlen)
 {
 	struct bkr r = { 0 };
 	struct archive_entry *e;
-	char *namebuf = NULL;
+	char *namebuf = NULL, **links = NULL;
+	size_t nlinks = 0;
+	long k;
 	int rc = 0;
 
 	r.a = archive_read_new();
-	archive_read_support_filter_all(r.a);
+	/* Ours are zstd; nothing that would start an outside program. */
+	archive_read_support_filter_zstd(r.a);
+	archive_read_support_filter_none(r.a);
 	archive_read_support_format_tar(r.a);
 	if (archive_read_open_filename(r.a, path, RD_BLOCK) != ARCHIVE_OK) {
 		int en = archive_errno(r.a);
 
 		rc = dm_fail(err, errlen, en == ENOENT ? DM_ENOENT : DM_EIO,
-		    "%s: %s", path, archive_error_string(r.a));
+		    "%s: %s", path, archive_error_string(r.a) ?
+		    archive_error_string(r.a) : strerror(en ? en : EIO));
 		archive_read_free(r.a);
 		return rc;
 	}
@@ -435,7 +457,7 @@ bkr_each(const char *path, bkr_fn fn, void *ud, char *err, size_t errlen)
 
 		if (h == ARCHIVE_EOF)
 			break;
-		if (h < ARCHIVE_WARN) {
+		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
 			rc = dm_fail(err, errlen, DM_EIO, "%s is damaged or "
 			    "cut short: %s", path, archive_error_string(r.a) ?
 			    archive_error_string(r.a) : "read error");
@@ -484,11 +506,29 @@ bkr_each(const char *path, bkr_fn fn, void *ud, char *err, size_t errlen)
 			    path, why);
 			break;
 		}
+		/* Links are safe one by one, not chained: nothing may lie
+		 * below a link the archive made (d -> .., then d/e -> ..,
+		 * then d/e/x would land above the root). */
+		if ((k = under_link(links, nlinks, m.name)) >= 0) {
+			rc = dm_fail(err, errlen, DM_EINVAL, "%s: refused: %s "
+			    "lies below the link %s", path, m.name, links[k]);
+			break;
+		}
+		if (m.type == BK_FILE && archive_entry_sparse_count(e) > 0) {
+			rc = dm_fail(err, errlen, DM_EINVAL, "%s: refused: %s "
+			    "is a sparse member (droidmedic never writes one)",
+			    path, m.name);
+			break;
+		}
+		if (m.type == BK_LINK) {
+			links = xrealloc(links, (nlinks + 1) * sizeof(*links));
+			links[nlinks++] = xstrdup(m.name);
+		}
 		m.size = archive_entry_size_is_set(e) &&
 		    archive_entry_size(e) > 0 ? (uint64_t)archive_entry_size(e) :
 		    0;
 		m.mtime = (int64_t)archive_entry_mtime(e);
-		m.mode = archive_entry_perm(e);
+		m.mode = archive_entry_perm(e) & 07777;
 		rc = fn(ud, &r, &m);
 		if (rc != 0)
 			break;
@@ -497,5 +537,8 @@ bkr_each(const char *path, bkr_fn fn, void *ud, char *err, size_t errlen)
 		EVP_MD_CTX_free(r.md);
 	archive_read_free(r.a);
 	free(namebuf);
+	for (size_t i = 0; i < nlinks; i++)
+		free(links[i]);
+	free(links);
 	return rc;
 }

@@ -92,16 +92,14 @@ const struct cmd_def cmd_table[] = {
 	    "one repair step: clear-data, reboot..." },
 	{ "backup", "backup|backups|restore -s SERIAL",
 	    "back up (--only, --to); list; restore" },
-	{ "getvar", "getvar -s SERIAL [VAR|all]",
-	    "fastboot variables (phone in fastboot)" },
 	{ "fastboot-flash", "fastboot-flash -s SERIAL PART IMG",
 	    "flash an image: plan first, then --confirm" },
-	{ "fastboot", "fastboot -s SERIAL CMD [ARGS...]",
-	    "erase, set_active, boot, oem, flashing..." },
+	{ "fastboot", "getvar|fastboot -s SERIAL CMD...",
+	    "variables; erase, set_active, boot, oem..." },
 	{ "reboot", "reboot -s SERIAL [MODE]",
 	    "system, bootloader, fastboot, recovery..." },
 	{ "jobs", "jobs [attach|cancel JOB]",
-	    "the server's flashes: list, follow, stop" },
+	    "the server's jobs: list, follow, stop" },
 	{ NULL, NULL, NULL }
 };
 

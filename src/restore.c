@@ -117,9 +117,20 @@ check_cb(void *ud, struct bkr *r, const struct bkr_member *m)
 
 	if (job_cancelled(x->job))
 		return DM_ECANCEL;
-	if (k < 0 || x->v[k].arc != x->cur_arc || x->v[k].type != BK_FILE)
+	if (k < 0 || x->v[k].arc != x->cur_arc)
 		return 0;
 	it = &x->v[k];
+	if ((int)m->type != it->type)
+		return dm_fail(x->err, sizeof(x->err), DM_EINVAL, "refused: "
+		    "%s is a %s in %s but a %s in its manifest: nothing was "
+		    "restored", m->name, m->type == BK_FILE ? "file" :
+		    m->type == BK_DIR ? "folder" : "link", x->arcs[x->cur_arc],
+		    it->type == BK_FILE ? "file" : it->type == BK_DIR ?
+		    "folder" : "link");
+	if (it->type == BK_LINK)
+		it->checked = 1;
+	if (it->type != BK_FILE)
+		return 0;
 	if (bkr_hash(r, hex, &size, x->err, sizeof(x->err)) < 0)
 		return DM_EIO;
 	if (strcmp(hex, it->hex) != 0 || size != it->size)
@@ -185,7 +196,8 @@ push_cb(void *ud, struct bkr *r, const struct bkr_member *m)
 
 	if (job_cancelled(x->job))
 		return DM_ECANCEL;
-	if (k < 0 || x->v[k].arc != x->cur_arc || x->v[k].type == BK_DIR)
+	if (k < 0 || x->v[k].arc != x->cur_arc || x->v[k].type == BK_DIR ||
+	    (int)m->type != x->v[k].type)
 		return 0;
 	it = &x->v[k];
 	remote = remote_of(it->path);
@@ -457,6 +469,22 @@ restore_job(struct job *job, void *arg)
 		goto fail;
 	}
 	qsort(x.v, x.n, sizeof(*x.v), by_name);
+	/* Nothing may be pushed through a link the restore makes: links
+	 * safe one by one can chain out of /sdcard. */
+	for (size_t i = 0; i < x.n; i++) {
+		size_t l = strlen(x.v[i].path);
+
+		if (x.v[i].type != BK_LINK)
+			continue;
+		for (size_t j = 0; j < x.n; j++)
+			if (strncmp(x.v[j].path, x.v[i].path, l) == 0 &&
+			    x.v[j].path[l] == '/') {
+				rc = dm_fail(x.err, sizeof(x.err), DM_EINVAL,
+				    "the manifest is refused: %s lies below "
+				    "the link %s", x.v[j].path, x.v[i].path);
+				goto fail;
+			}
+	}
 	for (int a = 0; a < x.narcs; a++) {
 		struct stat st;
 
@@ -507,7 +535,7 @@ restore_job(struct job *job, void *arg)
 			goto fail;
 	}
 	for (size_t i = 0; i < x.n; i++)
-		if (x.v[i].type == BK_FILE && !x.v[i].checked) {
+		if (x.v[i].type != BK_DIR && !x.v[i].checked) {
 			rc = dm_fail(x.err, sizeof(x.err), DM_EIO, "%s is not in "
 			    "%s: nothing was restored", x.v[i].path,
 			    x.arcs[x.v[i].arc]);
