@@ -20,6 +20,7 @@
 #include "bkarc.h"
 #include "dev.h"
 #include "err.h"
+#include "fastboot.h"
 #include "ident.h"
 #include "job.h"
 #include "paths.h"
@@ -95,29 +96,7 @@ struct bctx {
 	char stop_why[512];
 };
 
-/* ---- small helpers ------------------------------------------------------------- */
-
-static char *
-shq(const char *s)
-{
-	size_t n = 2;
-	char *o, *p;
-
-	for (const char *c = s; *c; c++)
-		n += *c == '\'' ? 4 : 1;
-	o = p = xmalloc(n + 1);
-	*p++ = '\'';
-	for (const char *c = s; *c; c++) {
-		if (*c == '\'') {
-			memcpy(p, "'\\''", 4);
-			p += 4;
-		} else
-			*p++ = *c;
-	}
-	*p++ = '\'';
-	*p = '\0';
-	return o;
-}
+/* ---- small helpers ----------------------------------------------------- */
 
 static struct bitem *
 add_item(struct bctx *x, const char *remote, const char *name, int cat,
@@ -190,19 +169,6 @@ run(struct bctx *x, const char *cmd, size_t *len, int *code)
 }
 
 static void
-human(uint64_t b, char *out, size_t len)
-{
-	if (b >= (1ull << 30))
-		snprintf(out, len, "%.2f GiB", (double)b / (1ull << 30));
-	else if (b >= (1ull << 20))
-		snprintf(out, len, "%.1f MiB", (double)b / (1ull << 20));
-	else if (b >= 1024)
-		snprintf(out, len, "%.1f KiB", (double)b / 1024);
-	else
-		snprintf(out, len, "%llu B", (unsigned long long)b);
-}
-
-static void
 progress(struct bctx *x, const char *path, int force)
 {
 	int64_t now = dm_mono_ms();
@@ -220,8 +186,8 @@ progress(struct bctx *x, const char *path, int force)
 		snprintf(eta, sizeof(eta), ", %ld:%02ld left", left / 60,
 		    left % 60);
 	}
-	human(x->bytes_done, d, sizeof(d));
-	human(x->bytes_total, t, sizeof(t));
+	fb_size_text(x->bytes_done, d, sizeof(d));
+	fb_size_text(x->bytes_total, t, sizeof(t));
 	snprintf(what, sizeof(what), "%zu/%zu files, %s of %s, %.1f MiB/s%s "
 	    "%s", x->files_done, x->ntodo, d, t, rate / 1048576.0, eta,
 	    path ? path : "");
@@ -229,7 +195,7 @@ progress(struct bctx *x, const char *path, int force)
 	    what);
 }
 
-/* ---- the base backup ---------------------------------------------------------------- */
+/* ---- the base backup --------------------------------------------------- */
 
 static int
 bref_cmp(const void *a, const void *b)
@@ -320,7 +286,7 @@ base_find(struct bctx *x, const char *path)
 	return NULL;
 }
 
-/* ---- what the phone has ------------------------------------------------------------- */
+/* ---- what the phone has ------------------------------------------------ */
 
 static int
 walk_cb(void *ud, const char *path, const struct adbsync_stat *st)
@@ -403,7 +369,7 @@ read_links(struct bctx *x)
 
 		if (it->type != BK_LINK || it->state != ST_TODO)
 			continue;
-		q = shq(it->remote);
+		q = bk_shell_quote(it->remote);
 		cmd = xasprintf("readlink %s", q);
 		out = run(x, cmd, &len, &code);
 		free(q);
@@ -425,7 +391,7 @@ read_links(struct bctx *x)
 	}
 }
 
-/* ---- apps and content -------------------------------------------------------------- */
+/* ---- apps and content -------------------------------------------------- */
 
 static int
 pkg_in(const char *list, const char *pkg)
@@ -653,7 +619,7 @@ query_provider(struct bctx *x, const struct provider *p, size_t *len,
 	return out;
 }
 
-/* ---- pulling into the archive -------------------------------------------------------- */
+/* ---- pulling into the archive ------------------------------------------ */
 
 static int
 sink_begin(void *ud, size_t i)
@@ -734,7 +700,7 @@ static const struct adbsync_sink sink = {
 	sink_begin, sink_data, sink_end, sink_failed
 };
 
-/* ---- the read-back pass ------------------------------------------------------------- */
+/* ---- the read-back pass ------------------------------------------------ */
 
 struct vctx {
 	struct bctx *x;
@@ -794,7 +760,7 @@ verify(struct bctx *x)
 	return 0;
 }
 
-/* ---- the manifest ---------------------------------------------------------------------- */
+/* ---- the manifest ------------------------------------------------------ */
 
 static cJSON *
 manifest(struct bctx *x, const cJSON *ident, int64_t created,
@@ -903,7 +869,7 @@ manifest(struct bctx *x, const cJSON *ident, int64_t created,
 	return m;
 }
 
-/* ---- the job ------------------------------------------------------------------------------ */
+/* ---- the job ----------------------------------------------------------- */
 
 static int
 finish(struct bctx *x, int rc, const char *msg, uint64_t *counts,
@@ -1289,7 +1255,7 @@ backup_job(struct job *job, void *arg)
 	{
 		char b[32];
 
-		human(counts[1], b, sizeof(b));
+		fb_size_text(counts[1], b, sizeof(b));
 		if (x.stopped)
 			snprintf(msg, sizeof(msg), "backup %s is INCOMPLETE: "
 			    "%s; %llu files (%s) saved and verified, %d not "
@@ -1360,7 +1326,7 @@ out:
 	return rc;
 }
 
-/* ---- requests ------------------------------------------------------------------------ */
+/* ---- requests ---------------------------------------------------------- */
 
 int
 backup_req_from_json(const cJSON *params, struct backup_req *r, char *err,

@@ -71,6 +71,10 @@ cJSON *bklib_find(const char *root, const char *what, char *err,
 cJSON *bklib_load(const char *path, char *err, size_t errlen);
 int bklib_save(const char *path, const cJSON *m, char *err, size_t errlen);
 
+/* A word for the phone's shell: s in single quotes, each ' as '\''
+ * (malloc'ed). */
+char *bk_shell_quote(const char *s);
+
 /* ---- jobs ------------------------------------------------------------------------- */
 
 struct backup_req {

@@ -41,7 +41,7 @@ bk_sha256_hex(const void *data, size_t len, char hex[BK_HEX])
 	to_hex(md, n, hex);
 }
 
-/* ---- names ------------------------------------------------------------------ */
+/* ---- names ------------------------------------------------------------- */
 
 /* Count the components of a relative path, -1 when one is "..". */
 static int
@@ -113,7 +113,7 @@ bk_name_safe(const char *name, const char *target, char *why,
 	return 1;
 }
 
-/* ---- writing ------------------------------------------------------------------ */
+/* ---- writing ----------------------------------------------------------- */
 
 struct bkw {
 	struct archive *a;
@@ -359,7 +359,7 @@ bkw_abort(struct bkw *w)
 	bkw_free(w);
 }
 
-/* ---- reading ------------------------------------------------------------------ */
+/* ---- reading ----------------------------------------------------------- */
 
 struct bkr {
 	struct archive *a;

@@ -18,7 +18,7 @@
 #include "textfile.h"
 #include "xmem.h"
 
-/* ---- categories ---------------------------------------------------------------- */
+/* ---- categories -------------------------------------------------------- */
 
 struct bkcat {
 	const char *name;
@@ -126,7 +126,7 @@ bk_cat_parse(const char *list, char *err, size_t errlen)
 	return m;
 }
 
-/* ---- the library ---------------------------------------------------------------- */
+/* ---- the library ------------------------------------------------------- */
 
 int
 bklib_root(const char *to, char *out, size_t len, char *err, size_t errlen)
@@ -407,7 +407,31 @@ bklib_find(const char *root, const char *what, char *err, size_t errlen)
 	return m;
 }
 
-/* ---- restore selection -------------------------------------------------------------- */
+/* ---- the phone's shell ------------------------------------------------- */
+
+char *
+bk_shell_quote(const char *s)
+{
+	size_t n = 3;
+	char *o, *p;
+
+	for (const char *c = s; *c; c++)
+		n += *c == '\'' ? 4 : 1;
+	o = p = xmalloc(n);
+	*p++ = '\'';
+	for (const char *c = s; *c; c++) {
+		if (*c == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else
+			*p++ = *c;
+	}
+	*p++ = '\'';
+	*p = '\0';
+	return o;
+}
+
+/* ---- restore selection ------------------------------------------------- */
 
 int
 restore_selected(const cJSON *item, const char *sel)

@@ -12,6 +12,7 @@
 #include "backup.h"
 #include "cli.h"
 #include "err.h"
+#include "fastboot.h"
 #include "job.h"
 #include "transport.h"
 #include "xmem.h"
@@ -28,19 +29,6 @@ jnum(const cJSON *o, const char *k)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
 	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
-static void
-human(double b, char *out, size_t len)
-{
-	if (b >= 1073741824.0)
-		snprintf(out, len, "%.2f GiB", b / 1073741824.0);
-	else if (b >= 1048576.0)
-		snprintf(out, len, "%.1f MiB", b / 1048576.0);
-	else if (b >= 1024.0)
-		snprintf(out, len, "%.1f KiB", b / 1024.0);
-	else
-		snprintf(out, len, "%.0f B", b);
 }
 
 /* The library root as the server must see it: absolute. */
@@ -118,7 +106,7 @@ cli_backup(const struct cli_opts *o, int argc, char **argv)
 	return cli_run_job(o, "backup", params, local_backup);
 }
 
-/* ---- backups ------------------------------------------------------------------------- */
+/* ---- backups ----------------------------------------------------------- */
 
 static void
 model_of(const cJSON *m, char *out, size_t len)
@@ -215,7 +203,7 @@ cli_backups(const struct cli_opts *o, int argc, char **argv)
 		if (c != NULL)
 			snprintf(when, sizeof(when), "%.10s %.5s", c,
 			    strlen(c) > 11 ? c + 11 : "");
-		human(jnum(m, "archive_bytes"), size, sizeof(size));
+		fb_size_text((uint64_t)jnum(m, "archive_bytes"), size, sizeof(size));
 		snprintf(state, sizeof(state), "%s%s%s",
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m,
 		    "complete")) ? "complete" : "INCOMPLETE",
@@ -233,7 +221,7 @@ cli_backups(const struct cli_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* ---- restore --------------------------------------------------------------------------- */
+/* ---- restore ----------------------------------------------------------- */
 
 struct group {
 	char name[256];
@@ -292,12 +280,12 @@ preview(const cJSON *m, const char *sel, const char *onto)
 		files += file;
 		bytes += sz;
 	}
-	human(bytes, b, sizeof(b));
+	fb_size_text((uint64_t)bytes, b, sizeof(b));
 	printf("Restore onto %s: %.0f item(s), %s%s%s)\n", onto, files, b,
 	    sel && *sel ? " (selected: " : " (all of the phone's storage in "
 	    "it", sel && *sel ? sel : "");
 	for (size_t i = 0; i < nc; i++) {
-		human(cats[i].bytes, b, sizeof(b));
+		fb_size_text((uint64_t)cats[i].bytes, b, sizeof(b));
 		printf("  %-12s %7.0f  %10s   ", cats[i].name, cats[i].files, b);
 		for (size_t j = 0, k = 0; j < nd; j++) {
 			/* The folders of this category. */
@@ -320,7 +308,7 @@ preview(const cJSON *m, const char *sel, const char *onto)
 			}
 			if (!mine)
 				continue;
-			human(dirs[j].bytes, b, sizeof(b));
+			fb_size_text((uint64_t)dirs[j].bytes, b, sizeof(b));
 			printf("%s%s (%.0f, %s)", k++ ? ", " : "", dirs[j].name,
 			    dirs[j].files, b);
 		}

@@ -104,7 +104,7 @@ rprogress(struct rctx *x, const char *what)
 	    t);
 }
 
-/* ---- pass 1: every hash ----------------------------------------------------------- */
+/* ---- pass 1: every hash ------------------------------------------------ */
 
 static int
 check_cb(void *ud, struct bkr *r, const struct bkr_member *m)
@@ -143,7 +143,7 @@ check_cb(void *ud, struct bkr *r, const struct bkr_member *m)
 	return 0;
 }
 
-/* ---- pass 2: pushing ------------------------------------------------------------------ */
+/* ---- pass 2: pushing --------------------------------------------------- */
 
 static char *
 remote_of(const char *name)
@@ -156,21 +156,11 @@ remote_of(const char *name)
 static int
 link_is(struct rctx *x, const char *remote, const char *target)
 {
-	char *q = xmalloc(4 * strlen(remote) + 3), *p = q, *cmd, *out = NULL;
+	char *q = bk_shell_quote(remote), *cmd, *out = NULL;
 	char err[256];
 	size_t len = 0;
 	int code = -1, same;
 
-	*p++ = '\'';
-	for (const char *c = remote; *c; c++) {
-		if (*c == '\'') {
-			memcpy(p, "'\\''", 4);
-			p += 4;
-		} else
-			*p++ = *c;
-	}
-	*p++ = '\'';
-	*p = '\0';
 	cmd = xasprintf("readlink %s", q);
 	free(q);
 	if (adb_shell_capture(x->c, cmd, &out, &len, 8192, &code, SHELL_MS,
@@ -269,32 +259,15 @@ make_dirs(struct rctx *x)
 	for (size_t i = 0; i <= x->n; i++) {
 		if (i < x->n && x->v[i].type == BK_DIR) {
 			char *remote = remote_of(x->v[i].path), *q;
-			size_t n = 2;
 
-			for (const char *c = remote; *c; c++)
-				n += *c == '\'' ? 4 : 1;
-			q = xmalloc(n + 2);
-			{
-				char *p = q;
-
-				*p++ = ' ';
-				*p++ = '\'';
-				for (const char *c = remote; *c; c++) {
-					if (*c == '\'') {
-						memcpy(p, "'\\''", 4);
-						p += 4;
-					} else
-						*p++ = *c;
-				}
-				*p++ = '\'';
-				*p = '\0';
-			}
+			q = bk_shell_quote(remote);
 			free(remote);
 			cmd = xrealloc(cmd, len + strlen(q) + 16);
 			if (len == 0) {
 				strcpy(cmd, "mkdir -p");
 				len = 8;
 			}
+			cmd[len++] = ' ';
 			strcpy(cmd + len, q);
 			len += strlen(q);
 			free(q);
@@ -320,7 +293,7 @@ make_dirs(struct rctx *x)
 	return rc;
 }
 
-/* ---- the job ------------------------------------------------------------------------- */
+/* ---- the job ----------------------------------------------------------- */
 
 /* ro.serialno, else the serial the request named. */
 static int
