@@ -1,6 +1,8 @@
 /* sync.c - the sync: service (see sync.h), as adbd's file_sync_service
- * behaves: requests are served in order; a failed RECV or SEND sends FAIL
- * and ends the service (a failed SEND first swallows the DATA up to DONE);
+ * behaves (the shell user reads the shared storage through its group
+ * bits, see shell_may_read()): requests are served in order; a failed
+ * RECV or SEND sends FAIL and ends the service (a failed SEND first
+ * swallows the DATA up to DONE);
  * LIST includes "." and ".." and ends with a DONE padded to a full entry.
  * Runs on the stream's thread. */
 #include "config.h"
@@ -39,7 +41,25 @@ struct sync {
 	struct adbd_stream *s;
 	struct vfs *vfs;
 	uint8_t *buf;		/* SYNC_DATA_MAX */
+	int root;		/* adbd runs as root (recovery) */
 };
+
+/* What the shell user may read of the shared storage: it reaches it
+ * through its groups (everybody, sdcard_rw), so a file needs the group
+ * read bit and a folder read and search; root reads everything, and
+ * /data/local/tmp is the shell's own. */
+static int
+shell_may_read(const struct sync *y, const char *devpath, const char *host)
+{
+	struct stat st;
+	mode_t need;
+
+	if (y->root || strncmp(devpath, "/data/local/tmp", 15) == 0 ||
+	    stat(host, &st) < 0)
+		return 1;
+	need = S_ISDIR(st.st_mode) ? S_IRGRP | S_IXGRP : S_IRGRP;
+	return (st.st_mode & need) == need;
+}
 
 
 
@@ -160,7 +180,8 @@ do_list(struct sync *y, uint32_t id, const char *path)
 	DIR *d = NULL;
 	struct dirent *de;
 
-	if (vfs_resolve(y->vfs, path, 0, &host) == 0)
+	if (vfs_resolve(y->vfs, path, 0, &host) == 0 &&
+	    shell_may_read(y, path, host))
 		d = opendir(host);
 	/* A folder we cannot read is an empty listing, as in adbd. */
 	while (d != NULL && (de = readdir(d)) != NULL) {
@@ -219,6 +240,8 @@ do_recv(struct sync *y, const char *path)
 	int fd = -1, e, rc = 1;
 
 	e = vfs_resolve(y->vfs, path, 0, &host);
+	if (e == 0 && !shell_may_read(y, path, host))
+		e = -EACCES;
 	if (e == 0 && (fd = open(host, O_RDONLY | O_CLOEXEC)) < 0)
 		e = -errno;
 	free(host);
@@ -512,7 +535,8 @@ int
 sync_service(struct adbd_stream *s, const char *service)
 {
 	struct phone *ph = adbd_stream_phone(s);
-	struct sync y = { s, phone_vfs(ph), xmalloc(SYNC_DATA_MAX) };
+	struct sync y = { s, phone_vfs(ph), xmalloc(SYNC_DATA_MAX),
+	    phone_mode(ph) == SIM_MODE_RECOVERY };
 	char path[SYNC_PATH_MAX + 1];
 	int rc = 1;
 

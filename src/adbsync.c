@@ -821,20 +821,26 @@ adbsync_recv_many(struct adbsync *s, const char *const *paths, size_t n,
     const struct adbsync_sink *k, void *ud, char *err, size_t errlen)
 {
 	size_t sent = 0;
-	int rc = 0, stop = 0;
+	int rc = 0, stop = 0, shut = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		while (sent < n && sent < i + PULL_WINDOW) {
+		/* A request refused because the phone has just ended the
+		 * service (after a FAIL further on) is no error yet: the
+		 * answers before that FAIL are still to be read. */
+		while (!shut && sent < n && sent < i + PULL_WINDOW) {
 			size_t len = strlen(paths[sent]);
 
 			if (len > SYNC_PATH_MAX)
 				len = SYNC_PATH_MAX;	/* the phone fails it */
-			rc = request(s, "RECV", paths[sent], len);
-			if (rc < 0)
-				return dm_fail(err, errlen, rc, "pull: %s",
-				    adb_stream_error(s->st));
+			if (request(s, "RECV", paths[sent], len) < 0) {
+				shut = 1;
+				break;
+			}
 			sent++;
 		}
+		if (sent <= i)
+			return dm_fail(err, errlen, DM_ECLOSED, "pull: %s",
+			    adb_stream_error(s->st));
 		rc = recv_into(s, i, paths[i], k, ud, &stop, err, errlen);
 		if (rc == DM_ECANCEL && stop != 0)
 			return stop;
@@ -847,6 +853,7 @@ adbsync_recv_many(struct adbsync *s, const char *const *paths, size_t n,
 			if (rc < 0)
 				return rc;
 			sent = i + 1;
+			shut = 0;
 		}
 	}
 	return 0;

@@ -6,6 +6,8 @@
 # app; `content query` answers hand-made in AOSP's format (contacts read,
 # the call log refused).  Checked: the archive is complete, every hash is
 # Python's, GNU tar and bsdtar read it and extract the tree byte for byte;
+# a file the shell user may not read is listed as not saved and the
+# files after it are saved (adbd ends the sync service at its refusal);
 # what was not saved is listed with its reason; a second backup copies
 # only what changed; a restore needs --confirm, then puts the tree back
 # byte-exact with its times, or only what --select names; hostile archives
@@ -93,6 +95,10 @@ PY
 }
 NFILES=$(count_files "$ST")
 [ "$NFILES" -gt 1800 ] || bail "the test tree has $NFILES files"
+# One the shell user may not read (no group read bit on the shared
+# storage, in the simulator as on a phone).
+printf 'private\n' >"$ST/Documents/locked.txt"
+chmod 0600 "$ST/Documents/locked.txt"
 
 B connect "$P" >"$T/o" 2>&1 || bail "connect: $(cat "$T/o")"
 B connect "$C" >"$T/o" 2>&1 || bail "connect: $(cat "$T/o")"
@@ -142,13 +148,14 @@ sys.exit(not (it.get("storage/Download/empty folder", {}).get("type") == "dir"
               and "storage/Download/new\nline.txt" in it
               and not any(p.startswith("storage/NotBackedUp") for p in it)))
 PY
-check "not saved, each with its reason: the link out of the tree, the refused call log" \
+check "not saved, each with its reason: the unreadable file, the link out of the tree, the refused call log" \
 	python3 - "$MAN1" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
 f = {x["path"]: x["reason"] for x in m["failed"]}
 print(f)
 sys.exit(not ("link out of the backed-up folder" in f.get("/sdcard/Download/escape", "")
+              and f.get("/sdcard/Documents/locked.txt") == "the phone refused to read it: open failed: Permission denied"
               and "Permission Denial" in f.get("content://call_log/calls", "")
               and m["totals"]["failed"] == len(m["failed"])))
 PY
@@ -179,6 +186,8 @@ for d in ("DCIM", "Pictures", "Movies", "Music", "Download", "Documents", "Recor
                 elif not os.path.islink(q) or os.readlink(q) != os.readlink(p): bad.append(q)
             elif os.path.isdir(p):
                 if not os.path.isdir(q): bad.append(q)
+            elif not os.stat(p).st_mode & 0o040:
+                if os.path.lexists(q): bad.append(q)	# unreadable
             elif not (os.path.isfile(q) and filecmp.cmp(p, q, shallow=False)
                       and int(os.stat(q).st_mtime) == int(os.stat(p).st_mtime)):
                 bad.append(q)
