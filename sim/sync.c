@@ -447,7 +447,14 @@ do_send(struct sync *y, const char *path, uint32_t mode, int dry)
 		if (symlink(target, host) < 0)
 			e = -errno;
 	} else if (!dry && e == 0) {
-		if (fchmod(fd, mode & 07777) < 0 || close(fd) < 0)
+		/* The shared storage keeps its own modes (0660, as the
+		 * sdcard file system shows every file); elsewhere the mode
+		 * asked for. */
+		mode_t want = strncmp(path, "/data/", 6) == 0 ||
+		    strncmp(path, "/efs", 4) == 0 ? (mode_t)(mode & 07777) :
+		    0660;
+
+		if (fchmod(fd, want) < 0 || close(fd) < 0)
 			e = -errno;
 		fd = -1;
 	}
