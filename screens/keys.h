@@ -30,6 +30,8 @@ enum key_action {
 	ACT_FIX,		/* f: run the selected finding's plan */
 	ACT_VIEW,		/* v: details or findings in the lower pane */
 	ACT_STEP,		/* s: f runs the plan, or one step alone */
+	ACT_BACKUP,		/* b: back the selected phone up */
+	ACT_RESTORE,		/* r: restore the backup selected */
 	ACT_HELP,
 	ACT_REDRAW,
 	ACT_QUIT,

@@ -68,6 +68,43 @@ struct ui_repair {
 enum ui_view {
 	VIEW_DETAILS = 0,
 	VIEW_FINDINGS,
+	VIEW_BACKUPS,
+};
+
+/* One backup of the phone in view, as the backups view and the restore
+ * dialog show it (scr_backup.c). */
+#define UI_BK_CATS	16
+struct ui_bkent {
+	char id[160], created[40], serial[96], base[160];
+	char stopped[300];
+	int complete, verified;
+	double files, bytes, failed, abytes;
+	double push_files, push_bytes;	/* what a restore pushes */
+	struct {
+		char name[16];
+		double files, bytes;
+	} cat[UI_BK_CATS];
+	int ncat;
+};
+
+enum { BK_DLG_BACKUP = 1, BK_DLG_RESTORE };
+
+/* Backups: the dialogs, and the library of the phone in view. */
+struct ui_backup {
+	int open;		/* 0, BK_DLG_BACKUP or BK_DLG_RESTORE */
+	unsigned dev_id;
+	char serial[128];	/* the phone's own */
+	unsigned cats;		/* ticked categories */
+	int cur;		/* the category under the cursor */
+	char typed[64];
+	char msg[200];
+	char root[4096];	/* the library */
+	unsigned lib_dev;	/* the row the list below is of */
+	struct ui_bkent *v;	/* newest first */
+	int n, sel;
+	int stale;		/* reload before the next draw */
+	char lib_error[300];
+	unsigned job;		/* the last job started from here */
 };
 
 /* The typed confirmation before a plan runs. */
@@ -104,6 +141,7 @@ struct ui {
 	int usb_known, usb_ok, usb_hotplug;
 	char usb_error[160];
 	char status[160];	/* key bar message, e.g. "reconnecting" */
+	int status_key;		/* it goes at the next key */
 
 	/* The view. */
 	enum ui_pane focus;
@@ -122,6 +160,7 @@ struct ui {
 	struct ui_repair repair[UI_MAX_REPAIR];
 	int nrepair;
 	struct ui_confirm confirm;
+	struct ui_backup bk;
 	struct ui_req req;
 	unsigned fetch[UI_MAX_REPAIR];	/* ended jobs whose result we want */
 	int nfetch;
@@ -168,6 +207,18 @@ void scr_confirm_draw(struct ui *ui);
  * rules this program found). */
 cJSON *scr_repair_params(unsigned dev_id);
 int scr_confirm_key(struct ui *ui, int ch, enum key_action a);
+/* Backups (scr_backup.c): b opens the backup dialog for the selected
+ * phone; the backups view of the lower pane; r opens the restore dialog
+ * for the backup selected there.  The dialogs are drawn over the panes. */
+int scr_backup_open(struct ui *ui);
+int scr_restore_open(struct ui *ui);
+void scr_backup_draw(struct ui *ui);
+int scr_backup_key(struct ui *ui, int ch, enum key_action a);
+void scr_backups_draw(struct ui *ui, const struct ui_rect *r);
+int scr_backups_key(struct ui *ui, enum key_action a);
+/* A job ended: when it is the one started here, read the library again. */
+void scr_backup_job_ended(struct ui *ui, unsigned job_id);
+void scr_backup_free(struct ui *ui);
 /* The `?` overlay, drawn over the whole screen. */
 void scr_help_draw(struct ui *ui);
 int scr_help_key(struct ui *ui, int key, enum key_action a);

@@ -441,6 +441,7 @@ ui_job_event(struct ui *ui, const char *name, const cJSON *ev,
 		    job_state_name(j->state), text && *text ? ": " : "",
 		    text ? text : "");
 		ui_repair_job_done(ui, j->id);
+		scr_backup_job_ended(ui, j->id);
 	}
 }
 
@@ -450,6 +451,7 @@ ui_model_free(struct ui *ui)
 	for (int i = 0; i < ui->ndevs; i++)
 		cJSON_Delete(ui->devs[i].ident);
 	ui_repair_free(ui);
+	scr_backup_free(ui);
 	free(ui->devs);
 	free(ui->jobs);
 	free(ui->vis);
@@ -859,9 +861,15 @@ ui_key(struct ui *ui, int ch)
 
 	if (ch == KEY_RESIZE)
 		return UI_REDRAW;
+	if (ui->status_key) {
+		ui->status[0] = '\0';
+		ui->status_key = 0;
+	}
 	a = keys_action(ch);
 	if (ui->confirm.open)
 		return scr_confirm_key(ui, ch, a);
+	if (ui->bk.open)
+		return scr_backup_key(ui, ch, a);
 	if (ui->help_open)
 		return scr_help_key(ui, ch, a);
 	if (ui->filter_edit)
@@ -899,9 +907,15 @@ ui_key(struct ui *ui, int ch)
 		return scr_repair_fix(ui);
 	case ACT_STEP:
 		return scr_repair_pick(ui);
+	case ACT_BACKUP:
+		return scr_backup_open(ui);
+	case ACT_RESTORE:
+		return scr_restore_open(ui);
 	case ACT_VIEW:
 		ui->view = ui->view == VIEW_DETAILS ? VIEW_FINDINGS :
-		    VIEW_DETAILS;
+		    ui->view == VIEW_FINDINGS ? VIEW_BACKUPS : VIEW_DETAILS;
+		if (ui->view == VIEW_BACKUPS)
+			ui->bk.stale = 1;
 		ui->details_top = 0;
 		return UI_REDRAW;
 	default:
@@ -911,6 +925,8 @@ ui_key(struct ui *ui, int ch)
 	case PANE_DETAILS:
 		if (ui->view == VIEW_FINDINGS)
 			return scr_findings_key(ui, a);
+		if (ui->view == VIEW_BACKUPS)
+			return scr_backups_key(ui, a);
 		return scr_details_key(ui, a);
 	case PANE_LOG:
 		return scr_log_key(ui, a);
@@ -1137,6 +1153,8 @@ ui_redraw(struct ui_main *um)
 		scr_devices_draw(ui, &ui->pane[PANE_DEVICES]);
 	if (ui->pane[PANE_DETAILS].h > 0 && ui->view == VIEW_FINDINGS)
 		scr_findings_draw(ui, &ui->pane[PANE_DETAILS]);
+	else if (ui->pane[PANE_DETAILS].h > 0 && ui->view == VIEW_BACKUPS)
+		scr_backups_draw(ui, &ui->pane[PANE_DETAILS]);
 	else if (ui->pane[PANE_DETAILS].h > 0)
 		scr_details_draw(ui, &ui->pane[PANE_DETAILS]);
 	if (ui->pane[PANE_LOG].h > 0)
@@ -1146,8 +1164,12 @@ ui_redraw(struct ui_main *um)
 		scr_help_draw(ui);
 	if (ui->confirm.open)
 		scr_confirm_draw(ui);
-	if ((ui->filter_edit || ui->confirm.open) != um->cursor) {
-		um->cursor = ui->filter_edit || ui->confirm.open;
+	if (ui->bk.open)
+		scr_backup_draw(ui);
+	if ((ui->filter_edit || ui->confirm.open ||
+	    ui->bk.open == BK_DLG_RESTORE) != um->cursor) {
+		um->cursor = ui->filter_edit || ui->confirm.open ||
+		    ui->bk.open == BK_DLG_RESTORE;
 		curs_set(um->cursor ? 1 : 0);
 	}
 	if (!um->cursor)
@@ -1223,7 +1245,34 @@ ui_service(struct ui_main *um)
 		ui->req.op[0] = '\0';
 		ui->req.params = NULL;
 		r = ui_repair_get(ui, dev, 1);
-		if (um->client == NULL) {
+		if (strcmp(op, "backup") == 0 || strcmp(op, "restore") == 0) {
+			/* Not a repair: the job shows with the phone's jobs,
+			 * its lines in the log. */
+			if (um->client == NULL ||
+			    client_call(um->client, op, params, &res, 5000,
+			    err, sizeof(err)) < 0) {
+				if (um->client == NULL)
+					cJSON_Delete(params);
+				snprintf(ui->status, sizeof(ui->status),
+				    "%s: %s", op, um->client ? err :
+				    "no bench server");
+				ui->status_key = 1;
+				ui_log_add(ui, LOG_WARN, "ui", "%s", ui->status);
+			} else {
+				ui->bk.job = (unsigned)ui_json_num(res, "job",
+				    0);
+				ui_log_add(ui, LOG_INFO, "ui", "%s queued as "
+				    "job #%u", op, ui->bk.job);
+			}
+			cJSON_Delete(res);
+			res = NULL;
+			um->dirty = 1;
+			params = NULL;
+			op[0] = '\0';
+		}
+		if (op[0] == '\0') {
+			/* done above */
+		} else if (um->client == NULL) {
 			cJSON_Delete(params);
 			snprintf(r->error, sizeof(r->error), "%s: no bench "
 			    "server", op);

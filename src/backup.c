@@ -907,6 +907,9 @@ finish(struct bctx *x, int rc, const char *msg, uint64_t *counts,
 	cJSON_AddNumberToObject(j, "seconds",
 	    (double)(dm_mono_ms() - x->t0) / 1000.0);
 	s = cJSON_PrintUnformatted(j);
+	/* The last word where the phone's jobs are listed. */
+	job_progress(x->job, (int64_t)x->bytes_done, (int64_t)x->bytes_total,
+	    msg);
 	job_set_result(x->job, s);
 	cJSON_free(s);
 	cJSON_Delete(j);

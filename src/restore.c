@@ -348,6 +348,8 @@ finish(struct rctx *x, int rc, const char *msg)
 	cJSON_AddNumberToObject(j, "seconds",
 	    (double)(dm_mono_ms() - x->t0) / 1000.0);
 	s = cJSON_PrintUnformatted(j);
+	job_progress(x->job, (int64_t)x->bytes_done, (int64_t)x->bytes_total,
+	    msg);
 	job_set_result(x->job, s);
 	cJSON_free(s);
 	cJSON_Delete(j);

@@ -95,7 +95,10 @@ assert d['fixed'] and s[-1] == (5, 'done') and d['before'] == 'present', d" <"$T
 
 # ---- v: back to the details -------------------------------------------------------
 keys v
-check "v shows the phone's details again" wait_for 3 has "Details ·"
+check "v shows the phone's backups (none yet)" \
+	wait_for 3 has "None yet: b backs this phone up."
+keys v
+check "v again shows the phone's details" wait_for 3 has "Details ·"
 keys q
 check "q leaves the dashboard" wait_for 5 lacks "server pid"
 

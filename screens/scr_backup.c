@@ -1,0 +1,504 @@
+/* scr_backup.c - backups in the dashboard: `b` opens the backup dialog
+ * for the selected phone (categories to tick, the library it goes to,
+ * the phone's last backup), Enter queues a "backup" job whose progress
+ * (files, bytes, rate, time left) shows with the phone's jobs; the
+ * backups view of the lower pane (`v`) lists the phone's backups from the
+ * library, and `r` on one opens the restore dialog: what it would push by
+ * category, and nothing runs until the phone's serial is typed.
+ *
+ * The library is read from disk here (the dashboard runs as the user the
+ * bench server runs as), once when the view opens and again when a job
+ * started here ends. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backup.h"
+#include "draw.h"
+#include "fastboot.h"
+#include "scr.h"
+#include "xmem.h"
+
+static const char *
+jstr(const cJSON *o, const char *k)
+{
+	const char *s = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(o, k));
+
+	return s != NULL ? s : "";
+}
+
+static double
+jnum(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* The serial a phone's backups are filed under: its own (the identity
+ * read from it), else the row's. */
+static void
+phone_serial(const struct ui_dev *ud, char *out, size_t len)
+{
+	const char *s = jstr(ud->ident, "serial");
+
+	snprintf(out, len, "%s", s[0] != '\0' ? s : ud->di.serial);
+}
+
+/* ---- the library ----------------------------------------------------- */
+
+static void
+lib_free(struct ui_backup *b)
+{
+	free(b->v);
+	b->v = NULL;
+	b->n = 0;
+}
+
+/* The backups of the phone (newest first), summed per category. */
+static void
+lib_load(struct ui *ui, const struct ui_dev *ud)
+{
+	struct ui_backup *b = &ui->bk;
+	char serial[128], err[256];
+	cJSON *all, *m;
+
+	lib_free(b);
+	b->lib_dev = ud->di.id;
+	b->stale = 0;
+	b->lib_error[0] = '\0';
+	if (bklib_root(NULL, b->root, sizeof(b->root), err, sizeof(err)) < 0) {
+		snprintf(b->lib_error, sizeof(b->lib_error), "%s", err);
+		return;
+	}
+	phone_serial(ud, serial, sizeof(serial));
+	all = bklib_list(b->root, serial);
+	b->v = xcalloc((size_t)cJSON_GetArraySize(all) + 1, sizeof(*b->v));
+	cJSON_ArrayForEach(m, all) {
+		struct ui_bkent *e = &b->v[b->n++];
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(m, "totals");
+		const cJSON *it;
+
+		snprintf(e->id, sizeof(e->id), "%s", jstr(m, "id"));
+		snprintf(e->created, sizeof(e->created), "%s",
+		    jstr(m, "created"));
+		snprintf(e->serial, sizeof(e->serial), "%s", jstr(m, "serial"));
+		snprintf(e->stopped, sizeof(e->stopped), "%s",
+		    jstr(m, "stopped"));
+		snprintf(e->base, sizeof(e->base), "%s", jstr(m, "base"));
+		e->complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m,
+		    "complete"));
+		e->verified = jstr(m, "verified")[0] != '\0';
+		e->files = jnum(t, "files");
+		e->bytes = jnum(t, "bytes");
+		e->failed = jnum(t, "failed");
+		e->abytes = jnum(m, "archive_bytes");
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(m,
+		    "items")) {
+			const char *cat = jstr(it, "category");
+			int k;
+
+			if (!restore_selected(it, "") ||
+			    strcmp(jstr(it, "type"), "dir") == 0)
+				continue;
+			for (k = 0; k < e->ncat; k++)
+				if (strcmp(e->cat[k].name, cat) == 0)
+					break;
+			if (k == e->ncat) {
+				if (e->ncat == UI_BK_CATS)
+					continue;
+				snprintf(e->cat[k].name, sizeof(e->cat[k].name),
+				    "%s", cat);
+				e->ncat++;
+			}
+			e->cat[k].files++;
+			e->cat[k].bytes += jnum(it, "size");
+			e->push_files++;
+			e->push_bytes += jnum(it, "size");
+		}
+	}
+	cJSON_Delete(all);
+	if (b->sel >= b->n)
+		b->sel = b->n > 0 ? b->n - 1 : 0;
+}
+
+static void
+lib_fresh(struct ui *ui, const struct ui_dev *ud)
+{
+	if (ud != NULL && (ui->bk.stale || ui->bk.lib_dev != ud->di.id))
+		lib_load(ui, ud);
+}
+
+void
+scr_backup_job_ended(struct ui *ui, unsigned job_id)
+{
+	if (job_id != 0 && job_id == ui->bk.job)
+		ui->bk.stale = 1;
+}
+
+/* ---- the backups view ------------------------------------------------ */
+
+static void
+ent_line(const struct ui_bkent *e, char *line, size_t len)
+{
+	char size[32];
+
+	fb_size_text((uint64_t)e->abytes, size, sizeof(size));
+	snprintf(line, len, "%.16s  %6.0f files  %9s  %s%s%s", e->created,
+	    e->files, size, e->complete ? "complete" : "INCOMPLETE",
+	    e->verified ? ", verified" : "", e->failed > 0 ?
+	    ", some not saved" : "");
+}
+
+static void
+backups_body(struct ui *ui, struct scr_text *t, const struct ui_dev *ud)
+{
+	struct ui_backup *b = &ui->bk;
+	char line[600], serial[128];
+
+	if (ud == NULL) {
+		scr_text_para(t, 0, NULL, "No phone selected.", A_NORMAL);
+		return;
+	}
+	lib_fresh(ui, ud);
+	phone_serial(ud, serial, sizeof(serial));
+	if (b->lib_error[0] != '\0') {
+		scr_text_para(t, 0, NULL, b->lib_error, draw_attr(DR_ERROR));
+		return;
+	}
+	snprintf(line, sizeof(line), "Backups of %s in %s: %d", serial,
+	    b->root, b->n);
+	scr_text_para(t, 0, NULL, line, draw_attr(DR_LABEL));
+	if (b->n == 0) {
+		scr_text_para(t, 2, NULL, "None yet: b backs this phone up.",
+		    A_NORMAL);
+		return;
+	}
+	for (int i = 0; i < b->n; i++) {
+		const struct ui_bkent *e = &b->v[i];
+		attr_t a = e->complete ? A_NORMAL : draw_attr(DR_WARN);
+
+		ent_line(e, line, sizeof(line));
+		scr_text_emit(t, 2, i == b->sel ? ">" : " ", line,
+		    i == b->sel ? a | A_REVERSE : a);
+	}
+	{
+		const struct ui_bkent *e = &b->v[b->sel];
+		char sz[32];
+
+		scr_text_para(t, 0, NULL, "", A_NORMAL);
+		scr_text_para(t, 0, NULL, e->id, A_BOLD);
+		if (!e->complete)
+			scr_text_para(t, 2, NULL, e->stopped,
+			    draw_attr(DR_WARN));
+		if (e->base[0] != '\0') {
+			snprintf(line, sizeof(line), "builds on %s (its "
+			    "archive is needed to restore)", e->base);
+			scr_text_para(t, 2, NULL, line, A_NORMAL);
+		}
+		for (int k = 0; k < e->ncat; k++) {
+			fb_size_text((uint64_t)e->cat[k].bytes, sz, sizeof(sz));
+			snprintf(line, sizeof(line), "%-12s %6.0f  %s",
+			    e->cat[k].name, e->cat[k].files, sz);
+			scr_text_emit(t, 2, NULL, line, A_NORMAL);
+		}
+		if (e->failed > 0) {
+			snprintf(line, sizeof(line), "%.0f item(s) not saved: "
+			    "droidmedic backups --json says which and why",
+			    e->failed);
+			scr_text_para(t, 2, NULL, line, draw_attr(DR_WARN));
+		}
+		scr_text_para(t, 2, NULL, "r restores it onto this phone "
+		    "(what it pushes is shown first).", draw_attr(DR_DIM));
+	}
+}
+
+void
+scr_backups_draw(struct ui *ui, const struct ui_rect *r)
+{
+	scr_text_pane(ui, r, "Backups", backups_body);
+}
+
+int
+scr_backups_key(struct ui *ui, enum key_action a)
+{
+	struct ui_backup *b = &ui->bk;
+
+	switch (a) {
+	case ACT_UP:
+		if (b->sel <= 0)
+			return 0;
+		b->sel--;
+		return UI_REDRAW;
+	case ACT_DOWN:
+		if (b->sel >= b->n - 1)
+			return 0;
+		b->sel++;
+		return UI_REDRAW;
+	case ACT_HOME:
+		b->sel = 0;
+		return UI_REDRAW;
+	case ACT_END:
+		b->sel = b->n > 0 ? b->n - 1 : 0;
+		return UI_REDRAW;
+	default:
+		return 0;
+	}
+}
+
+/* A word on the key bar until the next key. */
+static void
+say(struct ui *ui, const char *text)
+{
+	snprintf(ui->status, sizeof(ui->status), "%s", text);
+	ui->status_key = 1;
+}
+
+/* ---- the dialogs ------------------------------------------------------ */
+
+int
+scr_backup_open(struct ui *ui)
+{
+	const struct ui_dev *ud = ui_selected(ui);
+	struct ui_backup *b = &ui->bk;
+
+	if (ud == NULL)
+		return 0;
+	if (!ud->di.present || (ud->di.mode != DEV_MODE_ADB &&
+	    ud->di.mode != DEV_MODE_RECOVERY)) {
+		say(ui, "b: the phone must be booted, with USB debugging "
+		    "allowed (adb)");
+		return UI_REDRAW;
+	}
+	lib_load(ui, ud);
+	b->open = BK_DLG_BACKUP;
+	b->dev_id = ud->di.id;
+	phone_serial(ud, b->serial, sizeof(b->serial));
+	b->cats = bk_cat_default();
+	b->cur = 1;
+	b->msg[0] = '\0';
+	return UI_REDRAW;
+}
+
+int
+scr_restore_open(struct ui *ui)
+{
+	const struct ui_dev *ud = ui_selected(ui);
+	struct ui_backup *b = &ui->bk;
+
+	if (ud == NULL || ui->view != VIEW_BACKUPS)
+		return 0;
+	lib_fresh(ui, ud);
+	if (b->n == 0) {
+		say(ui, "r: no backup of this phone to restore");
+		return UI_REDRAW;
+	}
+	if (!ud->di.present || ud->di.mode != DEV_MODE_ADB) {
+		say(ui, "r: the phone must be booted, with USB debugging "
+		    "allowed (adb)");
+		return UI_REDRAW;
+	}
+	b->open = BK_DLG_RESTORE;
+	b->dev_id = ud->di.id;
+	phone_serial(ud, b->serial, sizeof(b->serial));
+	b->typed[0] = '\0';
+	b->msg[0] = '\0';
+	return UI_REDRAW;
+}
+
+#define DLG_LINES	30
+
+struct dlg_line {
+	char text[300];
+	attr_t a;
+};
+
+static int
+dlg_lines(struct ui *ui, struct dlg_line *l, int max)
+{
+	struct ui_backup *b = &ui->bk;
+	char sz[32];
+	int n = 0;
+
+#define ADD(attr, ...) do { if (n < max) { snprintf(l[n].text, \
+    sizeof(l[n].text), __VA_ARGS__); l[n++].a = (attr); } } while (0)
+	if (b->open == BK_DLG_BACKUP) {
+		ADD(A_BOLD, "Back up %s to %s", b->serial, b->root);
+		if (b->n > 0)
+			ADD(A_NORMAL, "Last backup: %.16s, %s; unchanged files "
+			    "are not copied again", b->v[0].created,
+			    b->v[0].complete ? "complete" : "INCOMPLETE");
+		else
+			ADD(A_NORMAL, "No backup of it yet: everything is "
+			    "copied.");
+		ADD(A_NORMAL, "%s", "");
+		for (int i = 1; i < bk_cat_count() && n < max - 4; i++)
+			ADD(i == b->cur ? A_REVERSE : A_NORMAL, "[%c] %-11s %s",
+			    b->cats & (1u << i) ? 'x' : ' ', bk_cat_name(i),
+			    bk_cat_what(i));
+		ADD(A_NORMAL, "%s", "");
+		ADD(A_NORMAL, "%s", "Space ticks, Enter starts (nothing on the "
+		    "phone changes), Esc cancels.");
+	} else {
+		const struct ui_bkent *e = &b->v[b->sel];
+
+		ADD(A_BOLD, "Restore %s onto %s", e->id, b->serial);
+		if (strcmp(e->serial, b->serial) != 0)
+			ADD(draw_attr(DR_WARN) | A_BOLD, "This is a backup of "
+			    "another phone (%s).", e->serial);
+		if (!e->complete)
+			ADD(draw_attr(DR_WARN), "An INCOMPLETE backup: %s",
+			    e->stopped);
+		fb_size_text((uint64_t)e->push_bytes, sz, sizeof(sz));
+		ADD(A_NORMAL, "It pushes %.0f item(s), %s, keeping their "
+		    "times:", e->push_files, sz);
+		for (int k = 0; k < e->ncat; k++) {
+			fb_size_text((uint64_t)e->cat[k].bytes, sz, sizeof(sz));
+			ADD(A_NORMAL, "  %-12s %6.0f  %s", e->cat[k].name,
+			    e->cat[k].files, sz);
+		}
+		ADD(A_NORMAL, "%s", "Files already there unchanged are left "
+		    "alone; others are written over.");
+		ADD(A_NORMAL, "%s", "Every hash is checked before the first "
+		    "byte goes.");
+		ADD(A_NORMAL, "%s", "");
+		ADD(A_NORMAL, "Type %s (the serial's last characters) and "
+		    "Enter; Esc cancels.", dev_confirm_hint(b->serial));
+	}
+	if (b->msg[0] != '\0')
+		ADD(draw_attr(DR_ERROR) | A_BOLD, "%s", b->msg);
+#undef ADD
+	return n;
+}
+
+void
+scr_backup_draw(struct ui *ui)
+{
+	struct dlg_line l[DLG_LINES];
+	int n = dlg_lines(ui, l, DLG_LINES), w = 0, h, y, x, i;
+	int input = ui->bk.open == BK_DLG_RESTORE;
+
+	for (i = 0; i < n; i++)
+		if (draw_width(l[i].text) > w)
+			w = draw_width(l[i].text);
+	w += 6;
+	if (w < 40)
+		w = 40;
+	if (w > COLS - 2)
+		w = COLS - 2;
+	h = n + 2 + input;
+	if (h > LINES - 2)
+		h = LINES - 2;
+	y = (LINES - h) / 2;
+	x = (COLS - w) / 2;
+	if (w < 10 || h < 4)
+		return;
+	draw_overlay(y, x, h, w, input ? " Restore? " : " Back up ");
+	for (i = 0; i < n && i < h - 2 - input; i++)
+		draw_text(y + 1 + i, x + 3, w - 6, l[i].text, l[i].a);
+	if (input) {
+		i = draw_text(y + h - 2, x + 3, w - 6, "> ", A_BOLD);
+		i += draw_text(y + h - 2, x + 3 + i, w - 6 - i, ui->bk.typed,
+		    A_BOLD);
+		move(y + h - 2, x + 3 + i);
+	}
+}
+
+static cJSON *
+req_params(struct ui_backup *b)
+{
+	cJSON *p = cJSON_CreateObject();
+	char id[32];
+
+	snprintf(id, sizeof(id), "%u", b->dev_id);
+	cJSON_AddStringToObject(p, "device", id);
+	cJSON_AddStringToObject(p, "to", b->root);
+	return p;
+}
+
+int
+scr_backup_key(struct ui *ui, int ch, enum key_action a)
+{
+	struct ui_backup *b = &ui->bk;
+	size_t n = strlen(b->typed);
+	cJSON *p;
+
+	if (a == ACT_CLEAR) {
+		b->open = 0;
+		return UI_REDRAW;
+	}
+	if (a == ACT_QUIT && ch != 'q')
+		return UI_QUIT;			/* F10 */
+	if (b->open == BK_DLG_BACKUP) {
+		if (a == ACT_UP && b->cur > 1) {
+			b->cur--;
+			return UI_REDRAW;
+		}
+		if (a == ACT_DOWN && b->cur < bk_cat_count() - 1) {
+			b->cur++;
+			return UI_REDRAW;
+		}
+		if (ch == ' ') {
+			b->cats ^= 1u << b->cur;
+			return UI_REDRAW;
+		}
+		if (a == ACT_ENTER) {
+			char list[256] = "";
+
+			for (int i = 1; i < bk_cat_count(); i++)
+				if (b->cats & (1u << i))
+					snprintf(list + strlen(list), sizeof(list) -
+					    strlen(list), "%s%s", list[0] ? "," :
+					    "", bk_cat_name(i));
+			p = req_params(b);
+			cJSON_AddStringToObject(p, "only", list);
+			ui_request(ui, "backup", b->dev_id, p);
+			b->open = 0;
+			ui->view = VIEW_DETAILS;
+			ui->focus = PANE_DETAILS;
+			return UI_REDRAW;
+		}
+		return 0;
+	}
+	if (a == ACT_ENTER) {
+		if (!dev_confirm_names(b->typed, b->serial)) {
+			snprintf(b->msg, sizeof(b->msg), "\"%s\" does not name "
+			    "this phone: type %s", b->typed,
+			    dev_confirm_hint(b->serial));
+			b->typed[0] = '\0';
+			return UI_REDRAW;
+		}
+		p = req_params(b);
+		cJSON_AddStringToObject(p, "backup", b->v[b->sel].id);
+		cJSON_AddStringToObject(p, "confirm", b->typed);
+		ui_request(ui, "restore", b->dev_id, p);
+		b->open = 0;
+		ui->view = VIEW_DETAILS;
+		ui->focus = PANE_DETAILS;
+		return UI_REDRAW;
+	}
+	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (n > 0)
+			b->typed[n - 1] = '\0';
+		return UI_REDRAW;
+	}
+	if (ch == ('u' & 0x1f)) {
+		b->typed[0] = '\0';
+		return UI_REDRAW;
+	}
+	if (ch > 32 && ch < 127 && n + 1 < sizeof(b->typed)) {
+		b->typed[n] = (char)ch;
+		b->typed[n + 1] = '\0';
+		return UI_REDRAW;
+	}
+	return 0;
+}
+
+void
+scr_backup_free(struct ui *ui)
+{
+	lib_free(&ui->bk);
+}

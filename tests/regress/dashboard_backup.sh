@@ -1,0 +1,78 @@
+#!/bin/bash
+# dashboard_backup.sh - backups in the dashboard, driven in tmux against
+# droidmedic-sim (the Xiaomi 14's profile with a small storage tree):
+# `b` shows the categories and where the backup goes, Space unticks one,
+# Enter queues the job, whose end shows with the phone's jobs; the
+# backups view (`v` twice) lists it with what each category holds; `r`
+# shows what a restore pushes and refuses a code that does not name the
+# phone; the right code restores a deleted file byte for byte.  Loopback
+# only.  TAP.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/env.sh"
+. "$top_srcdir/tests/lib/dashdemo.sh"
+. "$top_srcdir/tests/lib/diagsim.sh"	# sim_start, port, profile_variant
+
+X14=$PROFILES/xiaomi_14_houji.json
+profile_variant "$X14" "$T/bk.json" "p['serial'] = 'DASHBKX14003'
+p['storage'] = [
+  {'path': '/sdcard/DCIM/Camera/IMG_1.jpg', 'size': 300000, 'seed': 5, 'mtime': 1700000000},
+  {'path': '/sdcard/DCIM/Camera/IMG_2.jpg', 'size': 200000, 'seed': 6, 'mtime': 1700000001},
+  {'path': '/sdcard/Movies/clip.mp4', 'size': 500000, 'seed': 7, 'mtime': 1700000002},
+  {'path': '/sdcard/Documents/notes.txt', 'text': 'remember the milk\\n', 'mtime': 1700000003}]"
+sim_start --strict --state "$T/sim" --ports-file "$T/ports" "$T/bk.json"
+P=127.0.0.1:$(port DASHBKX14003)
+ST=$T/sim/DASHBKX14003/storage
+export DROIDMEDIC_BACKUPS=$T/lib
+
+"$D" connect "$P" >"$T/o" 2>&1
+"$D" devices --json >"$T/d.json" 2>/dev/null
+check "the phone is on the bench" \
+	json "assert any(x['serial'] == '$P' and x['mode'] == 'adb' for x in d['devices']), d" <"$T/d.json"
+tm new-session -d -s dm -x 110 -y 45 "$D; sleep 600"
+check "the dashboard comes up" wait_for 10 has "droidmedic "
+keys / "${P##*:}" Enter
+check "filtered to the phone" \
+	wait_for 10 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q '^│>adb *$P '"
+keys b
+check "b: the categories, ticked but apks, and where it goes" \
+	wait_for 5 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Back up DASHBKX14003 to $T/lib' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q '\[x\] photos' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q '\[ \] apks' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'No backup of it yet'"
+keys Down Space
+check "Space unticks the category under the cursor (videos)" \
+	wait_for 3 has "[ ] videos"
+keys Enter
+check "Enter: the job ends with the backup complete and verified" \
+	wait_for 30 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'backup: done .*backup DASHBKX14003-.* complete and verified: 3 files'"
+shown_fail() { [ "$tap_fail" -eq "${seen_fail:-0}" ] || { seen_fail=$tap_fail; diag "the screen:"; diag "$(screen)"; }; }
+shown_fail
+"$D" backups --json >"$T/b.json" 2>/dev/null
+check "the library has it, without the videos" \
+	json "b = d['backups']; assert len(b) == 1 and b[0]['complete'] and b[0]['files'] == 3 and 'videos' not in b[0]['categories'] and 'photos' in b[0]['categories'], b" <"$T/b.json"
+keys v v
+check "v v: the backups view lists it, by category" \
+	wait_for 5 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Backups of DASHBKX14003 in $T/lib: 1' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -qE '^│ +photos +2 ' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -qE '^│ +documents +1 '"
+shown_fail
+cp "$ST/DCIM/Camera/IMG_2.jpg" "$T/img2"
+rm -f "$ST/DCIM/Camera/IMG_2.jpg"
+keys r
+check "r: what it pushes, and the code it wants" \
+	wait_for 5 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Restore DASHBKX14003-.* onto DASHBKX14003' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'It pushes 3 item(s)' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'Type 4003'"
+keys 9 9 9 9 Enter
+check "a wrong code is refused, nothing pushed" \
+	sh -c "sleep 0.5; tmux -L '$TM' capture-pane -p -t dm | grep -q '\"9999\" does not name this phone' &&
+	       test ! -e '$ST/DCIM/Camera/IMG_2.jpg'"
+keys 4 0 0 3 Enter
+check "the right code restores the deleted file byte for byte" \
+	wait_for 30 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'restore: done .*restored 3 of 3' &&
+	                   cmp -s '$T/img2' '$ST/DCIM/Camera/IMG_2.jpg'"
+shown_fail
+keys q
+"$D" server stop --force >/dev/null 2>&1
+sim_end
+done_testing
