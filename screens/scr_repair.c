@@ -137,8 +137,8 @@ any_pickable(const cJSON *f)
 	return 0;
 }
 
-/* Whether picked step k runs only without a backup (none can be made
- * yet, and it needs one). */
+/* Whether picked step k runs only without a backup (it needs a recent
+ * one, and the library has none). */
 static int
 picked_without_backup(const cJSON *f, int k)
 {
@@ -581,7 +581,7 @@ conf_lines(struct ui *ui, struct conf_line *l, int max)
 		if (c->without_backup && strcmp(jstr(s, "action"),
 		    "backup") == 0)
 			snprintf(label, sizeof(label), "backup: passed over, "
-			    "none can be made yet");
+			    "none is made");
 		lossy |= strcmp(jstr(s, "risk"), "none") != 0;
 		flash |= strcmp(jstr(s, "risk"), "flash") == 0;
 		wipe |= strcmp(jstr(s, "risk"), "user-data") == 0;
@@ -590,11 +590,10 @@ conf_lines(struct ui *ui, struct conf_line *l, int max)
 	}
 	ADD(A_NORMAL, "%s", "");
 	if (c->without_backup && wipe)
-		ADD(draw_attr(DR_ERROR) | A_BOLD, "No backup is made first "
-		    "(backups are not carried out yet): what is on it is lost.");
+		ADD(draw_attr(DR_ERROR) | A_BOLD, "No backup of this phone from "
+		    "the last 12 hours: what is on it is lost.");
 	else if (c->without_backup)
-		ADD(draw_attr(DR_WARN), "No backup is made first: backups are "
-		    "not carried out yet.");
+		ADD(draw_attr(DR_WARN), "No backup is made first.");
 	if (flash)
 		ADD(draw_attr(DR_ERROR) | A_BOLD, "A flash step writes below "
 		    "Android: partitions, or /efs.");

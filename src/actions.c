@@ -18,7 +18,9 @@
 
 #include "actions.h"
 #include "adb.h"
+#include "backup.h"
 #include "capture.h"
+#include "dev.h"
 #include "err.h"
 #include "fastboot.h"
 #include "fbcmd.h"
@@ -67,8 +69,8 @@ static const struct act_def defs[] = {
 	    "capture the screen over adb as PNG, and say whether it came out "
 	    "black and why (a secure window, a policy, the screen off)",
 	    NULL, NULL },
-	{ "backup", RISK_NONE, "what", "copy the phone's data off",
-	    "not carried out yet by fix (droidmedic backup makes one)", NULL },
+	{ "backup", RISK_NONE, "what", "copy the phone's data off into the "
+	    "backup library (what=all|media|CATEGORY,...)", NULL, "all" },
 	{ "factory-reset", RISK_USER_DATA, "via",
 	    "erase all user data: via=fastboot erases userdata and metadata "
 	    "in the bootloader (unlocked), after checking its serial; "
@@ -1440,6 +1442,81 @@ out:
 	return rc;
 }
 
+/* ---- backup ------------------------------------------------------------ */
+
+struct bk_say {
+	struct act_env *env;
+	int64_t last_ms;
+};
+
+static void
+bk_progress(void *ud, int64_t done, int64_t total, const char *what)
+{
+	struct bk_say *b = ud;
+	int64_t now = dm_mono_ms();
+
+	(void)done;
+	(void)total;
+	/* A line every ten seconds is enough in a plan's log. */
+	if (b->last_ms != 0 && now - b->last_ms < 10000)
+		return;
+	b->last_ms = now;
+	say(b->env, "%s", what);
+}
+
+static void
+bk_log(void *ud, const char *line)
+{
+	struct bk_say *b = ud;
+
+	say(b->env, "%s", line);
+}
+
+static int
+bk_cancelled(void *ud)
+{
+	struct bk_say *b = ud;
+
+	return b->env->cancelled != NULL && b->env->cancelled(b->env->ud);
+}
+
+static int
+backup_action(struct act_env *env, const char *what, struct act_result *r)
+{
+	struct bk_say b = { env, 0 };
+	struct bk_hooks h = { &b, bk_progress, bk_log, bk_cancelled };
+	struct backup_req q;
+	char err[512];
+	const cJSON *m;
+	cJSON *res = NULL;
+	int rc;
+
+	if (env->c == NULL)
+		return failf(r, DM_EUNSUPP, "backup needs the phone booted "
+		    "(adb)");
+	memset(&q, 0, sizeof(q));
+	if (strcmp(what, "all") == 0)
+		q.cats = bk_cat_default();
+	else if (strcmp(what, "media") == 0)
+		q.cats = bk_cat_parse("photos,videos,music,recordings,"
+		    "messaging", err, sizeof(err));
+	else if ((q.cats = bk_cat_parse(what, err, sizeof(err))) == 0)
+		return failf(r, DM_EINVAL, "backup what=%s: %s", what, err);
+	if (bklib_root(NULL, q.root, sizeof(q.root), err, sizeof(err)) < 0)
+		return failf(r, DM_EIO, "backup: %s", err);
+	snprintf(q.serial, sizeof(q.serial), "%s", env->serial ?
+	    env->serial : "");
+	rc = backup_run(env->c, &q, &h, &res);
+	m = cJSON_GetObjectItemCaseSensitive(res, "message");
+	snprintf(r->msg, sizeof(r->msg), "%s", cJSON_IsString(m) ?
+	    m->valuestring : "the backup failed");
+	m = cJSON_GetObjectItemCaseSensitive(res, "archive");
+	if (cJSON_IsString(m))
+		snprintf(r->file, sizeof(r->file), "%s", m->valuestring);
+	cJSON_Delete(res);
+	return rc < 0 ? rc : 0;
+}
+
 int
 act_run(struct act_env *env, const char *name, const cJSON *params,
     struct act_result *r)
@@ -1500,5 +1577,7 @@ act_run(struct act_env *env, const char *name, const cJSON *params,
 		return set_active_action(env, arg, r);
 	if (strcmp(name, "samsung-factorymode-on") == 0)
 		return factorymode_on(env, r);
+	if (strcmp(name, "backup") == 0)
+		return backup_action(env, arg, r);
 	return log_bundle(env, r);
 }

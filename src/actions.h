@@ -13,9 +13,13 @@
  * packages (the framework, System UI, Settings, the phone and settings
  * providers, the shell) cannot be disabled or removed.
  *
- * Actions the product does not carry out yet (backup, reflash,
- * check-update) are known by name, so that plans list them, and refuse
- * to run with the reason.  Runs on the caller's thread. */
+ * backup makes a backup into the library (backup.h) of the categories
+ * its "what" names ("all", the default; "media": photos, videos, music,
+ * recordings, messaging; or a list such as "photos,documents").
+ *
+ * Actions the product does not carry out yet (reflash, check-update)
+ * are known by name, so that plans list them, and refuse to run with the
+ * reason.  Runs on the caller's thread. */
 #ifndef DM_ACTIONS_H
 #define DM_ACTIONS_H
 
@@ -75,6 +79,8 @@ struct act_env {
 	int (*fastboot)(void *ud, struct fb_conn **fb, int ms, char *err,
 	    size_t errlen);
 	const char *serial;	/* the phone's own, checked in fastboot */
+	/* Whether to stop (a long backup asks); may be NULL. */
+	int (*cancelled)(void *ud);
 	void *ud;
 	const char *outdir;	/* where log bundles go ("." when NULL) */
 };

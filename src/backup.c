@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,8 @@ struct wrec {
 };
 
 struct bctx {
-	struct job *job;
+	const struct bk_hooks *h;
+	cJSON *result;		/* what finish() made */
 	const struct backup_req *q;
 	struct adb_conn *c;
 	struct adbsync *s;
@@ -95,6 +97,36 @@ struct bctx {
 	int stopped;
 	char stop_why[512];
 };
+
+/* The job's voice: through the hooks (a job of its own, or a fix's). */
+static void
+b_progress(struct bctx *x, int64_t done, int64_t total, const char *what)
+{
+	if (x->h->progress != NULL)
+		x->h->progress(x->h->ud, done, total, what);
+}
+
+static void b_log(struct bctx *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+b_log(struct bctx *x, const char *fmt, ...)
+{
+	char line[1500];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (x->h->log != NULL)
+		x->h->log(x->h->ud, line);
+}
+
+static int
+b_cancelled(struct bctx *x)
+{
+	return x->h->cancelled != NULL && x->h->cancelled(x->h->ud);
+}
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -160,7 +192,7 @@ run(struct bctx *x, const char *cmd, size_t *len, int *code)
 	rc = adb_shell_capture(x->c, cmd, &out, &l, OUT_CAP, code, SHELL_MS,
 	    err, sizeof(err));
 	if (rc < 0) {
-		job_log(x->job, "'%s' failed: %s", cmd, err);
+		b_log(x, "'%s' failed: %s", cmd, err);
 		return NULL;
 	}
 	if (len != NULL)
@@ -191,7 +223,7 @@ progress(struct bctx *x, const char *path, int force)
 	snprintf(what, sizeof(what), "%zu/%zu files, %s of %s, %.1f MiB/s%s "
 	    "%s", x->files_done, x->ntodo, d, t, rate / 1048576.0, eta,
 	    path ? path : "");
-	job_progress(x->job, (int64_t)x->bytes_done, (int64_t)x->bytes_total,
+	b_progress(x, (int64_t)x->bytes_done, (int64_t)x->bytes_total,
 	    what);
 }
 
@@ -263,7 +295,7 @@ load_base(struct bctx *x)
 		if (k == 0 || strcmp(x->base[k - 1].path, x->base[i].path) != 0)
 			x->base[k++] = x->base[i];
 	x->nbase = k;
-	job_log(x->job, "incremental: files unchanged since an earlier "
+	b_log(x, "incremental: files unchanged since an earlier "
 	    "backup (same size and time) are referenced, not copied");
 }
 
@@ -295,7 +327,7 @@ walk_cb(void *ud, const char *path, const struct adbsync_stat *st)
 	char *name, why[300];
 	struct bitem *it;
 
-	if (job_cancelled(x->job))
+	if (b_cancelled(x))
 		return STOP_CANCEL;
 	name = xasprintf("storage/%s", path + strlen(STORAGE "/"));
 	if (st->error != 0) {
@@ -331,7 +363,7 @@ list_storage(struct bctx *x)
 			char *remote = xasprintf(STORAGE "/%s", dirs[d]);
 			int rc;
 
-			job_progress(x->job, 0, 0, remote);
+			b_progress(x, 0, 0, remote);
 			rc = adbsync_stat(x->s, remote, &st);
 			if (rc < 0) {
 				dm_fail(x->err, sizeof(x->err), rc, "stat %s: "
@@ -627,7 +659,7 @@ sink_begin(void *ud, size_t i)
 	struct bctx *x = ud;
 	struct bitem *it = &x->v[x->todo[i]];
 
-	if (job_cancelled(x->job))
+	if (b_cancelled(x))
 		return STOP_CANCEL;
 	x->file_got = 0;
 	if (bkw_file_begin(x->w, it->name, it->size, it->mtime, it->mode,
@@ -647,7 +679,7 @@ sink_data(void *ud, size_t i, const void *buf, size_t len)
 	x->bytes_done += len;
 	x->file_got += len;
 	progress(x, x->v[x->todo[i]].remote, 0);
-	if (job_cancelled(x->job))
+	if (b_cancelled(x))
 		return STOP_CANCEL;
 	return 0;
 }
@@ -693,7 +725,7 @@ sink_failed(void *ud, size_t i, const char *msg)
 	item_fail(x, it, why);
 	x->files_done++;
 	x->bytes_done += it->size;
-	return job_cancelled(x->job) ? STOP_CANCEL : 0;
+	return b_cancelled(x) ? STOP_CANCEL : 0;
 }
 
 static const struct adbsync_sink sink = {
@@ -716,8 +748,6 @@ verify_cb(void *ud, struct bkr *r, const struct bkr_member *m)
 	char hex[BK_HEX];
 	uint64_t size;
 
-	if (job_cancelled(v->x->job) && 0)
-		return 1;
 	if (v->k >= v->x->nwr) {
 		snprintf(v->err, sizeof(v->err), "an extra member %s",
 		    m->name);
@@ -747,7 +777,7 @@ verify(struct bctx *x)
 	struct vctx v = { x, 0, "" };
 	int rc;
 
-	job_progress(x->job, 0, 0, "verifying: reading the archive back");
+	b_progress(x, 0, 0, "verifying: reading the archive back");
 	rc = bkr_each(x->part, verify_cb, &v, x->err, sizeof(x->err));
 	if (rc == 0 && v.k != x->nwr)
 		snprintf(v.err, sizeof(v.err), "%zu member(s) missing",
@@ -906,14 +936,13 @@ finish(struct bctx *x, int rc, const char *msg, uint64_t *counts,
 	    cJSON_GetArraySize(x->failed) : 0);
 	cJSON_AddNumberToObject(j, "seconds",
 	    (double)(dm_mono_ms() - x->t0) / 1000.0);
-	s = cJSON_PrintUnformatted(j);
+	(void)s;
 	/* The last word where the phone's jobs are listed. */
-	job_progress(x->job, (int64_t)x->bytes_done, (int64_t)x->bytes_total,
+	b_progress(x, (int64_t)x->bytes_done, (int64_t)x->bytes_total,
 	    msg);
-	job_set_result(x->job, s);
-	cJSON_free(s);
-	cJSON_Delete(j);
-	return rc == 0 ? 0 : job_fail(x->job, rc, "%s", msg);
+	cJSON_Delete(x->result);
+	x->result = j;
+	return rc;
 }
 
 static void
@@ -1020,14 +1049,17 @@ ctx_free(struct bctx *x)
 	cJSON_Delete(x->basem);
 	cJSON_Delete(x->failed);
 	cJSON_Delete(x->notes);
+	cJSON_Delete(x->result);
 }
 
+/* The backup over connection c (borrowed), reporting through h; the
+ * result object in *result (caller frees).  0 or a dm_err, the message
+ * in the result's "message". */
 static int
-backup_job(struct job *job, void *arg)
+backup_main(struct adb_conn *c, const struct backup_req *q,
+    const struct bk_hooks *h, cJSON **result)
 {
-	const struct backup_req *q = arg;
 	struct bctx x;
-	struct adbkeys *keys;
 	cJSON *ident = NULL, *apps = NULL, *m = NULL;
 	char *getprop = NULL, *df = NULL, *appstext = NULL, *text, msg[1400];
 	char *content[3] = { NULL, NULL, NULL }, final[4608], mpath[4608];
@@ -1038,28 +1070,14 @@ backup_job(struct job *job, void *arg)
 	int rc;
 
 	memset(&x, 0, sizeof(x));
-	x.job = job;
+	x.h = h;
 	x.q = q;
+	x.c = c;
 	x.t0 = dm_mono_ms();
 	x.open_k = -1;
 	x.failed = cJSON_CreateArray();
 	x.notes = cJSON_CreateArray();
-	job_progress(job, 0, 0, "connecting");
-	keys = adbkeys_load(x.err, sizeof(x.err));
-	if (keys == NULL) {
-		snprintf(msg, sizeof(msg), "ADB key: %s", x.err);
-		rc = finish(&x, DM_EIO, msg, NULL, NULL);
-		ctx_free(&x);
-		return rc;
-	}
-	rc = xferjob_connect(job, q->addr, keys, &x.c, x.err, sizeof(x.err));
-	adbkeys_free(keys);
-	if (rc < 0) {
-		rc = finish(&x, rc, x.err, NULL, NULL);
-		ctx_free(&x);
-		return rc;
-	}
-	job_progress(job, 0, 0, "reading the phone's identity");
+	b_progress(&x, 0, 0, "reading the phone's identity");
 	ident = read_identity(&x, &getprop, &gplen, &df, &dflen);
 	make_id(&x);
 	rc = paths_mkdirs(x.dir, 0700);
@@ -1079,24 +1097,24 @@ backup_job(struct job *job, void *arg)
 		goto fail;
 	read_links(&x);
 	if (q->cats & (1u << bk_cat_find("apps"))) {
-		job_progress(job, 0, 0, "listing the apps");
+		b_progress(&x, 0, 0, "listing the apps");
 		appstext = apps_json(&x, &apps);
 		if (apps != NULL && (q->cats & (1u << bk_cat_find("apks"))))
 			list_apks(&x, apps);
 	}
 	for (size_t k = 0; k < 3; k++) {
-		int c = bk_cat_find(providers[k].cat);
+		int cat = bk_cat_find(providers[k].cat);
 		char why[400];
 
-		if (!(q->cats & (1u << c)))
+		if (!(q->cats & (1u << cat)))
 			continue;
-		job_progress(job, 0, 0, providers[k].uri);
+		b_progress(&x, 0, 0, providers[k].uri);
 		content[k] = query_provider(&x, &providers[k], &clen[k], why,
 		    sizeof(why));
 		if (content[k] == NULL)
-			add_failed(&x, providers[k].uri, c, why);
+			add_failed(&x, providers[k].uri, cat, why);
 	}
-	if (job_cancelled(job)) {
+	if (b_cancelled(&x)) {
 		rc = dm_fail(x.err, sizeof(x.err), DM_ECANCEL, "cancelled "
 		    "before anything was saved");
 		goto fail;
@@ -1165,7 +1183,7 @@ backup_job(struct job *job, void *arg)
 	paths = xcalloc(x.ntodo + 1, sizeof(*paths));
 	for (size_t k = 0; k < x.ntodo; k++)
 		paths[k] = x.v[x.todo[k]].remote;
-	job_log(job, "backing up %zu files (%.1f MiB) to %s%s", x.ntodo,
+	b_log(&x, "backing up %zu files (%.1f MiB) to %s%s", x.ntodo,
 	    (double)x.bytes_total / 1048576.0, x.dir, x.base_id ? "" : "");
 	progress(&x, NULL, 1);
 	rc = adbsync_recv_many(x.s, paths, x.ntodo, &sink, &x, x.err,
@@ -1174,7 +1192,7 @@ backup_job(struct job *job, void *arg)
 		goto disk;
 	if (rc != 0) {
 		x.stopped = 1;
-		if (rc == STOP_CANCEL || job_cancelled(job))
+		if (rc == STOP_CANCEL || b_cancelled(&x))
 			snprintf(x.stop_why, sizeof(x.stop_why), "cancelled");
 		else
 			snprintf(x.stop_why, sizeof(x.stop_why), "the transfer "
@@ -1213,7 +1231,7 @@ backup_job(struct job *job, void *arg)
 	cJSON_free(text);
 	if (rc != 0)
 		goto disk;
-	job_progress(job, 0, 0, "writing the archive to disk");
+	b_progress(&x, 0, 0, "writing the archive to disk");
 	rc = bkw_close(x.w, x.err, sizeof(x.err));
 	x.w = NULL;
 	if (rc < 0) {
@@ -1224,7 +1242,7 @@ backup_job(struct job *job, void *arg)
 		int64_t t1 = dm_mono_ms();
 
 		rc = verify(&x);
-		job_log(job, "read back and checked in %.2f s (the copy took "
+		b_log(&x, "read back and checked in %.2f s (the copy took "
 		    "%.2f s)", (double)(dm_mono_ms() - t1) / 1000.0,
 		    (double)(t1 - x.t0) / 1000.0);
 	}
@@ -1284,18 +1302,18 @@ backup_job(struct job *job, void *arg)
 
 		cJSON_ArrayForEach(f, x.failed) {
 			if (k++ == 20) {
-				job_log(job, "... and %d more not saved (droidmedic "
+				b_log(&x, "... and %d more not saved (droidmedic "
 				    "backups --json lists them all)", nf - 20);
 				break;
 			}
-			job_log(job, "not saved: %s: %s",
+			b_log(&x, "not saved: %s: %s",
 			    cJSON_GetStringValue(cJSON_GetObjectItem(f, "path")),
 			    cJSON_GetStringValue(cJSON_GetObjectItem(f,
 			    "reason")));
 		}
 	}
-	job_log(job, "%s", msg);
-	rc = finish(&x, x.stopped ? (job_cancelled(job) ? DM_ECANCEL :
+	b_log(&x, "%s", msg);
+	rc = finish(&x, x.stopped ? (b_cancelled(&x) ? DM_ECANCEL :
 	    DM_ENODEV) : 0, msg, counts, final);
 	goto out;
 
@@ -1315,7 +1333,6 @@ fail:
 out:
 	if (x.s != NULL)
 		adbsync_close(x.s);
-	adb_close(x.c);
 	free(paths);
 	free(getprop);
 	free(df);
@@ -1325,8 +1342,85 @@ out:
 	cJSON_Delete(apps);
 	cJSON_Delete(ident);
 	cJSON_Delete(m);
+	*result = x.result;
+	x.result = NULL;
 	ctx_free(&x);
 	return rc;
+}
+
+static void
+job_hook_progress(void *ud, int64_t done, int64_t total, const char *what)
+{
+	job_progress(ud, done, total, what);
+}
+
+static void
+job_hook_log(void *ud, const char *line)
+{
+	job_log(ud, "%s", line);
+}
+
+static int
+job_hook_cancelled(void *ud)
+{
+	return job_cancelled(ud);
+}
+
+/* The result into the job: its JSON, and the failure text. */
+static int
+job_end(struct job *job, int rc, cJSON *res, const char *msg)
+{
+	char *s = cJSON_PrintUnformatted(res);
+
+	job_set_result(job, s);
+	cJSON_free(s);
+	cJSON_Delete(res);
+	return rc == 0 ? 0 : job_fail(job, rc, "%s", msg);
+}
+
+static int
+backup_job(struct job *job, void *arg)
+{
+	const struct backup_req *q = arg;
+	struct bk_hooks h = { job, job_hook_progress, job_hook_log,
+	    job_hook_cancelled };
+	struct adbkeys *keys;
+	struct adb_conn *c = NULL;
+	cJSON *res = NULL;
+	char err[1024], msg[1100];
+	int rc;
+
+	job_progress(job, 0, 0, "connecting");
+	keys = adbkeys_load(err, sizeof(err));
+	if (keys == NULL) {
+		snprintf(msg, sizeof(msg), "ADB key: %s", err);
+		res = cJSON_CreateObject();
+		cJSON_AddBoolToObject(res, "ok", 0);
+		cJSON_AddStringToObject(res, "message", msg);
+		return job_end(job, DM_EIO, res, msg);
+	}
+	rc = xferjob_connect(job, q->addr, keys, &c, err, sizeof(err));
+	adbkeys_free(keys);
+	if (rc < 0) {
+		res = cJSON_CreateObject();
+		cJSON_AddBoolToObject(res, "ok", 0);
+		cJSON_AddStringToObject(res, "error", dm_errname(rc));
+		cJSON_AddStringToObject(res, "message", err);
+		return job_end(job, rc, res, err);
+	}
+	rc = backup_main(c, q, &h, &res);
+	adb_close(c);
+	snprintf(msg, sizeof(msg), "%s", cJSON_GetStringValue(
+	    cJSON_GetObjectItem(res, "message")) ? cJSON_GetStringValue(
+	    cJSON_GetObjectItem(res, "message")) : "backup failed");
+	return job_end(job, rc, res, msg);
+}
+
+int
+backup_run(struct adb_conn *c, const struct backup_req *q,
+    const struct bk_hooks *h, cJSON **result)
+{
+	return backup_main(c, q, h, result);
 }
 
 /* ---- requests ---------------------------------------------------------- */

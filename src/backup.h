@@ -31,6 +31,7 @@
 #define DM_BACKUP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 
 struct jobeng;
@@ -67,6 +68,14 @@ cJSON *bklib_list(const char *root, const char *serial);
  * manifest, with "archive" added, or NULL with err. */
 cJSON *bklib_find(const char *root, const char *what, char *err,
     size_t errlen);
+/* A wipe's precondition: the newest complete, verified backup of the
+ * phone made in the last max_age_s seconds, in the default library.  1
+ * with its ID (and the library in root) or 0 with the library in root
+ * (NULL root, id: not wanted). */
+#define BK_RECENT_S	(12 * 3600)
+int bklib_recent(const char *serial, int64_t max_age_s, char *id,
+    size_t idlen, char *root, size_t rootlen);
+
 /* Read / write a manifest file (write: temporary name, fsync, rename). */
 cJSON *bklib_load(const char *path, char *err, size_t errlen);
 int bklib_save(const char *path, const cJSON *m, char *err, size_t errlen);
@@ -84,6 +93,23 @@ struct backup_req {
 	unsigned cats;		/* bk_cat mask */
 	int full;		/* copy everything, reference nothing */
 };
+
+/* How a backup reports: progress, log lines, whether to stop.  Any may
+ * be NULL. */
+struct bk_hooks {
+	void *ud;
+	void (*progress)(void *ud, int64_t done, int64_t total,
+	    const char *what);
+	void (*log)(void *ud, const char *line);
+	int (*cancelled)(void *ud);
+};
+
+/* A backup over an open connection (a fix's plan runs one this way):
+ * 0 or a dm_err; *result gets the same object as the job's result (the
+ * caller frees it; its "message" says what happened). */
+struct adb_conn;
+int backup_run(struct adb_conn *c, const struct backup_req *q,
+    const struct bk_hooks *h, cJSON **result);
 
 /* From a "backup" op's params: "only" (a list), "to" (absolute),
  * "full".  0 or DM_EINVAL with err. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backup.h"
@@ -362,6 +363,42 @@ bklib_list(const char *root, const char *serial)
 	free(v);
 	cJSON_Delete(all);
 	return sorted;
+}
+
+int
+bklib_recent(const char *serial, int64_t max_age_s, char *id, size_t idlen,
+    char *root, size_t rootlen)
+{
+	char lib[4096], err[256];
+	cJSON *all, *m;
+	time_t now = time(NULL);
+	int found = 0;
+
+	if (root != NULL && rootlen > 0)
+		root[0] = '\0';
+	if (serial == NULL || serial[0] == '\0' ||
+	    bklib_root(NULL, lib, sizeof(lib), err, sizeof(err)) < 0)
+		return 0;
+	if (root != NULL)
+		snprintf(root, rootlen, "%s", lib);
+	all = bklib_list(lib, serial);
+	cJSON_ArrayForEach(m, all) {
+		double t = cJSON_GetNumberValue(cJSON_GetObjectItem(m,
+		    "created_unix"));
+
+		if (cJSON_IsTrue(cJSON_GetObjectItem(m, "complete")) &&
+		    cJSON_IsString(cJSON_GetObjectItem(m, "verified")) &&
+		    t > (double)(now - max_age_s) &&
+		    t <= (double)now + 60) {
+			if (id != NULL)
+				snprintf(id, idlen, "%s", cJSON_GetStringValue(
+				    cJSON_GetObjectItem(m, "id")));
+			found = 1;
+			break;
+		}
+	}
+	cJSON_Delete(all);
+	return found;
 }
 
 cJSON *

@@ -19,6 +19,7 @@
 #include "actions.h"
 #include "adb.h"
 #include "adbkey.h"
+#include "backup.h"
 #include "cli.h"
 #include "dev.h"
 #include "diag.h"
@@ -339,17 +340,28 @@ cli_action(const struct cli_opts *o, int argc, char **argv)
 		    (fprintf(stderr, "droidmedic: %s\n", msg), 1);
 		goto out;
 	}
-	/* A wipe wants a backup first; fix cannot see one yet, so
-	 * going on without one is said out loud. */
+	/* A wipe wants a recent backup of the phone first; going on
+	 * without one is said out loud. */
 	if (strcmp(d->name, "factory-reset") == 0 && !o->without_backup) {
-		snprintf(msg, sizeof(msg), "nothing was done: factory-reset "
-		    "erases everything on %s, and no backup was made in this "
-		    "session (backups are not carried out yet by fix: "
-		    "droidmedic backup makes one, fix does not check it); "
-		    "--without-backup goes on without one", cp.ph.serial);
-		status = o->json ? cli_print_error_json("EBACKUP", msg) :
-		    (fprintf(stderr, "droidmedic: %s\n", msg), 1);
-		goto out;
+		char id[160], lib[4096];
+
+		if (!bklib_recent(cp.ph.serial, BK_RECENT_S, id, sizeof(id),
+		    lib, sizeof(lib))) {
+			snprintf(msg, sizeof(msg), "nothing was done: "
+			    "factory-reset erases everything on %s, and %s has "
+			    "no complete, verified backup of it from the last "
+			    "12 hours (droidmedic backup -s %s makes one); "
+			    "--without-backup goes on without one",
+			    cp.ph.serial, lib[0] ? lib : "the backup library",
+			    cp.ph.serial);
+			status = o->json ? cli_print_error_json("EBACKUP",
+			    msg) : (fprintf(stderr, "droidmedic: %s\n", msg),
+			    1);
+			goto out;
+		}
+		if (!o->json)
+			fprintf(stderr, "backup %s of this phone is complete "
+			    "and verified: going on\n", id);
 	}
 	rc = repair_action(&cp.ph, d->name, params, &r);
 	if (rc < 0) {

@@ -9,6 +9,7 @@
 
 #include "actions.h"
 #include "adb.h"
+#include "backup.h"
 #include "dev.h"
 #include "err.h"
 #include "fastboot.h"
@@ -434,14 +435,34 @@ repair_step_blocked(const struct rule_step *s,
 	}
 	/* Root (adb root on debuggable builds, or su) is checked by the
 	 * action when it runs: a retail build may still have su. */
-	if ((s->needs & RULE_NEED_BACKUP) && !o->without_backup) {
-		snprintf(buf, len, "needs a backup made in this session, and "
-		    "backups are not carried out yet by fix (droidmedic "
-		    "backup makes one, fix does not check for it yet); "
+	if ((s->needs & RULE_NEED_BACKUP) && !o->without_backup &&
+	    !o->backup_made &&
+	    !bklib_recent(ph->serial, BK_RECENT_S, NULL, 0, NULL, 0)) {
+		snprintf(buf, len, "needs a backup of this phone from the "
+		    "last 12 hours (droidmedic backup makes one); "
 		    "--without-backup goes on without one");
 		return buf;
 	}
 	return NULL;
+}
+
+/* The options step k (0-based) is judged with: when it is in the run
+ * (first..last, 1-based), a backup step before it in the run counts as
+ * the backup it needs. */
+static const struct repair_opts *
+opts_at(const struct rule *ru, int k, const struct repair_opts *o,
+    int first, int last, struct repair_opts *tmp)
+{
+	if (k + 1 < first || k + 1 > last)
+		return o;
+	for (int j = first - 1; j < k; j++)
+		if (j >= 0 && strcmp(ru->step[j].action, "backup") == 0 &&
+		    !o->without_backup) {
+			*tmp = *o;
+			tmp->backup_made = 1;
+			return tmp;
+		}
+	return o;
 }
 
 void
@@ -449,6 +470,7 @@ repair_select(const struct rule *ru, const struct repair_opts *o,
     const struct repair_phone *ph, int *first, int *last, char *stop,
     size_t len)
 {
+	struct repair_opts tmp;
 	char why[400];
 
 	stop[0] = '\0';
@@ -468,7 +490,8 @@ repair_select(const struct rule *ru, const struct repair_opts *o,
 			    "(flash risk)" : "erases user data", k + 1);
 			break;
 		}
-		if (repair_step_blocked(s, o, ph, why, sizeof(why)) != NULL) {
+		if (repair_step_blocked(s, opts_at(ru, k, o, *first,
+		    *last + 1, &tmp), ph, why, sizeof(why)) != NULL) {
 			snprintf(stop, len, "step %d (%s): %s", k + 1,
 			    s->action, why);
 			break;
@@ -482,13 +505,14 @@ repair_plan_lines(const struct rule *ru, const struct repair_phone *ph,
     int first, int last, const struct repair_opts *o)
 {
 	char p[500], why[400];
+	struct repair_opts tmp;
 
 	sayf(ph, "plan for %s on %s (%s): %s", ru->id, ph->serial, ph->model,
 	    ru->title);
 	for (int k = 0; k < ru->nsteps; k++) {
 		const struct rule_step *s = &ru->step[k];
-		const char *blocked = repair_step_blocked(s, o, ph, why,
-		    sizeof(why));
+		const char *blocked = repair_step_blocked(s, opts_at(ru, k, o,
+		    first, last, &tmp), ph, why, sizeof(why));
 		int runs = k + 1 >= first && k + 1 <= last;
 
 		rule_step_text(s->action, s->params, p, sizeof(p));
@@ -512,8 +536,10 @@ repair_step_mark(cJSON *j, const struct rule *ru, int k,
     int last, int backup_only)
 {
 	const struct rule_step *s = &ru->step[k];
+	struct repair_opts tmp;
 	char why[400];
-	const char *blocked = repair_step_blocked(s, o, ph, why, sizeof(why));
+	const char *blocked = repair_step_blocked(s, opts_at(ru, k, o, first,
+	    last, &tmp), ph, why, sizeof(why));
 
 	cJSON_AddBoolToObject(j, "selected", k + 1 >= first && k + 1 <= last);
 	if (blocked != NULL)
@@ -655,6 +681,14 @@ act_say(void *ud, const char *line)
 	sayf(ud, "      %s", line);
 }
 
+static int
+env_cancelled(void *ud)
+{
+	struct repair_phone *ph = ud;
+
+	return ph->cancelled != NULL && ph->cancelled(ph->ud);
+}
+
 static void
 env_for(struct act_env *env, struct repair_phone *ph)
 {
@@ -667,6 +701,7 @@ env_for(struct act_env *env, struct repair_phone *ph)
 	env->serial = ph->serial;
 	env->ud = ph;
 	env->outdir = ph->outdir;
+	env->cancelled = env_cancelled;
 }
 
 int

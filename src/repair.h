@@ -59,6 +59,7 @@ struct repair_opts {
 	int step;		/* run only this step (1-based); 0: the plan */
 	const char *confirm;	/* what was typed to name the phone */
 	int without_backup;	/* go on without a backup in this session */
+	int backup_made;	/* a backup step runs before this one */
 };
 
 /* Take c (a phone in adb), check its mode (booted or recovery) and read

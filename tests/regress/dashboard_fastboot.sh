@@ -46,6 +46,7 @@ check "in-bootloader: why it is there, from its variables" \
 check "its plan: the reboot runs, the reset waits for a backup" \
 	sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q '>  1. none       reboot to system' &&
 	       tmux -L '$TM' capture-pane -p -t dm | grep -q 'stops before step 2 (factory-reset) erases user data'"
+[ "$tap_fail" -eq 0 ] || { diag "the screen:"; diag "$(screen)"; }
 
 keys f
 check "f: nothing lost, so no code to type" \
@@ -73,7 +74,7 @@ check "s s: the reset picked, to run without a backup" \
 	                  tmux -L '$TM' capture-pane -p -t dm | grep -q '>  2. user-data  factory-reset via fastboot'"
 keys f
 check "f: the loss spelled out, the code asked for" \
-	wait_for 3 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'No backup is made first (backups are not carried out yet): what is on it is lost.' &&
+	wait_for 3 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'No backup of this phone from the last 12 hours: what is on it is lost.' &&
 	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'A user-data step erases the phone.s user data.' &&
 	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'Type cac2'"
 keys 0AZK Enter

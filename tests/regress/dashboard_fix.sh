@@ -57,8 +57,8 @@ check "f: the dialog names the phone and the steps with their risks" \
 	wait_for 3 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Run the plan?' &&
 	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'on NEXUS5MEDIA01 (Nexus 5)' &&
 	                  tmux -L '$TM' capture-pane -p -t dm | grep -q '4. \[app-data\] clear-data package com.android.providers.downloads'"
-check "it says no backup is made and what to type" \
-	sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'No backup is made first' &&
+check "it makes a backup first, and says what to type" \
+	sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q ' 1. \[none\] backup what media' &&
 	       tmux -L '$TM' capture-pane -p -t dm | grep -q 'Type IA01'"
 keys 0000 Enter
 check "a code naming another phone is refused" \
@@ -78,8 +78,9 @@ check "IA01: the fix runs and ends fixed, re-checked after the reboot" \
 	wait_for 90 has "fixed: media-crash no longer holds on NEXUS5MEDIA01"
 check "the fresh diagnosis lists neither finding" \
 	wait_for 20 has "No rule fires"
-check "each step's outcome is listed" \
-	sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q ' 3. skipped  clear-data: com.google.android.providers.media.module is not installed' &&
+check "each step's outcome is listed, the backup first" \
+	sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q ' 1. done     backup: backup NEXUS5MEDIA01-.* complete and verified' &&
+	       tmux -L '$TM' capture-pane -p -t dm | grep -q ' 3. skipped  clear-data: com.google.android.providers.media.module is not installed' &&
 	       tmux -L '$TM' capture-pane -p -t dm | grep -q ' 5. done     reboot: rebooted into system and back in adb'"
 "$D" jobs --json >"$T/jobs.json" 2>/dev/null
 check "the fix was a bench-server job, done" \
@@ -95,8 +96,8 @@ assert d['fixed'] and s[-1] == (5, 'done') and d['before'] == 'present', d" <"$T
 
 # ---- v: back to the details -------------------------------------------------------
 keys v
-check "v shows the phone's backups (none yet)" \
-	wait_for 3 has "None yet: b backs this phone up."
+check "v shows the phone's backups: the one the plan's first step made" \
+	wait_for 3 has "Backups of NEXUS5MEDIA01 in $HOME/.local/share/droidmedic/backups: 1"
 keys v
 check "v again shows the phone's details" wait_for 3 has "Details ·"
 keys q

@@ -132,7 +132,7 @@ print([s["action"] for s in r["plan"]].index("factory-reset") + 1)' \
 D fix -s "$PLAN" data-read-only --step "$STEP" --confirm N001 >"$T/o" 2>&1
 rc=$? n=$(erased RESETPLAN001 userdata)
 check "fix --step $STEP without --without-backup: exit 1, nothing run" \
-	sh -c "test $rc -eq 1 && test $n -eq 0 && grep -q 'backups are not carried out yet' '$T/o'"
+	sh -c "test $rc -eq 1 && test $n -eq 0 && grep -q 'needs a backup of this phone from the last 12 hours' '$T/o'"
 D fix -s "$PLAN" data-read-only --step "$STEP" --confirm N001 --without-backup --json \
 	>"$T/j" 2>"$T/e"
 rc=$? n=$(erased RESETPLAN001 userdata)

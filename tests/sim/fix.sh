@@ -1,9 +1,10 @@
 #!/bin/bash
 # fix.sh - `droidmedic plan`, `fix` and `action` against droidmedic-sim.
 # The Nexus 5 whose android.process.media keeps stopping (a real crash
-# capture) gets its plan shown, is refused without a backup override and
-# without a confirmation naming it, then runs the plan: both providers'
-# data cleared, the phone rebooted and waited for, the re-check says fixed
+# capture) gets its plan shown, is refused without a confirmation naming
+# it and a wipe without a recent backup; the plan's backup step alone makes
+# a real backup, after which the wipe no longer waits for one; then the
+# plan runs: both providers' data cleared, the phone rebooted and waited for, the re-check says fixed
 # and `diagnose` agrees.  One actions alone: a package name with shell
 # metacharacters and a core package are refused before anything reaches
 # the phone, uninstall comes with its undo, clear-cache says why it cannot
@@ -22,16 +23,16 @@ pm_list() { D shell -s "$N5" -- pm list packages "$@" >"$T/pm" 2>&1; }
 # ---- the plan -----------------------------------------------------------------------
 D plan -s "$N5" media-crash --json >"$T/j" 2>"$T/e"
 check "plan --json: exit 0" test $? -eq 0
-check "plan: the finding is present, 11 steps, backup first and blocked" \
+check "plan: the finding is present, 11 steps, the backup first; steps 1-5 to run" \
 	python3 - "$T/j" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d["steps"]
 sys.exit(not (d["state"] == "present" and d["serial"] == "NEXUS5MEDIA01"
               and len(s) == 11 and s[0]["action"] == "backup"
-              and "droidmedic backup" in s[0]["blocked"]
-              and not any(x["selected"] for x in s)
-              and "step 1 (backup)" in d["stops_before"]))
+              and s[0]["blocked"] is None
+              and [i + 1 for i, x in enumerate(s) if x["selected"]] == [1, 2, 3, 4, 5]
+              and "step 6 (clear-cache)" in d["stops_before"]))
 PY
 check "plan: clear-cache is blocked on Android 5, and says why" \
 	python3 - "$T/j" <<'PY'
@@ -54,8 +55,9 @@ check "plan of an unknown finding: exit 2, the rule ids listed" \
 
 # ---- refusals: nothing reaches the phone ----------------------------------------------
 D fix -s "$N5" media-crash >"$T/o" 2>"$T/e"
-check "fix without a backup override: exit 1, nothing run" \
-	sh -c "test $? -eq 1 && grep -q 'nothing was run: the plan stops before step 1 (backup)' '$T/e'"
+check "fix without --confirm: exit 1, nothing run (its backup step neither)" \
+	sh -c "test $? -eq 1 && grep -q 'nothing was run (a step may lose data): to go on, run this again with --confirm IA01' '$T/e' &&
+	       test ! -d '$HOME/.local/share/droidmedic/backups/NEXUS5MEDIA01'"
 D fix -s "$N5" media-crash --without-backup >"$T/o" 2>"$T/e"
 check "fix without --confirm: exit 1, the plan printed, the code to type named" \
 	sh -c "test $? -eq 1 && grep -q 'plan for media-crash on NEXUS5MEDIA01' '$T/o' &&
@@ -71,10 +73,31 @@ sys.exit(not (d["ok"] is False and d["error"] == "ECONFIRM"
 PY
 D fix -s "$N5" media-crash --step 10 --confirm IA01 >"$T/o" 2>"$T/e"
 check "--step 10 (factory reset) without a backup: refused, --without-backup named" \
-	sh -c "test $? -eq 1 && grep -q 'nothing was run: step 10 (factory-reset): needs a backup made in this session.*--without-backup goes on without one' '$T/e'"
+	sh -c "test $? -eq 1 && grep -q 'nothing was run: step 10 (factory-reset): needs a backup of this phone from the last 12 hours.*--without-backup goes on without one' '$T/e'"
 D fix -s "$N5" media-crash --step 12 >"$T/o" 2>"$T/e"
 check "--step past the plan: usage error" \
 	sh -c "test $? -eq 2 && grep -q 'has 11 steps, no step 12' '$T/e'"
+# ---- the plan's backup step -----------------------------------------------------------
+D fix -s "$N5" media-crash --step 1 --json >"$T/j" 2>"$T/e"
+check "--step 1 alone (no code: it loses nothing): a real backup, complete and verified" \
+	python3 - "$T/j" "$?" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+st = d["steps"]
+print(st)
+sys.exit(not (sys.argv[2] == "3" and [(x["step"], x["action"], x["status"]) for x in st] == [(1, "backup", "done")]
+              and "complete and verified" in st[0]["message"]))
+PY
+D backups -s NEXUS5MEDIA01 --json >"$T/b" 2>&1
+check "it is in the library, under the phone's serial" \
+	python3 -c "import json,sys; b=json.load(open(sys.argv[1]))['backups']; sys.exit(not (len(b) == 1 and b[0]['complete'] and b[0]['serial'] == 'NEXUS5MEDIA01'))" "$T/b"
+D plan -s "$N5" media-crash --json >"$T/j" 2>"$T/e"
+check "with it, the reset step no longer waits for a backup" \
+	python3 - "$T/j" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["steps"][9]
+sys.exit(not (s["action"] == "factory-reset" and "needs a backup" not in (s["blocked"] or "")))
+PY
 D diagnose -s "$N5" --json >"$T/j"
 check "after the refusals the crash is still there (nothing was cleared)" \
 	python3 - "$T/j" <<'PY'
