@@ -87,6 +87,9 @@ check "ports in 15000-15999" \
 	test -z "$(awk '$2 < 15000 || $2 > 15999' "$T/ports")"
 st=$T/state
 state_of() { A devices | awk -v s="$1" '$1 == s { print $2 }'; }
+# in_state SERIAL STATE: asks adb each time (wait_for repeats it; an
+# argument "$(state_of ...)" would be asked once, before the wait).
+in_state() { test "$(state_of "$1")" = "$2"; }
 
 A start-server >/dev/null 2>&1 || bail "adb start-server failed"
 for s in "$CIT" "$PSY" "$S25" "$LEG" "$DRP"; do
@@ -193,7 +196,7 @@ A connect "$HOU" >/dev/null 2>&1
 sleep 0.3
 check "auth=prompt: unauthorized while the prompt is up" \
 	test "$(state_of "$HOU")" = unauthorized
-wait_for 10 test "$(state_of "$HOU")" = device
+wait_for 10 in_state "$HOU" device
 check "auth=prompt: device once allowed" test "$(state_of "$HOU")" = device
 check "  ... the host key is stored in the phone's adb_keys" \
 	grep -qF "$(cut -d' ' -f1 "$HOME/.android/adbkey.pub")" \
@@ -242,13 +245,13 @@ check "reboot: the phone said it went down" \
 	grep -q "^sim: $PSY_SN down recovery\$" "$T/sim.out"
 check "reboot: back up in recovery on the same port" \
 	grep -q "^sim: $PSY_SN adb tcp:$PSY recovery\$" "$T/sim.out"
-wait_for 25 test "$(state_of "$PSY")" = recovery
+wait_for 25 in_state "$PSY" recovery
 check "adb devices shows it in recovery" test "$(state_of "$PSY")" = recovery
 check "recovery: shell is root" test "$(A -s "$PSY" shell id -u)" = 0
 
 # Recovery to sideload, then adb sideload.
 A -s "$PSY" reboot sideload
-wait_for 25 test "$(state_of "$PSY")" = sideload
+wait_for 25 in_state "$PSY" sideload
 check "adb reboot sideload: adb devices shows sideload" \
 	test "$(state_of "$PSY")" = sideload
 head -c 3000000 /dev/urandom >"$T/ota.zip"
