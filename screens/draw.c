@@ -407,3 +407,34 @@ draw_overlay(int y, int x, int h, int w, const char *title)
 	draw_box(y, x, h, w, title, draw_attr(DR_BORDER_FOCUS),
 	    draw_attr(DR_HEADER));
 }
+
+void
+draw_dialog(const char *title, const struct draw_line *l, int n,
+    const char *input)
+{
+	int w = 0, h, y, x, i, in = input != NULL;
+
+	for (i = 0; i < n; i++)
+		if (draw_width(l[i].text) > w)
+			w = draw_width(l[i].text);
+	w += 6;
+	if (w < 40)
+		w = 40;
+	if (w > COLS - 2)
+		w = COLS - 2;
+	h = n + 2 + in;		/* borders, and the input line */
+	if (h > LINES - 2)
+		h = LINES - 2;
+	y = (LINES - h) / 2;
+	x = (COLS - w) / 2;
+	if (w < 10 || h < 4)
+		return;
+	draw_overlay(y, x, h, w, title);
+	for (i = 0; i < n && i < h - 2 - in; i++)
+		draw_text(y + 1 + i, x + 3, w - 6, l[i].text, l[i].a);
+	if (in) {
+		i = draw_text(y + h - 2, x + 3, w - 6, "> ", A_BOLD);
+		i += draw_text(y + h - 2, x + 3 + i, w - 6 - i, input, A_BOLD);
+		move(y + h - 2, x + 3 + i);
+	}
+}

@@ -81,4 +81,13 @@ void draw_hline(int y, int x, int w, attr_t a);
  * inside, focus-coloured border, title in the header colour. */
 void draw_overlay(int y, int x, int h, int w, const char *title);
 
+/* A dialog in the middle of the screen: its lines, and when input is not
+ * NULL a "> input" line at the bottom with the cursor left after it. */
+struct draw_line {
+	char text[300];
+	attr_t a;
+};
+void draw_dialog(const char *title, const struct draw_line *l, int n,
+    const char *input);
+
 #endif

@@ -207,6 +207,9 @@ void scr_confirm_draw(struct ui *ui);
  * rules this program found). */
 cJSON *scr_repair_params(unsigned dev_id);
 int scr_confirm_key(struct ui *ui, int ch, enum key_action a);
+/* The code typed in a dialog (scr_repair.c): Backspace, Ctrl-U and
+ * printable characters edit typed; UI_REDRAW when it changed, else 0. */
+int scr_code_key(char *typed, size_t len, int ch);
 /* Backups (scr_backup.c): b opens the backup dialog for the selected
  * phone; the backups view of the lower pane; r opens the restore dialog
  * for the backup selected there.  The dialogs are drawn over the panes. */

@@ -311,13 +311,9 @@ scr_restore_open(struct ui *ui)
 
 #define DLG_LINES	30
 
-struct dlg_line {
-	char text[300];
-	attr_t a;
-};
 
 static int
-dlg_lines(struct ui *ui, struct dlg_line *l, int max)
+dlg_lines(struct ui *ui, struct draw_line *l, int max)
 {
 	struct ui_backup *b = &ui->bk;
 	char sz[32];
@@ -377,34 +373,13 @@ dlg_lines(struct ui *ui, struct dlg_line *l, int max)
 void
 scr_backup_draw(struct ui *ui)
 {
-	struct dlg_line l[DLG_LINES];
-	int n = dlg_lines(ui, l, DLG_LINES), w = 0, h, y, x, i;
-	int input = ui->bk.open == BK_DLG_RESTORE;
+	struct draw_line l[DLG_LINES];
+	int n = dlg_lines(ui, l, DLG_LINES);
 
-	for (i = 0; i < n; i++)
-		if (draw_width(l[i].text) > w)
-			w = draw_width(l[i].text);
-	w += 6;
-	if (w < 40)
-		w = 40;
-	if (w > COLS - 2)
-		w = COLS - 2;
-	h = n + 2 + input;
-	if (h > LINES - 2)
-		h = LINES - 2;
-	y = (LINES - h) / 2;
-	x = (COLS - w) / 2;
-	if (w < 10 || h < 4)
-		return;
-	draw_overlay(y, x, h, w, input ? " Restore? " : " Back up ");
-	for (i = 0; i < n && i < h - 2 - input; i++)
-		draw_text(y + 1 + i, x + 3, w - 6, l[i].text, l[i].a);
-	if (input) {
-		i = draw_text(y + h - 2, x + 3, w - 6, "> ", A_BOLD);
-		i += draw_text(y + h - 2, x + 3 + i, w - 6 - i, ui->bk.typed,
-		    A_BOLD);
-		move(y + h - 2, x + 3 + i);
-	}
+	if (ui->bk.open == BK_DLG_RESTORE)
+		draw_dialog(" Restore? ", l, n, ui->bk.typed);
+	else
+		draw_dialog(" Back up ", l, n, NULL);
 }
 
 static cJSON *
@@ -423,7 +398,6 @@ int
 scr_backup_key(struct ui *ui, int ch, enum key_action a)
 {
 	struct ui_backup *b = &ui->bk;
-	size_t n = strlen(b->typed);
 	cJSON *p;
 
 	if (a == ACT_CLEAR) {
@@ -480,21 +454,7 @@ scr_backup_key(struct ui *ui, int ch, enum key_action a)
 		ui->focus = PANE_DETAILS;
 		return UI_REDRAW;
 	}
-	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-		if (n > 0)
-			b->typed[n - 1] = '\0';
-		return UI_REDRAW;
-	}
-	if (ch == ('u' & 0x1f)) {
-		b->typed[0] = '\0';
-		return UI_REDRAW;
-	}
-	if (ch > 32 && ch < 127 && n + 1 < sizeof(b->typed)) {
-		b->typed[n] = (char)ch;
-		b->typed[n + 1] = '\0';
-		return UI_REDRAW;
-	}
-	return 0;
+	return scr_code_key(b->typed, sizeof(b->typed), ch);
 }
 
 void

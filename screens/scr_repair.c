@@ -507,10 +507,6 @@ scr_repair_pick(struct ui *ui)
 
 #define CONF_LINES	24
 
-struct conf_line {
-	char text[300];
-	attr_t a;
-};
 
 /* The finding the dialog is about, and whether a step it runs may lose
  * data (only then is the code typed). */
@@ -544,7 +540,7 @@ conf_lossy(struct ui *ui)
 }
 
 static int
-conf_lines(struct ui *ui, struct conf_line *l, int max)
+conf_lines(struct ui *ui, struct draw_line *l, int max)
 {
 	struct ui_confirm *c = &ui->confirm;
 	struct ui_repair *r = ui_repair_get(ui, c->dev_id, 0);
@@ -620,39 +616,42 @@ conf_lines(struct ui *ui, struct conf_line *l, int max)
 void
 scr_confirm_draw(struct ui *ui)
 {
-	struct conf_line l[CONF_LINES];
-	int n = conf_lines(ui, l, CONF_LINES), w = 0, h, y, x, i;
+	struct draw_line l[CONF_LINES];
+	int n = conf_lines(ui, l, CONF_LINES);
 
-	for (i = 0; i < n; i++)
-		if (draw_width(l[i].text) > w)
-			w = draw_width(l[i].text);
-	w += 6;
-	if (w < 40)
-		w = 40;
-	if (w > COLS - 2)
-		w = COLS - 2;
-	h = n + 3;			/* borders and the input line */
-	if (h > LINES - 2)
-		h = LINES - 2;
-	y = (LINES - h) / 2;
-	x = (COLS - w) / 2;
-	if (w < 10 || h < 4)
-		return;
-	draw_overlay(y, x, h, w, ui->confirm.step > 0 ? " Run this step? " :
-	    " Run the plan? ");
-	for (i = 0; i < n && i < h - 3; i++)
-		draw_text(y + 1 + i, x + 3, w - 6, l[i].text, l[i].a);
-	i = draw_text(y + h - 2, x + 3, w - 6, "> ", A_BOLD);
-	i += draw_text(y + h - 2, x + 3 + i, w - 6 - i, ui->confirm.typed,
-	    A_BOLD);
-	move(y + h - 2, x + 3 + i);
+	/* The confirmation always has its input line, even when Enter
+	 * alone runs it. */
+	draw_dialog(ui->confirm.step > 0 ? " Run this step? " :
+	    " Run the plan? ", l, n, ui->confirm.typed);
+}
+
+int
+scr_code_key(char *typed, size_t len, int ch)
+{
+	size_t n = strlen(typed);
+
+	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (n == 0)
+			return 0;
+		typed[n - 1] = '\0';
+		return UI_REDRAW;
+	}
+	if (ch == ('u' & 0x1f)) {
+		typed[0] = '\0';
+		return UI_REDRAW;
+	}
+	if (ch > 32 && ch < 127 && n + 1 < len) {
+		typed[n] = (char)ch;
+		typed[n + 1] = '\0';
+		return UI_REDRAW;
+	}
+	return 0;
 }
 
 int
 scr_confirm_key(struct ui *ui, int ch, enum key_action a)
 {
 	struct ui_confirm *c = &ui->confirm;
-	size_t n = strlen(c->typed);
 	cJSON *p;
 
 	if (a == ACT_CLEAR) {
@@ -685,19 +684,5 @@ scr_confirm_key(struct ui *ui, int ch, enum key_action a)
 		ui->view = VIEW_FINDINGS;
 		return UI_REDRAW;
 	}
-	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-		if (n > 0)
-			c->typed[n - 1] = '\0';
-		return UI_REDRAW;
-	}
-	if (ch == ('u' & 0x1f)) {
-		c->typed[0] = '\0';
-		return UI_REDRAW;
-	}
-	if (ch > 32 && ch < 127 && n + 1 < sizeof(c->typed)) {
-		c->typed[n] = (char)ch;
-		c->typed[n + 1] = '\0';
-		return UI_REDRAW;
-	}
-	return 0;
+	return scr_code_key(c->typed, sizeof(c->typed), ch);
 }
