@@ -124,6 +124,8 @@ repair_open_fastboot(struct repair_phone *ph, struct fb_conn *fb,
 	v = props_get(ph->vars, "serialno");
 	snprintf(ph->serial, sizeof(ph->serial), "%s", v && *v ? v :
 	    fallback_serial ? fallback_serial : "");
+	ph->backup_recent = bklib_recent(ph->serial, BK_RECENT_S, NULL, 0,
+	    NULL, 0);
 	v = props_get(ph->vars, "product");
 	snprintf(ph->model, sizeof(ph->model), "%s%s", v && *v ? v :
 	    "product unknown", strcmp(props_str(ph->vars, "is-userspace"),
@@ -243,6 +245,8 @@ repair_open(struct repair_phone *ph, struct adb_conn *c,
 	v = props_get(ph->props, "ro.serialno");
 	snprintf(ph->serial, sizeof(ph->serial), "%s", v && *v ? v :
 	    fallback_serial ? fallback_serial : "");
+	ph->backup_recent = bklib_recent(ph->serial, BK_RECENT_S, NULL, 0,
+	    NULL, 0);
 	v = props_get(ph->props, "ro.product.model");
 	snprintf(ph->model, sizeof(ph->model), "%s", v && *v ? v :
 	    "model unknown");
@@ -436,8 +440,7 @@ repair_step_blocked(const struct rule_step *s,
 	/* Root (adb root on debuggable builds, or su) is checked by the
 	 * action when it runs: a retail build may still have su. */
 	if ((s->needs & RULE_NEED_BACKUP) && !o->without_backup &&
-	    !o->backup_made &&
-	    !bklib_recent(ph->serial, BK_RECENT_S, NULL, 0, NULL, 0)) {
+	    !o->backup_made && !ph->backup_recent) {
 		snprintf(buf, len, "needs a backup of this phone from the "
 		    "last 12 hours (droidmedic backup makes one); "
 		    "--without-backup goes on without one");

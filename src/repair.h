@@ -34,6 +34,9 @@ struct repair_phone {
 	char serial[128];	/* the phone's own (ro.serialno; serialno
 				 * in fastboot) */
 	char model[128];
+	/* The library holds a complete, verified backup of it from the last
+	 * 12 hours (looked up once, when it is opened). */
+	int backup_recent;
 	unsigned mode;		/* RULE_MODE_* */
 	/* What the bench sees of the phone, the probe "connection": its
 	 * mode, address, adb banner or USB ids, one "name: value" a line. */
