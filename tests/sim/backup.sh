@@ -12,10 +12,11 @@
 # only what changed; a restore needs --confirm, then puts the tree back
 # byte-exact with its times, or only what --select names; hostile archives
 # and manifests are refused before anything is pushed; a connection cut
-# mid-backup leaves an INCOMPLETE backup that the next run completes
-# without copying again what it saved; a write error (a file size limit
-# standing in for a full disk) keeps nothing and leaves earlier backups
-# alone.  Loopback only.  TAP.
+# mid-backup three times leaves INCOMPLETE backups, each run going on
+# from the last without copying again what was saved, and the chain of
+# archives restores byte for byte; a restore onto another phone says so;
+# a write error (a file size limit standing in for a full disk) keeps
+# nothing and leaves earlier backups alone.  Loopback only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/env.sh"
 . "$top_srcdir/tests/lib/diagsim.sh"	# SIM, PROFILES, sim_start, port
@@ -31,10 +32,12 @@ p.setdefault('packages', {})['org.example.notes'] = 'user'
 c = p.setdefault('commands', {})
 c['content query --uri content://com.android.contacts/data/phones'] = {'stdout': 'Row: 0 display_name=Alice Example, data1=+1 555 0100\\nRow: 1 display_name=Bob, data1=+44 20 7946 0000\\n'}
 c['content query --uri content://call_log/calls'] = {'stdout': 'Error while accessing provider:call_log\\njava.lang.SecurityException: Permission Denial: opening provider com.android.providers.contacts.CallLogProvider from (pid=1234, uid=2000) requires android.permission.READ_CALL_LOG\\n', 'exit': 1}"
-# The same phone whose connection drops once, 3 MiB into a file.
+# The same phone whose connection drops three times: 4000 bytes into a
+# file (an early photo), then 3 MiB and 5 MiB into the big download.
 profile_variant "$X14" "$T/cut.json" "p['serial'] = 'CUTBKX140001'
 p['storage'] = []
-p['faults'] = [{'type': 'close', 'when': 'recv', 'after_bytes': 3145728, 'once': True}]"
+p['faults'] = [{'type': 'close', 'when': 'recv', 'after_bytes': n, 'once': True}
+               for n in (4000, 3145728, 5242880)]"
 
 sim_start --strict --state "$T/sim" --ports-file "$T/ports" "$T/bk.json" \
 	"$T/cut.json"
@@ -351,39 +354,64 @@ check "a file whose SHA-256 does not match: nothing is restored" \
 	sh -c "test $rc -ne 0 && grep -q 'does not match its recorded SHA-256' '$T/e.err' &&
 	       test ! -e '$ST/Documents/a/b/c/deep file.txt' && test ! -e '$ST/Documents/new.txt'"
 
-# ---- a connection cut mid-backup ------------------------------------------------------------
-B backup -s "$C" --json >"$T/c1.json" 2>"$T/c1.err"
-rc=$?
-check "cut mid-backup: exit non-zero, INCOMPLETE, what was saved kept and verified" \
-	python3 - "$T/c1.json" "$rc" <<'PY'
+# ---- connections cut mid-backup ------------------------------------------------------------
+# Each run is cut at the next fault, until one completes; each must keep
+# and verify what it saved, and the next must not copy it again.
+saved=0 prev=
+for run in 1 2 3 4; do
+	sleep 1	# a new backup ID
+	B backup -s "$C" --json >"$T/c$run.json" 2>"$T/c$run.err"
+	rc=$?
+	python3 - "$T/c$run.json" "$rc" "$saved" "$run" >"$T/c$run.check" 2>&1 <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
+saved, run = int(sys.argv[3]), int(sys.argv[4])
 m = json.load(open(r["archive"][:-len(".tar.zst")] + ".json"))
-nots = [f["path"] for f in m["failed"]]
-print(r["message"], r["files"], len(nots))
-sys.exit(not (sys.argv[2] != "0" and not r["ok"] and r["complete"] is False
-              and "INCOMPLETE" in r["message"] and m["complete"] is False
-              and "broke off" in m["stopped"] and r["files"] >= 300
-              and "/sdcard/Download/big.iso" in nots and "verified" in m))
+nots = [f["path"] for f in m["failed"] if f["path"].startswith("/sdcard/")]
+print(run, r["complete"], r["files"], r["copied_files"], r["referenced_files"], len(nots))
+# Every run references exactly what the runs before it saved.
+assert r["referenced_files"] == saved, (r["referenced_files"], saved)
+assert "verified" in m
+if run < 4:
+    assert sys.argv[2] != "0" and not r["ok"] and r["complete"] is False
+    assert "INCOMPLETE" in r["message"] and "broke off" in m["stopped"]
+    # Nothing lost nor misreported: each file is saved or listed.
+    assert r["files"] + len(nots) == 302, (r["files"], len(nots))
+    assert r["files"] >= saved
+else:
+    assert sys.argv[2] == "0" and r["ok"] and r["complete"] and r["files"] == 302
 PY
-sleep 1
-B backup -s "$C" --json >"$T/c2.json" 2>"$T/c2.err"
-rc=$?
-check "the next run completes it, copying only what the cut left out" \
-	python3 - "$T/c2.json" "$rc" "$T/c1.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-r1 = json.load(open(sys.argv[3]))
-print(r["copied_files"], r["referenced_files"], r1["files"])
-sys.exit(not (sys.argv[2] == "0" and r["ok"] and r["complete"] and r["files"] == 302
-              and r["referenced_files"] == r1["files"] and r["copied_files"] == 302 - r1["files"]))
+	ok=$?
+	what="INCOMPLETE, what it saved verified"
+	[ "$run" -eq 4 ] && what=complete
+	check "run $run of the cut phone: $what, the earlier runs' files not copied again" \
+		test "$ok" -eq 0
+	diag "$(cat "$T/c$run.check")"
+	saved=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['files'])" "$T/c$run.json")
+done
+CID4=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['id'])" "$T/c4.json")
+check "every file's SHA-256, across the archives that hold them, is Python's" \
+	python3 - "$T/lib/CUTBKX140001" "$CID4" "$CST" <<'PY'
+import hashlib, json, os, sys
+lib, cid, st = sys.argv[1:4]
+m = json.load(open(os.path.join(lib, cid + ".json")))
+files = [i for i in m["items"] if i["type"] == "file"]
+ins = {i.get("in", cid) for i in files}
+bad = [i["path"] for i in files if hashlib.sha256(open(os.path.join(st, i["path"][8:]), "rb").read()).hexdigest() != i["sha256"]]
+print(len(ins), bad[:3])
+sys.exit(bool(bad) or len(files) != 302 or len(ins) < 3)
 PY
-CID2=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['id'])" "$T/c2.json")
 cp -a "$CST" "$T/cbefore"
 rm -rf "$CST/DCIM" "$CST/Download"
-B restore -s "$C" "$CID2" --confirm 0001 >"$T/o" 2>"$T/e"
-check "a restore across the two archives is byte-exact" \
+B restore -s "$C" "$CID4" --confirm 0001 >"$T/o" 2>"$T/e"
+check "a restore across those archives is byte-exact" \
 	sh -c "test $? -eq 0 && diff -r '$T/cbefore' '$CST' >/dev/null"
+# Onto another phone: said, and confirmed by that phone's serial.
+B restore -s "$C" "$ID2" --select Documents/a --confirm CUTBKX140001 >"$T/o" 2>"$T/e"
+rc=$?
+check "a restore onto another phone says so, and puts the files there" \
+	sh -c "test $rc -eq 0 && grep -q 'restoring a backup of phone BACKUPX140001 onto another phone, CUTBKX140001' '$T/o' &&
+	       cmp -s '$T/before/Documents/a/b/c/deep file.txt' '$CST/Documents/a/b/c/deep file.txt'"
 
 # ---- a write error --------------------------------------------------------------------------
 sleep 1
