@@ -4,12 +4,14 @@
  * Runs on a job worker thread, on its own ADB connection. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,6 +96,11 @@ struct bctx {
 	int64_t t0, last_ms;
 	int walk_cat;
 	long open_k;		/* the file whose member is open, or -1 */
+	/* Archives left by a backup whose process died, salvaged here:
+	 * removed once this one is in place. */
+	char **salv;
+	int *salv_fd;
+	size_t nsalv, salvaged;
 	int stopped;
 	char stop_why[512];
 };
@@ -732,6 +739,180 @@ static const struct adbsync_sink sink = {
 	sink_begin, sink_data, sink_end, sink_failed
 };
 
+/* ---- what a dead backup left ------------------------------------------- */
+
+struct salv {
+	struct bctx *x;
+	size_t *by_name;	/* todo indices sorted by name */
+	char **ok;		/* the complete members (pass 1) */
+	size_t nok;
+	int stop;
+};
+
+static struct bctx *sort_ctx;	/* qsort has no user pointer */
+
+static int
+todo_cmp(const void *a, const void *b)
+{
+	return strcmp(sort_ctx->v[sort_ctx->todo[*(const size_t *)a]].name,
+	    sort_ctx->v[sort_ctx->todo[*(const size_t *)b]].name);
+}
+
+static struct bitem *
+salv_item(struct salv *sv, const char *name)
+{
+	size_t lo = 0, hi = sv->x->ntodo;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct bitem *it = &sv->x->v[sv->x->todo[sv->by_name[mid]]];
+		int c = strcmp(it->name, name);
+
+		if (c == 0)
+			return it;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Pass 1: which members came whole (the last one of a killed writer
+ * did not). */
+static int
+salv_scan(void *ud, struct bkr *r, const struct bkr_member *m)
+{
+	struct salv *sv = ud;
+	char hex[BK_HEX], err[256];
+	uint64_t size = 0;
+
+	if (m->type != BK_FILE || salv_item(sv, m->name) == NULL)
+		return 0;
+	if (bkr_hash(r, hex, &size, err, sizeof(err)) < 0 || size != m->size)
+		return 1;
+	sv->ok = xrealloc(sv->ok, (sv->nok + 1) * sizeof(*sv->ok));
+	sv->ok[sv->nok++] = xstrdup(m->name);
+	return 0;
+}
+
+/* Pass 2: those that match a file to copy now (same size and time) go
+ * into the new archive from here instead of from the phone. */
+static int
+salv_copy(void *ud, struct bkr *r, const struct bkr_member *m)
+{
+	struct salv *sv = ud;
+	struct bctx *x = sv->x;
+	struct bitem *it;
+	uint8_t buf[65536];
+	uint64_t got = 0;
+	int whole = 0;
+
+	if (m->type != BK_FILE)
+		return 0;
+	for (size_t i = 0; i < sv->nok && !whole; i++)
+		whole = strcmp(sv->ok[i], m->name) == 0;
+	it = whole ? salv_item(sv, m->name) : NULL;
+	if (it == NULL || it->state != ST_TODO || it->size != m->size ||
+	    it->mtime != m->mtime)
+		return 0;
+	if (bkw_file_begin(x->w, it->name, it->size, it->mtime, it->mode,
+	    x->err, sizeof(x->err)) < 0) {
+		sv->stop = STOP_DISK;
+		return 1;
+	}
+	for (;;) {
+		long n = bkr_read(r, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		if (bkw_file_data(x->w, buf, (size_t)n, x->err,
+		    sizeof(x->err)) < 0) {
+			sv->stop = STOP_DISK;
+			return 1;
+		}
+	}
+	if (bkw_file_end(x->w, it->hex, &got, x->err, sizeof(x->err)) < 0) {
+		sv->stop = STOP_DISK;
+		return 1;
+	}
+	if (got != it->size) {
+		/* Read whole in pass 1, short now: the member stays, padded,
+		 * and is not trusted; the phone's copy is pulled after it. */
+		wrec_add(x, it->name, NULL, 1);
+		it->hex[0] = '\0';
+		return 0;
+	}
+	it->state = ST_SAVED;
+	wrec_add(x, it->name, it->hex, 1);
+	x->salvaged++;
+	x->bytes_done += it->size;
+	return 0;
+}
+
+/* Every .part of this phone's folder that nobody writes any more. */
+static int
+salvage(struct bctx *x)
+{
+	struct salv sv = { 0 };
+	DIR *d;
+	struct dirent *de;
+	size_t keep = 0;
+
+	if (x->ntodo == 0 || (d = opendir(x->dir)) == NULL)
+		return 0;
+	sv.x = x;
+	sv.by_name = xcalloc(x->ntodo, sizeof(*sv.by_name));
+	for (size_t k = 0; k < x->ntodo; k++)
+		sv.by_name[k] = k;
+	sort_ctx = x;
+	qsort(sv.by_name, x->ntodo, sizeof(*sv.by_name), todo_cmp);
+	sort_ctx = NULL;
+	while ((de = readdir(d)) != NULL && sv.stop == 0) {
+		size_t n = strlen(de->d_name);
+		char *p, err[256];
+		int fd;
+
+		if (n < 13 || strcmp(de->d_name + n - 13, ".tar.zst.part") != 0)
+			continue;
+		p = xasprintf("%s/%s", x->dir, de->d_name);
+		fd = strcmp(p, x->part) == 0 ? -1 : open(p, O_RDONLY |
+		    O_CLOEXEC);
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			if (fd >= 0)
+				close(fd);	/* a backup still writing it */
+			free(p);
+			continue;
+		}
+		sv.nok = 0;
+		bkr_each(p, salv_scan, &sv, err, sizeof(err));
+		if (sv.nok > 0) {
+			size_t before = x->salvaged;
+
+			bkr_each(p, salv_copy, &sv, err, sizeof(err));
+			b_log(x, "%zu file(s) taken from %s, left by a backup "
+			    "that was interrupted (not copied from the phone "
+			    "again)", x->salvaged - before, de->d_name);
+		}
+		for (size_t i = 0; i < sv.nok; i++)
+			free(sv.ok[i]);
+		x->salv = xrealloc(x->salv, (x->nsalv + 1) * sizeof(char *));
+		x->salv_fd = xrealloc(x->salv_fd, (x->nsalv + 1) *
+		    sizeof(int));
+		x->salv[x->nsalv] = p;
+		x->salv_fd[x->nsalv++] = fd;
+	}
+	closedir(d);
+	free(sv.ok);
+	free(sv.by_name);
+	/* What is left to pull. */
+	for (size_t k = 0; k < x->ntodo; k++)
+		if (x->v[x->todo[k]].state == ST_TODO)
+			x->todo[keep++] = x->todo[k];
+	x->ntodo = keep;
+	return sv.stop;
+}
+
 /* ---- the read-back pass ------------------------------------------------ */
 
 struct vctx {
@@ -932,6 +1113,7 @@ finish(struct bctx *x, int rc, const char *msg, uint64_t *counts,
 		cJSON_AddNumberToObject(j, "referenced_files",
 		    (double)counts[4]);
 	}
+	cJSON_AddNumberToObject(j, "salvaged_files", (double)x->salvaged);
 	cJSON_AddNumberToObject(j, "failed", x->failed ?
 	    cJSON_GetArraySize(x->failed) : 0);
 	cJSON_AddNumberToObject(j, "seconds",
@@ -1050,6 +1232,13 @@ ctx_free(struct bctx *x)
 	cJSON_Delete(x->failed);
 	cJSON_Delete(x->notes);
 	cJSON_Delete(x->result);
+	for (size_t k = 0; k < x->nsalv; k++) {
+		free(x->salv[k]);
+		if (x->salv_fd[k] >= 0)
+			close(x->salv_fd[k]);
+	}
+	free(x->salv);
+	free(x->salv_fd);
 }
 
 /* The backup over connection c (borrowed), reporting through h; the
@@ -1179,7 +1368,9 @@ backup_main(struct adb_conn *c, const struct backup_req *q,
 	if (rc == STOP_DISK)
 		goto disk;
 
-	/* The files. */
+	/* The files: first what a dead backup left, then the phone. */
+	if (salvage(&x) == STOP_DISK)
+		goto disk;
 	paths = xcalloc(x.ntodo + 1, sizeof(*paths));
 	for (size_t k = 0; k < x.ntodo; k++)
 		paths[k] = x.v[x.todo[k]].remote;
@@ -1273,6 +1464,9 @@ backup_main(struct adb_conn *c, const struct backup_req *q,
 		goto fail;
 	}
 	fsync_dir(x.dir);
+	/* What the dead backups held is in this one now. */
+	for (size_t k = 0; k < x.nsalv; k++)
+		unlink(x.salv[k]);
 	{
 		char b[32];
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -179,6 +180,9 @@ bkw_create(const char *path, int level, int threads, char *err,
 		    "%s", path, strerror(errno));
 		return NULL;
 	}
+	/* Held while it is written: a later backup salvages only a .part
+	 * nobody holds (one left by a process that died). */
+	flock(fd, LOCK_EX | LOCK_NB);
 	w = xcalloc(1, sizeof(*w));
 	w->fd = fd;
 	w->path = xstrdup(path);

@@ -15,8 +15,10 @@
 # mid-backup three times leaves INCOMPLETE backups, each run going on
 # from the last without copying again what was saved, and the chain of
 # archives restores byte for byte; a restore onto another phone says so;
-# a write error (a file size limit standing in for a full disk) keeps
-# nothing and leaves earlier backups alone.  Loopback only.  TAP.
+# the server killed mid-backup leaves a .part whose whole files the next
+# backup takes instead of pulling them again; a write error (a file size
+# limit standing in for a full disk) keeps nothing and leaves earlier
+# backups alone.  Loopback only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/env.sh"
 . "$top_srcdir/tests/lib/diagsim.sh"	# SIM, PROFILES, sim_start, port
@@ -39,8 +41,14 @@ p['storage'] = []
 p['faults'] = [{'type': 'close', 'when': 'recv', 'after_bytes': n, 'once': True}
                for n in (4000, 3145728, 5242880)]"
 
+# A phone that stalls 4 MiB into its last file, once: the server is
+# killed while it waits.
+profile_variant "$X14" "$T/stall.json" "p['serial'] = 'STALLBK14001'
+p['storage'] = [{'path': '/sdcard/DCIM/Camera/P_%03d.jpg' % i, 'size': 200000 + i, 'seed': 900 + i, 'mtime': 1700000000 + i} for i in range(150)]
+p['storage'].append({'path': '/sdcard/Download/zz.bin', 'size': 8388608, 'seed': 5, 'mtime': 1700100000})
+p['faults'] = [{'type': 'stall', 'when': 'recv', 'after_bytes': 4194304, 'once': True}]"
 sim_start --strict --state "$T/sim" --ports-file "$T/ports" "$T/bk.json" \
-	"$T/cut.json"
+	"$T/cut.json" "$T/stall.json"
 P=127.0.0.1:$(port BACKUPX140001)
 C=127.0.0.1:$(port CUTBKX140001)
 ST=$T/sim/BACKUPX140001/storage
@@ -412,6 +420,49 @@ rc=$?
 check "a restore onto another phone says so, and puts the files there" \
 	sh -c "test $rc -eq 0 && grep -q 'restoring a backup of phone BACKUPX140001 onto another phone, CUTBKX140001' '$T/o' &&
 	       cmp -s '$T/before/Documents/a/b/c/deep file.txt' '$CST/Documents/a/b/c/deep file.txt'"
+
+# ---- the server killed mid-backup -------------------------------------------------------------
+K=127.0.0.1:$(port STALLBK14001)
+B connect "$K" >"$T/o" 2>&1
+"$DROIDMEDIC" backup -s "$K" >"$T/k1.out" 2>&1 &
+echo $! >"$T/k1.pid"
+part_big() {	# the .part holds a good part of the photos
+	f=$(ls "$T/lib/STALLBK14001/"*.part 2>/dev/null | head -1)
+	[ -n "$f" ] && [ "$(stat -c %s "$f")" -gt 15000000 ]
+}
+wait_for 60 part_big
+check "a backup under way: its .part on disk" part_big
+spid=$("$DROIDMEDIC" server status --json 2>/dev/null | python3 -c "import json,sys; print(json.load(sys.stdin)['pid'])")
+kill -9 "$spid"
+kill "$(cat "$T/k1.pid")" 2>/dev/null
+wait_for 10 sh -c "! '$DROIDMEDIC' --no-autostart server status >/dev/null 2>&1"
+check "the server is gone, the .part left behind, no backup listed" \
+	sh -c "! '$DROIDMEDIC' --no-autostart server status >/dev/null 2>&1 &&
+	       ls '$T/lib/STALLBK14001/'*.part >/dev/null 2>&1 &&
+	       ! ls '$T/lib/STALLBK14001/'*.json >/dev/null 2>&1"
+B connect "$K" >"$T/o" 2>&1
+B backup -s "$K" --json >"$T/k2.json" 2>"$T/k2.err"
+rc=$?
+check "the next backup takes the whole files the .part holds instead of pulling them" \
+	python3 - "$T/k2.json" "$rc" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(r["salvaged_files"], r["copied_files"], r["files"])
+sys.exit(not (sys.argv[2] == "0" and r["ok"] and r["complete"] and r["files"] == 151
+              and r["salvaged_files"] >= 50 and r["copied_files"] == 151))
+PY
+check "the .part is gone once the new backup is in place; every hash is Python's" \
+	python3 - "$T/k2.json" "$T/sim/STALLBK14001/storage" <<'PY'
+import glob, hashlib, json, os, sys
+r = json.load(open(sys.argv[1]))
+m = json.load(open(r["archive"][:-len(".tar.zst")] + ".json"))
+st = sys.argv[2]
+bad = [i["path"] for i in m["items"] if i["type"] == "file" and
+       hashlib.sha256(open(os.path.join(st, i["path"][8:]), "rb").read()).hexdigest() != i["sha256"]]
+parts = glob.glob(os.path.join(os.path.dirname(r["archive"]), "*.part"))
+print(bad[:3], parts)
+sys.exit(bool(bad) or bool(parts))
+PY
 
 # ---- a write error --------------------------------------------------------------------------
 sleep 1
