@@ -11,7 +11,10 @@
  * SERIAL-YYYYMMDD-HHMMSS (local time).  The archive is written as
  * ID.tar.zst.part, fsynced, read back with every hash checked, then the
  * manifest is written (temporary name, fsync, rename) and the archive
- * renamed: a backup without both files never happened.
+ * renamed: a backup without both files never happened.  A .part left by
+ * a process that died (its lock free) is salvaged by the next backup of
+ * the phone: the whole files in it that match are copied from it, not
+ * pulled again, and it is removed once the new backup is in place.
  *
  * Members: device/ (identity.json, getprop.txt, storage.txt), apps/
  * (packages.json), content/ (contacts.txt, calllog.txt, sms.txt: what
