@@ -144,6 +144,9 @@ main(int argc, char **argv)
 		case OPT_SELECT:
 			co.select = optarg;
 			break;
+		case OPT_DRY_RUN:
+			co.dry_run = 1;
+			break;
 		case ':':
 			fprintf(stderr, "droidmedic: option %s needs an "
 			    "argument\n", argv[optind - 1]);

@@ -105,6 +105,10 @@ struct ui_backup {
 	int stale;		/* reload before the next draw */
 	char lib_error[300];
 	unsigned job;		/* the last job started from here */
+	/* The estimate asked for when the dialog opened (a dry run). */
+	unsigned est_job;
+	int est_wait;
+	cJSON *est;		/* its result, or NULL */
 };
 
 /* The typed confirmation before a plan runs. */
@@ -219,8 +223,11 @@ void scr_backup_draw(struct ui *ui);
 int scr_backup_key(struct ui *ui, int ch, enum key_action a);
 void scr_backups_draw(struct ui *ui, const struct ui_rect *r);
 int scr_backups_key(struct ui *ui, enum key_action a);
-/* A job ended: when it is the one started here, read the library again. */
+/* A job ended: when it is the one started here, read the library again;
+ * when it is the estimate, fetch it (then scr_backup_estimate()). */
 void scr_backup_job_ended(struct ui *ui, unsigned job_id);
+/* The estimate's result (taken), or NULL with why it failed. */
+void scr_backup_estimate(struct ui *ui, cJSON *result, const char *why);
 void scr_backup_free(struct ui *ui);
 /* The `?` overlay, drawn over the whole screen. */
 void scr_help_draw(struct ui *ui);

@@ -137,6 +137,44 @@ scr_backup_job_ended(struct ui *ui, unsigned job_id)
 {
 	if (job_id != 0 && job_id == ui->bk.job)
 		ui->bk.stale = 1;
+	if (job_id != 0 && job_id == ui->bk.est_job && ui->bk.est_wait &&
+	    ui->nfetch < UI_MAX_REPAIR)
+		ui->fetch[ui->nfetch++] = job_id;
+}
+
+void
+scr_backup_estimate(struct ui *ui, cJSON *result, const char *why)
+{
+	struct ui_backup *b = &ui->bk;
+
+	b->est_wait = 0;
+	cJSON_Delete(b->est);
+	b->est = result;
+	if (result == NULL)
+		snprintf(b->msg, sizeof(b->msg), "no estimate: %s", why);
+}
+
+/* The estimate of category name: "1,234 files, 1.2 GiB (56 to copy)". */
+static void
+est_text(const struct ui_backup *b, const char *name, char *out, size_t len)
+{
+	const cJSON *c;
+
+	out[0] = '\0';
+	if (b->est_wait) {
+		snprintf(out, len, "(listing the phone...)");
+		return;
+	}
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(b->est,
+	    "categories")) {
+		char sz[32];
+
+		if (strcmp(jstr(c, "name"), name) != 0)
+			continue;
+		fb_size_text((uint64_t)jnum(c, "bytes"), sz, sizeof(sz));
+		snprintf(out, len, "%.0f files, %s (%.0f to copy)",
+		    jnum(c, "files"), sz, jnum(c, "copy_files"));
+	}
 }
 
 /* ---- the backups view ------------------------------------------------ */
@@ -280,6 +318,26 @@ scr_backup_open(struct ui *ui)
 	b->cats = bk_cat_default();
 	b->cur = 1;
 	b->msg[0] = '\0';
+	/* What each storage category holds and would copy: a dry run. */
+	{
+		char list[256] = "", id[32];
+		cJSON *p = cJSON_CreateObject();
+
+		for (int i = 1; i < bk_cat_count(); i++)
+			if (bk_cat_dirs(i) != NULL)
+				snprintf(list + strlen(list), sizeof(list) -
+				    strlen(list), "%s%s", list[0] ? "," : "",
+				    bk_cat_name(i));
+		snprintf(id, sizeof(id), "%u", b->dev_id);
+		cJSON_AddStringToObject(p, "device", id);
+		cJSON_AddStringToObject(p, "to", b->root);
+		cJSON_AddStringToObject(p, "only", list);
+		cJSON_AddBoolToObject(p, "dry_run", 1);
+		cJSON_Delete(b->est);
+		b->est = NULL;
+		b->est_wait = 1;
+		ui_request(ui, "backup", b->dev_id, p);
+	}
 	return UI_REDRAW;
 }
 
@@ -331,10 +389,14 @@ dlg_lines(struct ui *ui, struct draw_line *l, int max)
 			ADD(A_NORMAL, "No backup of it yet: everything is "
 			    "copied.");
 		ADD(A_NORMAL, "%s", "");
-		for (int i = 1; i < bk_cat_count() && n < max - 4; i++)
-			ADD(i == b->cur ? A_REVERSE : A_NORMAL, "[%c] %-11s %s",
-			    b->cats & (1u << i) ? 'x' : ' ', bk_cat_name(i),
-			    bk_cat_what(i));
+		for (int i = 1; i < bk_cat_count() && n < max - 4; i++) {
+			char est[96];
+
+			est_text(b, bk_cat_name(i), est, sizeof(est));
+			ADD(i == b->cur ? A_REVERSE : A_NORMAL, "[%c] %-11s %-32.32s "
+			    "%s", b->cats & (1u << i) ? 'x' : ' ',
+			    bk_cat_name(i), bk_cat_what(i), est);
+		}
 		ADD(A_NORMAL, "%s", "");
 		ADD(A_NORMAL, "%s", "Space ticks, Enter starts (nothing on the "
 		    "phone changes), Esc cancels.");
@@ -461,4 +523,6 @@ void
 scr_backup_free(struct ui *ui)
 {
 	lib_free(&ui->bk);
+	cJSON_Delete(ui->bk.est);
+	ui->bk.est = NULL;
 }

@@ -1247,7 +1247,11 @@ ui_service(struct ui_main *um)
 		r = ui_repair_get(ui, dev, 1);
 		if (strcmp(op, "backup") == 0 || strcmp(op, "restore") == 0) {
 			/* Not a repair: the job shows with the phone's jobs,
-			 * its lines in the log. */
+			 * its lines in the log.  A dry run is the dialog's
+			 * estimate. */
+			int est = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			    params, "dry_run"));
+
 			if (um->client == NULL ||
 			    client_call(um->client, op, params, &res, 5000,
 			    err, sizeof(err)) < 0) {
@@ -1258,11 +1262,24 @@ ui_service(struct ui_main *um)
 				    "no bench server");
 				ui->status_key = 1;
 				ui_log_add(ui, LOG_WARN, "ui", "%s", ui->status);
+				if (est)
+					scr_backup_estimate(ui, NULL,
+					    ui->status);
 			} else {
-				ui->bk.job = (unsigned)ui_json_num(res, "job",
-				    0);
-				ui_log_add(ui, LOG_INFO, "ui", "%s queued as "
-				    "job #%u", op, ui->bk.job);
+				unsigned job = (unsigned)ui_json_num(res,
+				    "job", 0);
+
+				if (est)
+					ui->bk.est_job = job;
+				else
+					ui->bk.job = job;
+				ui_log_add(ui, LOG_INFO, "ui", "%s%s queued as "
+				    "job #%u", op, est ? " (estimate)" : "",
+				    job);
+				for (int i = 0; i < ui->njobs; i++)
+					if (ui->jobs[i].id == job &&
+					    ui->jobs[i].state >= JOB_DONE)
+						scr_backup_job_ended(ui, job);
 			}
 			cJSON_Delete(res);
 			res = NULL;
@@ -1347,6 +1364,17 @@ ui_service(struct ui_main *um)
 				result = NULL;
 				/* The findings as they are now. */
 				again = (int)r->dev_id;
+			}
+		}
+		if (id == ui->bk.est_job && ui->bk.est_wait) {
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			    result, "ok"))) {
+				scr_backup_estimate(ui, result, NULL);
+				result = NULL;
+			} else {
+				scr_backup_estimate(ui, NULL, ui_json_str(result,
+				    "message") ? ui_json_str(result, "message") :
+				    "the listing failed");
 			}
 		}
 		cJSON_Delete(result);

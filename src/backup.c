@@ -1080,6 +1080,71 @@ manifest(struct bctx *x, const cJSON *ident, int64_t created,
 	return m;
 }
 
+/* ---- the estimate ------------------------------------------------------- */
+
+/* What a backup would hold and copy, per category, as the result. */
+static void
+estimate(struct bctx *x)
+{
+	cJSON *j = cJSON_CreateObject(), *cats = cJSON_CreateArray();
+	double tf = 0, tb = 0, cf = 0, cb = 0;
+	char a[32], b[32], msg[600];
+
+	for (int c = 0; c < bk_cat_count(); c++) {
+		double f = 0, by = 0, nf = 0, nb = 0;
+		cJSON *o;
+
+		if (!(x->q->cats & (1u << c)) || bk_cat_dirs(c) == NULL)
+			continue;
+		for (size_t i = 0; i < x->n; i++) {
+			const struct bitem *it = &x->v[i];
+
+			if (it->cat != c || it->type != BK_FILE)
+				continue;
+			f++;
+			by += (double)it->size;
+			if (it->state == ST_TODO) {
+				nf++;
+				nb += (double)it->size;
+			}
+		}
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", bk_cat_name(c));
+		cJSON_AddNumberToObject(o, "files", f);
+		cJSON_AddNumberToObject(o, "bytes", by);
+		cJSON_AddNumberToObject(o, "copy_files", nf);
+		cJSON_AddNumberToObject(o, "copy_bytes", nb);
+		cJSON_AddItemToArray(cats, o);
+		fb_size_text((uint64_t)by, a, sizeof(a));
+		fb_size_text((uint64_t)nb, b, sizeof(b));
+		b_log(x, "  %-12s %7.0f files %10s   %.0f to copy (%s)",
+		    bk_cat_name(c), f, a, nf, b);
+		tf += f;
+		tb += by;
+		cf += nf;
+		cb += nb;
+	}
+	fb_size_text((uint64_t)tb, a, sizeof(a));
+	fb_size_text((uint64_t)cb, b, sizeof(b));
+	snprintf(msg, sizeof(msg), "a backup of %s would hold %.0f files "
+	    "(%s) of the phone's storage; %.0f of them (%s) to copy, the rest "
+	    "unchanged since earlier backups; nothing was written", x->serial,
+	    tf, a, cf, b);
+	b_log(x, "%s", msg);
+	cJSON_AddBoolToObject(j, "ok", 1);
+	cJSON_AddBoolToObject(j, "dry_run", 1);
+	cJSON_AddStringToObject(j, "serial", x->serial);
+	cJSON_AddStringToObject(j, "message", msg);
+	cJSON_AddItemToObject(j, "categories", cats);
+	cJSON_AddNumberToObject(j, "files", tf);
+	cJSON_AddNumberToObject(j, "bytes", tb);
+	cJSON_AddNumberToObject(j, "copy_files", cf);
+	cJSON_AddNumberToObject(j, "copy_bytes", cb);
+	b_progress(x, 0, 0, msg);
+	cJSON_Delete(x->result);
+	x->result = j;
+}
+
 /* ---- the job ----------------------------------------------------------- */
 
 static int
@@ -1269,7 +1334,7 @@ backup_main(struct adb_conn *c, const struct backup_req *q,
 	b_progress(&x, 0, 0, "reading the phone's identity");
 	ident = read_identity(&x, &getprop, &gplen, &df, &dflen);
 	make_id(&x);
-	rc = paths_mkdirs(x.dir, 0700);
+	rc = q->dry_run ? 0 : paths_mkdirs(x.dir, 0700);
 	if (rc < 0) {
 		rc = dm_fail(x.err, sizeof(x.err), dm_from_errno(-rc),
 		    "cannot create %s: %s", x.dir, strerror(-rc));
@@ -1284,8 +1349,12 @@ backup_main(struct adb_conn *c, const struct backup_req *q,
 	rc = list_storage(&x);
 	if (rc < 0)
 		goto fail;
-	read_links(&x);
-	if (q->cats & (1u << bk_cat_find("apps"))) {
+	if (!q->dry_run)
+		read_links(&x);
+	if (q->dry_run) {
+		/* The estimate: what is there and what would be copied,
+		 * without the slow and small parts (apps, providers). */
+	} else if (q->cats & (1u << bk_cat_find("apps"))) {
 		b_progress(&x, 0, 0, "listing the apps");
 		appstext = apps_json(&x, &apps);
 		if (apps != NULL && (q->cats & (1u << bk_cat_find("apks"))))
@@ -1295,7 +1364,7 @@ backup_main(struct adb_conn *c, const struct backup_req *q,
 		int cat = bk_cat_find(providers[k].cat);
 		char why[400];
 
-		if (!(q->cats & (1u << cat)))
+		if (!(q->cats & (1u << cat)) || q->dry_run)
 			continue;
 		b_progress(&x, 0, 0, providers[k].uri);
 		content[k] = query_provider(&x, &providers[k], &clen[k], why,
@@ -1326,6 +1395,11 @@ backup_main(struct adb_conn *c, const struct backup_req *q,
 		}
 		x.todo[x.ntodo++] = i;
 		x.bytes_total += it->size;
+	}
+	if (q->dry_run) {
+		estimate(&x);
+		rc = 0;
+		goto out;
 	}
 
 	x.w = bkw_create(x.part, ZSTD_LEVEL, 0, x.err, sizeof(x.err));
@@ -1635,6 +1709,7 @@ backup_req_from_json(const cJSON *params, struct backup_req *r, char *err,
 			return DM_EINVAL;
 	}
 	r->full = cJSON_IsTrue(cJSON_GetObjectItem(params, "full"));
+	r->dry_run = cJSON_IsTrue(cJSON_GetObjectItem(params, "dry_run"));
 	if ((rc = proto_param_copy(params, "to", 0, to, sizeof(to),
 	    "backup: ", err, errlen)) < 0)
 		return rc;

@@ -95,6 +95,9 @@ struct backup_req {
 	char root[4096];	/* the library (absolute) */
 	unsigned cats;		/* bk_cat mask */
 	int full;		/* copy everything, reference nothing */
+	int dry_run;		/* only list: what it would hold and copy,
+				 * per category ("categories" in the
+				 * result); nothing written */
 };
 
 /* How a backup reports: progress, log lines, whether to stop.  Any may

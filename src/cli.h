@@ -30,6 +30,7 @@ struct cli_opts {
 	const char *to;		/* backup, backups, restore --to */
 	int full;		/* backup --full */
 	const char *select;	/* restore --select */
+	int dry_run;		/* backup --dry-run */
 };
 
 int cli_devices(const struct cli_opts *o);

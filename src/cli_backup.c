@@ -82,7 +82,7 @@ cli_backup(const struct cli_opts *o, int argc, char **argv)
 	(void)argv;
 	if (argc != 0) {
 		fprintf(stderr, "droidmedic: usage: backup -s SERIAL [--only "
-		    "CATEGORY,...] [--to DIR] [--full]\n");
+		    "CATEGORY,...] [--to DIR] [--full] [--dry-run]\n");
 		return 2;
 	}
 	if (!need_serial(o))
@@ -100,6 +100,8 @@ cli_backup(const struct cli_opts *o, int argc, char **argv)
 		cJSON_AddStringToObject(params, "only", o->only);
 	if (o->full)
 		cJSON_AddBoolToObject(params, "full", 1);
+	if (o->dry_run)
+		cJSON_AddBoolToObject(params, "dry_run", 1);
 	if (transport_address(o->serial, addr, sizeof(addr)))
 		cJSON_AddStringToObject(params, "address", addr);
 	cJSON_AddStringToObject(params, "serial", o->serial);

@@ -64,6 +64,9 @@ const struct opt_def opt_table[] = {
 	    "backup: copy every file, even those an earlier backup holds" },
 	{ "select",	 required_argument, OPT_SELECT, "LIST",
 	    "restore: only these categories, folders or patterns" },
+	{ "dry-run",	 no_argument,	    OPT_DRY_RUN, NULL,
+	    "backup: list the phone, say what it would hold and copy, write "
+	    "nothing" },
 	{ "log-file",	 required_argument, OPT_LOG_FILE, "PATH",
 	    "write the log to PATH" },
 	{ "no-autostart", no_argument,	    OPT_NO_AUTOSTART, NULL,

@@ -42,6 +42,7 @@ enum {
 	OPT_TO,
 	OPT_FULL,
 	OPT_SELECT,
+	OPT_DRY_RUN,
 };
 
 struct cmd_def {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # dashboard_backup.sh - backups in the dashboard, driven in tmux against
 # droidmedic-sim (the Xiaomi 14's profile with a small storage tree):
-# `b` shows the categories and where the backup goes, Space unticks one,
+# `b` shows the categories (each with what the phone holds and a backup
+# would copy, from a dry run) and where it goes, Space unticks one,
 # Enter queues the job, whose end shows with the phone's jobs; the
 # backups view (`v` twice) lists it with what each category holds; `r`
 # shows what a restore pushes and refuses a code that does not name the
@@ -39,6 +40,10 @@ check "b: the categories, ticked but apks, and where it goes" \
 	                  tmux -L '$TM' capture-pane -p -t dm | grep -q '\[x\] photos' &&
 	                  tmux -L '$TM' capture-pane -p -t dm | grep -q '\[ \] apks' &&
 	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'No backup of it yet'"
+check "the dialog lists the phone: each category's files and size, what it would copy" \
+	wait_for 20 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'photos .* 2 files, 500000 bytes (2 to copy)' &&
+	                   tmux -L '$TM' capture-pane -p -t dm | grep -q 'videos .* 1 files, 500000 bytes (1 to copy)'"
+shown_fail
 keys Down Space
 check "Space unticks the category under the cursor (videos)" \
 	wait_for 3 has "[ ] videos"
@@ -48,7 +53,7 @@ check "Enter: the job ends with the backup complete and verified" \
 shown_fail() { [ "$tap_fail" -eq "${seen_fail:-0}" ] || { seen_fail=$tap_fail; diag "the screen:"; diag "$(screen)"; }; }
 shown_fail
 "$D" backups --json >"$T/b.json" 2>/dev/null
-check "the library has it, without the videos" \
+check "the library has it, without the videos (the estimate wrote nothing)" \
 	json "b = d['backups']; assert len(b) == 1 and b[0]['complete'] and b[0]['files'] == 3 and 'videos' not in b[0]['categories'] and 'photos' in b[0]['categories'], b" <"$T/b.json"
 keys v v
 check "v v: the backups view lists it, by category" \

@@ -114,6 +114,22 @@ chmod 0600 "$ST/Documents/locked.txt"
 B connect "$P" >"$T/o" 2>&1 || bail "connect: $(cat "$T/o")"
 B connect "$C" >"$T/o" 2>&1 || bail "connect: $(cat "$T/o")"
 
+# ---- what a backup would hold ----------------------------------------------------------
+B backup -s "$P" --dry-run --json >"$T/dry.json" 2>"$T/dry.err"
+rc=$?
+check "backup --dry-run: per category, what it would hold and copy; nothing written" \
+	python3 - "$T/dry.json" "$rc" "$NFILES" "$T/lib" <<'PY'
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+c = {x["name"]: x for x in r["categories"]}
+print(r["files"], r["copy_files"], c["photos"])
+sys.exit(not (sys.argv[2] == "0" and r["ok"] and r["dry_run"]
+              # The file the phone will refuse counts too: only reading it tells.
+              and r["files"] == int(sys.argv[3]) + 1 and r["copy_files"] == r["files"]
+              and c["photos"]["files"] == 1800 and c["videos"]["files"] == 5
+              and not os.path.exists(os.path.join(sys.argv[4], "BACKUPX140001"))))
+PY
+
 # ---- a first backup ---------------------------------------------------------------------------
 B backup -s "$P" --json >"$T/b1.json" 2>"$T/b1.err"
 rc=$?
