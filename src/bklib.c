@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "bkarc.h"
 #include "err.h"
 #include "paths.h"
 #include "textfile.h"
@@ -401,6 +402,65 @@ bklib_recent(const char *serial, int64_t max_age_s, char *id, size_t idlen,
 	return found;
 }
 
+struct minfo {
+	char *text;
+	size_t len;
+};
+
+static int
+manifest_cb(void *ud, struct bkr *r, const struct bkr_member *m)
+{
+	struct minfo *mi = ud;
+	long n;
+
+	if (m->type != BK_FILE || strcmp(m->name, "droidmedic/manifest.json")
+	    != 0 || m->size > (64u << 20))
+		return 0;
+	free(mi->text);
+	mi->text = xmalloc((size_t)m->size + 1);
+	mi->len = 0;
+	while (mi->len < m->size && (n = bkr_read(r, mi->text + mi->len,
+	    (size_t)m->size - mi->len)) > 0)
+		mi->len += (size_t)n;
+	mi->text[mi->len] = '\0';
+	return 0;
+}
+
+/* The manifest an archive carries as its last member, with "archive"
+ * added; NULL with err. */
+static cJSON *
+manifest_in(const char *arc, char *err, size_t errlen)
+{
+	struct minfo mi = { NULL, 0 };
+	struct stat st;
+	cJSON *m;
+	int rc;
+
+	if (stat(arc, &st) < 0) {
+		dm_fail(err, errlen, DM_ENOENT, "%s: %s", arc, strerror(errno));
+		return NULL;
+	}
+	rc = bkr_each(arc, manifest_cb, &mi, err, errlen);
+	if (rc < 0) {
+		free(mi.text);
+		return NULL;
+	}
+	m = mi.text ? cJSON_ParseWithLength(mi.text, mi.len) : NULL;
+	free(mi.text);
+	if (!cJSON_IsObject(m) || !cJSON_IsString(cJSON_GetObjectItem(m,
+	    "format")) || strcmp(cJSON_GetObjectItem(m, "format")->valuestring,
+	    "droidmedic-backup") != 0 || !cJSON_IsString(cJSON_GetObjectItem(
+	    m, "id")) || !cJSON_IsArray(cJSON_GetObjectItem(m, "items"))) {
+		cJSON_Delete(m);
+		dm_fail(err, errlen, DM_EINVAL, "%s holds no droidmedic backup "
+		    "manifest (droidmedic/manifest.json)", arc);
+		return NULL;
+	}
+	cJSON_AddStringToObject(m, "archive", arc);
+	cJSON_AddNumberToObject(m, "archive_bytes", (double)st.st_size);
+	return m;
+}
+
 cJSON *
 bklib_find(const char *root, const char *what, char *err, size_t errlen)
 {
@@ -415,6 +475,13 @@ bklib_find(const char *root, const char *what, char *err, size_t errlen)
 		else
 			json = xstrdup(what);
 		m = load_entry(json);
+		if (m == NULL && access(json, F_OK) != 0 && n > 8 &&
+		    strcmp(what + n - 8, ".tar.zst") == 0) {
+			/* An archive without its manifest beside it (copied
+			 * alone): its last member is the manifest. */
+			free(json);
+			return manifest_in(what, err, errlen);
+		}
 		if (m == NULL) {
 			cJSON *x = bklib_load(json, err, errlen);
 

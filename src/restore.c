@@ -380,8 +380,12 @@ restore_job(struct job *job, void *arg)
 	    cJSON_GetObjectItem(x.m, "archive")));
 	if (strrchr(dir, '/') != NULL)
 		*strrchr(dir, '/') = '\0';
-	arc_index(&x, dir, cJSON_GetStringValue(cJSON_GetObjectItem(x.m,
-	    "id")));
+	/* Its own archive where it is (it may have been renamed); the
+	 * earlier ones it needs beside it, by their IDs. */
+	x.arcs = xmalloc(sizeof(*x.arcs));
+	snprintf(x.arcs[0], sizeof(x.arcs[0]), "%s", cJSON_GetStringValue(
+	    cJSON_GetObjectItem(x.m, "archive")));
+	x.narcs = 1;
 	x.v = xcalloc((size_t)cJSON_GetArraySize(cJSON_GetObjectItem(x.m,
 	    "items")) + 1, sizeof(*x.v));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(x.m, "items")) {

@@ -315,6 +315,18 @@ B restore -s "$P" "$ID2" --confirm 0001 --json >"$T/r3.json" 2>"$T/r3.err"
 check "restoring again pushes nothing: every file is there unchanged" \
 	python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(not (r['ok'] and r['pushed'] == 0 and r['unchanged'] == r['selected']))" "$T/r3.json"
 
+# An archive copied alone, renamed, without its manifest beside it: the
+# manifest it carries is enough.
+mkdir -p "$T/alone"
+cp "$ARC1" "$T/alone/renamed.tar.zst"
+rm -f "$ST/Documents/a/b/c/deep file.txt"
+B restore -s "$P" "$T/alone/renamed.tar.zst" --select Documents/a --confirm 0001 >"$T/o" 2>"$T/e"
+rc=$?
+check "restore from a lone, renamed archive: the manifest inside it is read" \
+	sh -c "test $rc -eq 0 && grep -q 'restored 1 of 1' '$T/o' &&
+	       cmp -s '$T/before/Documents/a/b/c/deep file.txt' '$ST/Documents/a/b/c/deep file.txt'"
+diag "$(cat "$T/e")"
+
 # ---- hostile archives ----------------------------------------------------------------------
 mkdir -p "$T/evil"
 rm -f "$ST/Documents/new.txt"
