@@ -101,6 +101,7 @@ struct bctx {
 	char **salv;
 	int *salv_fd;
 	size_t nsalv, salvaged;
+	int part_lock;		/* our .part, locked from close to rename */
 	int stopped;
 	char stop_why[512];
 };
@@ -1304,6 +1305,8 @@ ctx_free(struct bctx *x)
 	}
 	free(x->salv);
 	free(x->salv_fd);
+	if (x->part_lock >= 0)
+		close(x->part_lock);
 }
 
 /* The backup over connection c (borrowed), reporting through h; the
@@ -1329,6 +1332,7 @@ backup_main(struct adb_conn *c, const struct backup_req *q,
 	x.c = c;
 	x.t0 = dm_mono_ms();
 	x.open_k = -1;
+	x.part_lock = -1;
 	x.failed = cJSON_CreateArray();
 	x.notes = cJSON_CreateArray();
 	b_progress(&x, 0, 0, "reading the phone's identity");
@@ -1499,6 +1503,11 @@ backup_main(struct adb_conn *c, const struct backup_req *q,
 	b_progress(&x, 0, 0, "writing the archive to disk");
 	rc = bkw_close(x.w, x.err, sizeof(x.err));
 	x.w = NULL;
+	/* Still ours until it is renamed: no other backup may take it
+	 * for one a dead process left. */
+	x.part_lock = open(x.part, O_RDONLY | O_CLOEXEC);
+	if (x.part_lock >= 0)
+		flock(x.part_lock, LOCK_EX | LOCK_NB);
 	if (rc < 0) {
 		unlink(x.part);
 		goto fail;
