@@ -95,6 +95,7 @@ struct ui_backup {
 	unsigned dev_id;
 	char serial[128];	/* the phone's own */
 	unsigned cats;		/* ticked categories */
+	unsigned rsel;		/* restore: ticked entries of cat[] */
 	int cur;		/* the category under the cursor */
 	char typed[64];
 	char msg[200];

@@ -364,6 +364,8 @@ scr_restore_open(struct ui *ui)
 	phone_serial(ud, b->serial, sizeof(b->serial));
 	b->typed[0] = '\0';
 	b->msg[0] = '\0';
+	b->rsel = (1u << b->v[b->sel].ncat) - 1;
+	b->cur = 0;
 	return UI_REDRAW;
 }
 
@@ -410,21 +412,32 @@ dlg_lines(struct ui *ui, struct draw_line *l, int max)
 		if (!e->complete)
 			ADD(draw_attr(DR_WARN), "An INCOMPLETE backup: %s",
 			    e->stopped);
-		fb_size_text((uint64_t)e->push_bytes, sz, sizeof(sz));
-		ADD(A_NORMAL, "It pushes %.0f item(s), %s, keeping their "
-		    "times:", e->push_files, sz);
+		{
+			double f = 0, by = 0;
+
+			for (int k = 0; k < e->ncat; k++)
+				if (b->rsel & (1u << k)) {
+					f += e->cat[k].files;
+					by += e->cat[k].bytes;
+				}
+			fb_size_text((uint64_t)by, sz, sizeof(sz));
+			ADD(A_NORMAL, "It pushes %.0f item(s), %s, keeping "
+			    "their times:", f, sz);
+		}
 		for (int k = 0; k < e->ncat; k++) {
 			fb_size_text((uint64_t)e->cat[k].bytes, sz, sizeof(sz));
-			ADD(A_NORMAL, "  %-12s %6.0f  %s", e->cat[k].name,
-			    e->cat[k].files, sz);
+			ADD(k == b->cur ? A_REVERSE : A_NORMAL, "[%c] %-12s %6.0f  "
+			    "%s", b->rsel & (1u << k) ? 'x' : ' ',
+			    e->cat[k].name, e->cat[k].files, sz);
 		}
 		ADD(A_NORMAL, "%s", "Files already there unchanged are left "
 		    "alone; others are written over.");
 		ADD(A_NORMAL, "%s", "Every hash is checked before the first "
 		    "byte goes.");
 		ADD(A_NORMAL, "%s", "");
-		ADD(A_NORMAL, "Type %s (the serial's last characters) and "
-		    "Enter; Esc cancels.", dev_confirm_hint(b->serial));
+		ADD(A_NORMAL, "Space ticks; type %s (the serial's last "
+		    "characters) and Enter; Esc cancels.",
+		    dev_confirm_hint(b->serial));
 	}
 	if (b->msg[0] != '\0')
 		ADD(draw_attr(DR_ERROR) | A_BOLD, "%s", b->msg);
@@ -499,6 +512,22 @@ scr_backup_key(struct ui *ui, int ch, enum key_action a)
 		}
 		return 0;
 	}
+	if (a == ACT_UP && b->cur > 0) {
+		b->cur--;
+		return UI_REDRAW;
+	}
+	if (a == ACT_DOWN && b->cur < b->v[b->sel].ncat - 1) {
+		b->cur++;
+		return UI_REDRAW;
+	}
+	if (ch == ' ') {
+		b->rsel ^= 1u << b->cur;
+		return UI_REDRAW;
+	}
+	if (a == ACT_ENTER && b->rsel == 0) {
+		snprintf(b->msg, sizeof(b->msg), "nothing ticked to restore");
+		return UI_REDRAW;
+	}
 	if (a == ACT_ENTER) {
 		if (!dev_confirm_names(b->typed, b->serial)) {
 			snprintf(b->msg, sizeof(b->msg), "\"%s\" does not name "
@@ -510,6 +539,17 @@ scr_backup_key(struct ui *ui, int ch, enum key_action a)
 		p = req_params(b);
 		cJSON_AddStringToObject(p, "backup", b->v[b->sel].id);
 		cJSON_AddStringToObject(p, "confirm", b->typed);
+		if (b->rsel != (1u << b->v[b->sel].ncat) - 1) {
+			const struct ui_bkent *e = &b->v[b->sel];
+			char list[512] = "";
+
+			for (int k = 0; k < e->ncat; k++)
+				if (b->rsel & (1u << k))
+					snprintf(list + strlen(list), sizeof(list) -
+					    strlen(list), "%s%s", list[0] ? "," : "",
+					    e->cat[k].name);
+			cJSON_AddStringToObject(p, "select", list);
+		}
 		ui_request(ui, "restore", b->dev_id, p);
 		b->open = 0;
 		ui->view = VIEW_DETAILS;

@@ -5,8 +5,9 @@
 # would copy, from a dry run) and where it goes, Space unticks one,
 # Enter queues the job, whose end shows with the phone's jobs; the
 # backups view (`v` twice) lists it with what each category holds; `r`
-# shows what a restore pushes and refuses a code that does not name the
-# phone; the right code restores a deleted file byte for byte.  Loopback
+# shows what a restore pushes by category, Space unticks one, a code that
+# does not name the phone is refused; the right code restores what is
+# ticked only, then everything, the deleted file byte for byte.  Loopback
 # only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/env.sh"
@@ -64,16 +65,30 @@ shown_fail
 cp "$ST/DCIM/Camera/IMG_2.jpg" "$T/img2"
 rm -f "$ST/DCIM/Camera/IMG_2.jpg"
 keys r
-check "r: what it pushes, and the code it wants" \
+check "r: what it pushes, by category, and the code it wants" \
 	wait_for 5 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Restore DASHBKX14003-.* onto DASHBKX14003' &&
 	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'It pushes 3 item(s)' &&
-	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'Type 4003'"
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q '\[x\] photos' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'type 4003'"
+keys Space
+check "Space unticks the photos: it pushes the document alone" \
+	wait_for 3 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q '\[ \] photos' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'It pushes 1 item(s)'"
 keys 9 9 9 9 Enter
 check "a wrong code is refused, nothing pushed" \
 	sh -c "sleep 0.5; tmux -L '$TM' capture-pane -p -t dm | grep -q '\"9999\" does not name this phone' &&
 	       test ! -e '$ST/DCIM/Camera/IMG_2.jpg'"
 keys 4 0 0 3 Enter
-check "the right code restores the deleted file byte for byte" \
+check "the right code restores what is ticked only" \
+	wait_for 30 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'restore: done .*restored 1 of 1' &&
+	                   test ! -e '$ST/DCIM/Camera/IMG_2.jpg'"
+shown_fail
+keys v v
+wait_for 5 has "Backups of DASHBKX14003"
+keys r
+wait_for 5 has "It pushes 3 item(s)"
+keys 4 0 0 3 Enter
+check "all of it: the deleted photo back byte for byte" \
 	wait_for 30 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'restore: done .*restored 3 of 3' &&
 	                   cmp -s '$T/img2' '$ST/DCIM/Camera/IMG_2.jpg'"
 shown_fail
