@@ -1661,23 +1661,12 @@ backup_job(struct job *job, void *arg)
 	const struct backup_req *q = arg;
 	struct bk_hooks h = { job, job_hook_progress, job_hook_log,
 	    job_hook_cancelled };
-	struct adbkeys *keys;
 	struct adb_conn *c = NULL;
 	cJSON *res = NULL;
 	char err[1024], msg[1100];
 	int rc;
 
-	job_progress(job, 0, 0, "connecting");
-	keys = adbkeys_load(err, sizeof(err));
-	if (keys == NULL) {
-		snprintf(msg, sizeof(msg), "ADB key: %s", err);
-		res = cJSON_CreateObject();
-		cJSON_AddBoolToObject(res, "ok", 0);
-		cJSON_AddStringToObject(res, "message", msg);
-		return job_end(job, DM_EIO, res, msg);
-	}
-	rc = xferjob_connect(job, q->addr, keys, &c, err, sizeof(err));
-	adbkeys_free(keys);
+	rc = xferjob_open(job, q->addr, &c, err, sizeof(err));
 	if (rc < 0) {
 		res = cJSON_CreateObject();
 		cJSON_AddBoolToObject(res, "ok", 0);

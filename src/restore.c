@@ -361,7 +361,6 @@ restore_job(struct job *job, void *arg)
 {
 	const struct restore_req *q = arg;
 	struct rctx x;
-	struct adbkeys *keys = NULL;
 	const cJSON *it;
 	char dir[4608], msg[1400], serial[96];
 	int rc = 0;
@@ -476,14 +475,7 @@ restore_job(struct job *job, void *arg)
 	}
 
 	/* The phone, named by the technician. */
-	job_progress(job, 0, 0, "connecting");
-	keys = adbkeys_load(x.err, sizeof(x.err));
-	if (keys == NULL) {
-		rc = DM_EIO;
-		goto fail;
-	}
-	rc = xferjob_connect(job, q->addr, keys, &x.c, x.err, sizeof(x.err));
-	adbkeys_free(keys);
+	rc = xferjob_open(job, q->addr, &x.c, x.err, sizeof(x.err));
 	if (rc < 0)
 		goto fail;
 	rc = phone_serial(&x, serial, sizeof(serial));

@@ -79,6 +79,23 @@ xferjob_connect(struct job *job, const char *addr, struct adbkeys *keys,
 	return adb_connect(&co, c, err, errlen);
 }
 
+int
+xferjob_open(struct job *job, const char *addr, struct adb_conn **c,
+    char *err, size_t errlen)
+{
+	struct adbkeys *keys;
+	char kerr[400];
+	int rc;
+
+	job_progress(job, 0, 0, "connecting");
+	keys = adbkeys_load(kerr, sizeof(kerr));
+	if (keys == NULL)
+		return dm_fail(err, errlen, DM_EIO, "ADB key: %s", kerr);
+	rc = xferjob_connect(job, addr, keys, c, err, errlen);
+	adbkeys_free(keys);
+	return rc;
+}
+
 static int
 on_progress(void *ud, uint64_t done, uint64_t total, const char *path)
 {
@@ -122,7 +139,6 @@ xfer_job(struct job *job, void *arg)
 {
 	const struct xferjob_req *q = arg;
 	struct run run = { job, q, "" };
-	struct adbkeys *keys;
 	struct adb_conn *c = NULL;
 	struct adbsync *s;
 	uint64_t files = 0, bytes = 0;
@@ -131,19 +147,9 @@ xfer_job(struct job *job, void *arg)
 	double secs;
 	int rc;
 
-	job_progress(job, 0, 0, "connecting");
-	keys = adbkeys_load(err, sizeof(err));
-	if (keys == NULL) {
-		char msg[600];
-
-		snprintf(msg, sizeof(msg), "ADB key: %s", err);
-		return finish(job, q, DM_EIO, msg, 0, 0, 0);
-	}
-	rc = xferjob_connect(job, q->addr, keys, &c, err, sizeof(err));
-	if (rc < 0) {
-		adbkeys_free(keys);
+	rc = xferjob_open(job, q->addr, &c, err, sizeof(err));
+	if (rc < 0)
 		return finish(job, q, rc, err, 0, 0, 0);
-	}
 	s = adbsync_open(c, err, sizeof(err));
 	if (s == NULL) {
 		rc = DM_EPROTO;
@@ -157,7 +163,6 @@ xfer_job(struct job *job, void *arg)
 		adbsync_close(s);
 	}
 	adb_close(c);
-	adbkeys_free(keys);
 	secs = (double)(dm_mono_ms() - t0) / 1000.0;
 	if (rc < 0)
 		return finish(job, q, rc, err, files, bytes, secs);

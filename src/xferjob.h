@@ -40,6 +40,12 @@ struct adb_conn;
 int xferjob_connect(struct job *job, const char *addr, struct adbkeys *keys,
     struct adb_conn **c, char *err, size_t errlen);
 
+/* The same with this user's ADB key loaded for it: the job's progress
+ * says "connecting", a key that cannot be loaded fails with
+ * "ADB key: ..." (DM_EIO).  0 or a negative dm_err with err set. */
+int xferjob_open(struct job *job, const char *addr, struct adb_conn **c,
+    char *err, size_t errlen);
+
 /* For a job in the CLI's own process: the request plus "address". */
 int xferjob_submit_json(struct jobeng *eng, const cJSON *params, char *err,
     size_t errlen);
