@@ -147,6 +147,20 @@ main(int argc, char **argv)
 		case OPT_DRY_RUN:
 			co.dry_run = 1;
 			break;
+		case OPT_KEEP_DATA:
+		case OPT_WIPE:
+		case OPT_LOCK: {
+			const char *ch = c == OPT_KEEP_DATA ? "keep-data" :
+			    c == OPT_WIPE ? "wipe" : "lock";
+
+			if (co.choice != NULL && strcmp(co.choice, ch) != 0) {
+				fprintf(stderr, "droidmedic: --keep-data, "
+				    "--wipe and --lock: give one\n");
+				return 2;
+			}
+			co.choice = ch;
+			break;
+		}
 		case ':':
 			fprintf(stderr, "droidmedic: option %s needs an "
 			    "argument\n", argv[optind - 1]);
@@ -211,6 +225,10 @@ main(int argc, char **argv)
 		return cli_backups(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "restore") == 0)
 		return cli_restore(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "flash") == 0)
+		return cli_flash(&co, argc - optind, argv + optind);
+	if (strcmp(cmd, "firmware") == 0)
+		return cli_firmware(&co, argc - optind, argv + optind);
 	if (strcmp(cmd, "jobs") == 0)
 		return cli_jobs(&co, argc - optind, argv + optind);
 	fprintf(stderr, "droidmedic: unknown command '%s' (see droidmedic "

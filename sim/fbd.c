@@ -600,35 +600,91 @@ part_path(struct fbconn *c, const char *part)
 	return p;
 }
 
-/* Checks common to flash and erase; 0 to go on, else the FAIL was sent
- * (or the link is gone: negative). */
+/* Xiaomi's bootloader (it has the "token" or "crc" variable) takes
+ * "PART_ab" for both slots of PART, and the pseudo-partitions crclist and
+ * sparsecrclist: lists its loader checks the images against. */
 static int
-part_checks(struct fbconn *c, const char *part, uint64_t *size)
+xiaomi_loader(struct fbconn *c)
+{
+	char *t = var_get(c, "token"), *k = var_get(c, "crc");
+	int r = t != NULL || k != NULL;
+
+	free(t);
+	free(k);
+	return r && !c->userspace;
+}
+
+static int
+xiaomi_pseudo(struct fbconn *c, const char *part)
+{
+	return xiaomi_loader(c) && (strcmp(part, "crclist") == 0 ||
+	    strcmp(part, "sparsecrclist") == 0);
+}
+
+/* "boot_ab" on Xiaomi's loader: the slots it stands for, into a and b;
+ * 1 when it is one. */
+static int
+xiaomi_both(struct fbconn *c, const char *part, char *a, char *b,
+    size_t len)
+{
+	size_t n = strlen(part);
+	char key[160], *v;
+
+	if (n <= 3 || strcmp(part + n - 3, "_ab") != 0 || !xiaomi_loader(c))
+		return 0;
+	snprintf(key, sizeof(key), "partition-size:%s", part);
+	if ((v = var_get(c, key)) != NULL) {
+		free(v);
+		return 0;
+	}
+	snprintf(a, len, "%.*s_a", (int)(n - 3), part);
+	snprintf(b, len, "%.*s_b", (int)(n - 3), part);
+	return 1;
+}
+
+/* Checks common to flash and erase: 0 to go on, else 1 with the FAIL
+ * text in msg. */
+static int
+part_check_msg(struct fbconn *c, const char *part, uint64_t *size, char *msg,
+    size_t len)
 {
 	char key[160], *v;
 
 	if (part[0] == '\0' || strchr(part, '/') != NULL ||
 	    strlen(part) > 64)
-		return reply(c, "FAIL", "invalid partition name") < 0 ? -1 : 1;
+		return snprintf(msg, len, "invalid partition name"), 1;
 	snprintf(key, sizeof(key), "partition-size:%s", part);
 	v = var_get(c, key);
-	if (v == NULL)
-		return reply(c, "FAIL", c->userspace ? "Could not find "
-		    "partition" : "Partition not found") < 0 ? -1 : 1;
-	*size = parse_num(v, 1);
+	if (v == NULL && !xiaomi_pseudo(c, part))
+		return snprintf(msg, len, c->userspace ? "Could not find "
+		    "partition" : "Partition not found"), 1;
+	*size = v != NULL ? parse_num(v, 1) : UINT64_MAX;
 	free(v);
 	if (var_is(c, "unlocked", "no"))
-		return reply(c, "FAIL", "Flashing is not allowed in Lock "
-		    "State") < 0 ? -1 : 1;
+		return snprintf(msg, len, "Flashing is not allowed in Lock "
+		    "State"), 1;
 	snprintf(key, sizeof(key), "is-logical:%s", part);
 	if (!c->userspace && var_is(c, key, "yes"))
-		return reply(c, "FAIL", "Partition %s is logical: flash it "
-		    "from fastbootd", part) < 0 ? -1 : 1;
+		return snprintf(msg, len, "Partition %s is logical: flash it "
+		    "from fastbootd", part), 1;
 	return 0;
 }
 
+/* The same, replying FAIL: 0 to go on, 1 when refused, -1 when the link
+ * is gone. */
 static int
-cmd_flash(struct fbconn *c, const char *part)
+part_checks(struct fbconn *c, const char *part, uint64_t *size)
+{
+	char msg[200];
+
+	if (part_check_msg(c, part, size, msg, sizeof(msg)) == 0)
+		return 0;
+	return reply(c, "FAIL", "%s", msg) < 0 ? -1 : 1;
+}
+
+/* The download into one partition: 0, or 1 with the FAIL text. */
+static int
+flash_one(struct fbconn *c, const char *part, char *msg, size_t len)
 {
 	struct sparse_src src;
 	struct sparse_mem mem;
@@ -637,27 +693,26 @@ cmd_flash(struct fbconn *c, const char *part)
 	uint64_t psize, isize;
 	int rc, out;
 
-	rc = part_checks(c, part, &psize);
-	if (rc != 0)
-		return rc < 0 ? rc : 0;
+	if (part_check_msg(c, part, &psize, msg, len) != 0)
+		return 1;
 	if (!c->have_download)
-		return reply(c, "FAIL", "No data downloaded");
+		return snprintf(msg, len, "No data downloaded"), 1;
 	/* The image must fit: its expanded size for sparse ones. */
 	isize = c->download_size;
 	if (c->download_size >= SPARSE_FILE_HDR_SZ &&
 	    sparse_is_sparse(head, SPARSE_FILE_HDR_SZ))
 		isize = (uint64_t)le32_get(head + 12) * le32_get(head + 16);
 	if (isize > psize)
-		return reply(c, "FAIL", "image (%llu bytes) is too large for "
-		    "partition %s (%llu bytes)", (unsigned long long)isize,
-		    part, (unsigned long long)psize);
+		return snprintf(msg, len, "image (%llu bytes) is too large "
+		    "for partition %s (%llu bytes)", (unsigned long long)isize,
+		    part, (unsigned long long)psize), 1;
 	path = part_path(c, part);
 	out = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (out < 0) {
-		rc = reply(c, "FAIL", "cannot write %s: %s", part,
+		snprintf(msg, len, "cannot write %s: %s", part,
 		    strerror(errno));
 		free(path);
-		return rc;
+		return 1;
 	}
 	/* Expanded from memory: RAW data goes from the download into the
 	 * partition file with pwrite, nothing copied on the way. */
@@ -667,14 +722,50 @@ cmd_flash(struct fbconn *c, const char *part)
 		rc = dm_fail(err, sizeof(err), DM_EIO, "%s", strerror(errno));
 	free(path);
 	if (rc < 0)
-		return reply(c, "FAIL", "%s", err);
+		return snprintf(msg, len, "%s", err), 1;
 	phone_say("sim: %s flashed %s (%llu bytes)", phone_serial(c->ph), part,
 	    (unsigned long long)c->download_size);
-	return reply(c, "OKAY", "%s", "");
+	return 0;
 }
 
 static int
+cmd_flash(struct fbconn *c, const char *part)
+{
+	char msg[300], a[80], b[80];
+
+	if (xiaomi_both(c, part, a, b, sizeof(a))) {
+		if (flash_one(c, a, msg, sizeof(msg)) != 0 ||
+		    flash_one(c, b, msg, sizeof(msg)) != 0)
+			return reply(c, "FAIL", "%s", msg);
+		return reply(c, "OKAY", "%s", "");
+	}
+	if (flash_one(c, part, msg, sizeof(msg)) != 0)
+		return reply(c, "FAIL", "%s", msg);
+	return reply(c, "OKAY", "%s", "");
+}
+
+static int cmd_erase_one(struct fbconn *c, const char *part, int answer);
+
+static int
 cmd_erase(struct fbconn *c, const char *part)
+{
+	char a[80], b[80];
+	int rc;
+
+	if (!xiaomi_both(c, part, a, b, sizeof(a)))
+		return cmd_erase_one(c, part, 1) < 0 ? -1 : 0;
+	rc = cmd_erase_one(c, a, 0);
+	if (rc == 0)
+		rc = cmd_erase_one(c, b, 0);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	return reply(c, "OKAY", "%s", "");
+}
+
+/* Erase one partition; answer: reply OKAY too.  0 done, 1 refused (FAIL
+ * sent), -1 gone. */
+static int
+cmd_erase_one(struct fbconn *c, const char *part, int answer)
 {
 	uint64_t psize;
 	char *path;
@@ -682,23 +773,26 @@ cmd_erase(struct fbconn *c, const char *part)
 
 	rc = part_checks(c, part, &psize);
 	if (rc != 0)
-		return rc < 0 ? rc : 0;
+		return rc;
 	path = part_path(c, part);
 	rc = truncate(path, 0);
 	if (rc < 0 && errno != ENOENT) {
 		rc = reply(c, "FAIL", "erase %s: %s", part, strerror(errno));
 		free(path);
-		return rc;
+		return rc < 0 ? -1 : 1;
 	}
 	free(path);
 	if (strcmp(part, "userdata") == 0 &&
 	    (rc = phone_wipe_userdata(c->ph)) < 0)
-		return reply(c, "FAIL", "erase %s: %s", part, strerror(-rc));
+		return reply(c, "FAIL", "erase %s: %s", part,
+		    strerror(-rc)) < 0 ? -1 : 1;
 	phone_say("sim: %s erased %s", phone_serial(c->ph), part);
 	/* For effects: "erase misc" then a boot clears a factory boot mode. */
 	if (phone_appstate(c->ph) != NULL)
 		appstate_event(phone_appstate(c->ph), "erase %s", part);
-	return reply(c, "OKAY", "%s", "");
+	if (!answer)
+		return 0;
+	return reply(c, "OKAY", "%s", "") < 0 ? -1 : 0;
 }
 
 static int
@@ -992,6 +1086,12 @@ dispatch(struct fbconn *c, char *cmd)
 		return cmd_logical(c, "delete", cmd + 25);
 	if (strncmp(cmd, "resize-logical-partition:", 25) == 0)
 		return cmd_logical(c, "resize", cmd + 25);
+	/* "oem lock" / "oem unlock": the older spelling of flashing lock /
+	 * unlock, which Qualcomm's loaders still take (Xiaomi's
+	 * flash_all_lock.sh ends with it). */
+	if (!c->userspace && (strcmp(cmd, "oem lock") == 0 ||
+	    strcmp(cmd, "oem unlock") == 0))
+		return cmd_flashing(c, cmd + 4);
 	if (strncmp(cmd, "oem ", 4) == 0)
 		return cmd_oem(c, cmd + 4);
 	return reply(c, "FAIL", "unknown command");

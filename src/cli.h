@@ -30,7 +30,8 @@ struct cli_opts {
 	const char *to;		/* backup, backups, restore --to */
 	int full;		/* backup --full */
 	const char *select;	/* restore --select */
-	int dry_run;		/* backup --dry-run */
+	int dry_run;		/* backup, flash --dry-run */
+	const char *choice;	/* flash: keep-data, wipe, lock */
 };
 
 int cli_devices(const struct cli_opts *o);
@@ -56,6 +57,10 @@ int cli_print_error_json(const char *what, const char *msg);
 int cli_backup(const struct cli_opts *o, int argc, char **argv);
 int cli_backups(const struct cli_opts *o, int argc, char **argv);
 int cli_restore(const struct cli_opts *o, int argc, char **argv);
+
+/* cli_flash.c: a ROM package flashed whole; firmware verify. */
+int cli_flash(const struct cli_opts *o, int argc, char **argv);
+int cli_firmware(const struct cli_opts *o, int argc, char **argv);
 
 /* cli_diag.c: the diagnosis rules against one phone. */
 int cli_diagnose(const struct cli_opts *o, int argc, char **argv);

@@ -32,14 +32,15 @@ const struct opt_def opt_table[] = {
 	{ "no-usb",	 no_argument,	    OPT_NO_USB, NULL,
 	    "server: do not scan USB" },
 	{ "force",	 no_argument,	    OPT_FORCE, NULL,
-	    "server stop: even while jobs run; fastboot-flash: despite a "
-	    "low battery; fastboot erase: a partition the phone does not "
+	    "server stop: even while jobs run; fastboot-flash, flash: despite "
+	    "a low battery; fastboot erase: a partition the phone does not "
 	    "list" },
 	{ "slot",	 required_argument, OPT_SLOT, "SLOT",
 	    "fastboot-flash, fastboot erase: a, b, other or all (default: "
 	    "current)" },
 	{ "sha256",	 required_argument, OPT_SHA256, "HEX",
-	    "fastboot-flash: refuse an image with another SHA-256" },
+	    "fastboot-flash: refuse an image with another SHA-256; flash, "
+	    "firmware verify: the package's expected SHA-256" },
 	{ "hash",	 no_argument,	    OPT_HASH, NULL,
 	    "fastboot-flash: compute the image's SHA-256 while sending it, "
 	    "and report it" },
@@ -53,20 +54,29 @@ const struct opt_def opt_table[] = {
 	{ "step",	 required_argument, OPT_STEP, "N",
 	    "fix: run only step N of the plan" },
 	{ "without-backup", no_argument,   OPT_WITHOUT_BACKUP, NULL,
-	    "fix, action factory-reset: go on although no backup was made "
-	    "in this session" },
+	    "fix, action factory-reset, flash: go on wiping although no "
+	    "backup was made in this session" },
 	{ "only",	 required_argument, OPT_ONLY, "LIST",
 	    "backup: only these categories (photos,videos,...; see man)" },
 	{ "to",		 required_argument, OPT_TO, "DIR",
 	    "backup, backups, restore: the backup library (default "
 	    "~/.local/share/droidmedic/backups)" },
 	{ "full",	 no_argument,	    OPT_FULL, NULL,
-	    "backup: copy every file, even those an earlier backup holds" },
+	    "backup: copy every file, even those an earlier backup holds; "
+	    "flash: start over instead of resuming a stopped run" },
 	{ "select",	 required_argument, OPT_SELECT, "LIST",
 	    "restore: only these categories, folders or patterns" },
 	{ "dry-run",	 no_argument,	    OPT_DRY_RUN, NULL,
 	    "backup: list the phone, say what it would hold and copy, write "
-	    "nothing" },
+	    "nothing; flash: show the plan and gates, send nothing" },
+	{ "keep-data",	 no_argument,	    OPT_KEEP_DATA, NULL,
+	    "flash: keep user data (flash_all_except_storage.sh; the "
+	    "default)" },
+	{ "wipe",	 no_argument,	    OPT_WIPE, NULL,
+	    "flash: erase user data too (flash_all.sh)" },
+	{ "lock",	 no_argument,	    OPT_LOCK, NULL,
+	    "flash: erase user data, then relock the bootloader "
+	    "(flash_all_lock.sh)" },
 	{ "log-file",	 required_argument, OPT_LOG_FILE, "PATH",
 	    "write the log to PATH" },
 	{ "no-autostart", no_argument,	    OPT_NO_AUTOSTART, NULL,
@@ -96,11 +106,11 @@ const struct cmd_def cmd_table[] = {
 	{ "backup", "backup|backups|restore -s SERIAL",
 	    "back up (--only, --to); list; restore" },
 	{ "fastboot-flash", "fastboot-flash -s SERIAL PART IMG",
-	    "flash an image: plan first, then --confirm" },
-	{ "fastboot", "getvar|fastboot -s SERIAL CMD...",
-	    "variables; erase, set_active, boot, oem..." },
-	{ "reboot", "reboot -s SERIAL [MODE]",
-	    "system, bootloader, fastboot, recovery..." },
+	    "flash one image: plan first, then --confirm" },
+	{ "flash", "flash|firmware -s SERIAL PACKAGE",
+	    "flash a ROM whole, gated; verify a ROM" },
+	{ "getvar", "getvar|fastboot|reboot -s SERIAL ..",
+	    "variables; erase, oem...; reboot MODE" },
 	{ "jobs", "jobs [attach|cancel JOB]",
 	    "the server's jobs: list, follow, stop" },
 	{ NULL, NULL, NULL }

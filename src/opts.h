@@ -43,6 +43,9 @@ enum {
 	OPT_FULL,
 	OPT_SELECT,
 	OPT_DRY_RUN,
+	OPT_KEEP_DATA,
+	OPT_WIPE,
+	OPT_LOCK,
 };
 
 struct cmd_def {

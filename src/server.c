@@ -30,6 +30,7 @@
 #include "ev.h"
 #include "fixjob.h"
 #include "flashjob.h"
+#include "romjob.h"
 #include "job.h"
 #include "log.h"
 #include "paths.h"
@@ -364,6 +365,33 @@ flash_op(struct server *s, unsigned id, const cJSON *params)
 	return proto_reply_ok(id, r);
 }
 
+/* "flashrom": queue a whole-package flash (romjob.c); the job plans,
+ * gates and checks the confirmation against the phone that answers. */
+static cJSON *
+flashrom_op(struct server *s, unsigned id, const cJSON *params)
+{
+	struct romjob_req rr;
+	unsigned dev_id;
+	char msg[512];
+	cJSON *r;
+	int rc;
+
+	rc = romjob_req_from_json(params, &rr, msg, sizeof(msg));
+	if (rc == 0)
+		rc = job_target(s, param_str(params, "device"), 1, rr.addr,
+		    sizeof(rr.addr), rr.expect_serial,
+		    sizeof(rr.expect_serial), &dev_id, msg, sizeof(msg));
+	if (rc < 0)
+		return proto_reply_err(id, rc, msg);
+	rc = romjob_submit(s->jobs, dev_id, &rr);
+	if (rc < 0)
+		return proto_reply_err(id, rc, "could not queue the flash");
+	r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "job", rc);
+	cJSON_AddNumberToObject(r, "device", dev_id);
+	return proto_reply_ok(id, r);
+}
+
 /* "transfer": queue a pull or push job (xferjob.c). */
 static cJSON *
 transfer_op(struct server *s, unsigned id, const cJSON *params)
@@ -568,6 +596,8 @@ handle(struct server *s, struct sclient *c, const cJSON *req)
 		free(res);
 		return proto_reply_ok(id, r);
 	}
+	if (strcmp(op, "flashrom") == 0)
+		return flashrom_op(s, id, params);
 	if (strcmp(op, "flash") == 0)
 		return flash_op(s, id, params);
 	if (strcmp(op, "transfer") == 0)

@@ -1,0 +1,263 @@
+/* cli_flash.c - `droidmedic flash` (a ROM package flashed whole, a job of
+ * the bench server: romjob.c) and `droidmedic firmware verify` (a package
+ * read through here, no phone needed). */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "err.h"
+#include "fastboot.h"
+#include "romjob.h"
+#include "rompkg.h"
+#include "romplan.h"
+#include "romscript.h"
+#include "transport.h"
+
+static int
+sha256_ok(const char *s)
+{
+	return s != NULL && strlen(s) == 64 &&
+	    strspn(s, "0123456789abcdefABCDEF") == 64;
+}
+
+static int
+local_romflash(struct jobeng *eng, const cJSON *params, char *err,
+    size_t errlen)
+{
+	if (cJSON_GetObjectItemCaseSensitive(params, "address") == NULL)
+		return dm_fail(err, errlen, DM_ENODEV, "no bench server is "
+		    "running to find %s: give the phone's address "
+		    "(tcp:HOST:PORT, usb:PORT) or leave out --no-autostart",
+		    cJSON_GetObjectItemCaseSensitive(params,
+		    "device")->valuestring);
+	return romjob_submit_json(eng, params, err, errlen);
+}
+
+int
+cli_flash(const struct cli_opts *o, int argc, char **argv)
+{
+	char pkg[PATH_MAX], addr[160];
+	cJSON *params;
+
+	if (argc != 1) {
+		fprintf(stderr, "droidmedic: usage: flash -s SERIAL PACKAGE "
+		    "[--keep-data | --wipe | --lock] [--sha256 HEX] "
+		    "[--dry-run] [--confirm SERIAL]\n");
+		return 2;
+	}
+	if (o->serial == NULL || *o->serial == '\0') {
+		fprintf(stderr, "droidmedic: which phone? give -s SERIAL (see "
+		    "`droidmedic devices`)\n");
+		return 2;
+	}
+	if (o->sha256 != NULL && !sha256_ok(o->sha256)) {
+		fprintf(stderr, "droidmedic: --sha256 wants 64 hex digits\n");
+		return 2;
+	}
+	if (realpath(argv[0], pkg) == NULL) {
+		char msg[PATH_MAX + 64];
+
+		snprintf(msg, sizeof(msg), "%s: %s", argv[0], strerror(errno));
+		if (o->json)
+			return cli_print_error_json(dm_errname(
+			    dm_from_errno(errno)), msg);
+		fprintf(stderr, "droidmedic: %s\n", msg);
+		return 1;
+	}
+	params = cJSON_CreateObject();
+	cJSON_AddStringToObject(params, "device", o->serial);
+	cJSON_AddStringToObject(params, "package", pkg);
+	cJSON_AddStringToObject(params, "choice", o->choice ? o->choice :
+	    "keep-data");
+	if (o->sha256 != NULL)
+		cJSON_AddStringToObject(params, "sha256", o->sha256);
+	if (o->confirm != NULL)
+		cJSON_AddStringToObject(params, "confirm", o->confirm);
+	cJSON_AddBoolToObject(params, "force", o->force);
+	cJSON_AddBoolToObject(params, "without_backup", o->without_backup);
+	cJSON_AddBoolToObject(params, "dry_run", o->dry_run);
+	cJSON_AddBoolToObject(params, "restart", o->full);
+	if (transport_address(o->serial, addr, sizeof(addr)))
+		cJSON_AddStringToObject(params, "address", addr);
+	return cli_run_job(o, "flashrom", params, local_romflash);
+}
+
+/* ---- firmware verify ------------------------------------------------- */
+
+static int
+verify_progress(void *ud, uint64_t done, uint64_t total)
+{
+	(void)ud;
+	if (isatty(STDERR_FILENO) && total > 0)
+		fprintf(stderr, "\rreading the package through: %3d%%",
+		    (int)(done * 100 / total));
+	return 0;
+}
+
+/* Each script the package holds, read: its steps, product and index. */
+static int
+verify_scripts(const struct rom_pkg *p, cJSON *j, int text)
+{
+	static const enum rom_text roles[] = {
+		RT_EXCEPT_STORAGE, RT_FLASH_ALL, RT_LOCK,
+	};
+	static const char *const names[] = {
+		"flash_all_except_storage.sh", "flash_all.sh",
+		"flash_all_lock.sh",
+	};
+	cJSON *a = cJSON_AddArrayToObject(j, "scripts");
+	int bad = 0;
+
+	for (int i = 0; i < 3; i++) {
+		struct rs_script s;
+		char err[512];
+		cJSON *o;
+		size_t missing = 0, flashes = 0;
+		char first[RS_MAX_PATH] = "";
+
+		if (p->text[roles[i]] == NULL)
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", names[i]);
+		cJSON_AddItemToArray(a, o);
+		if (rs_parse_xiaomi(p->text[roles[i]], p->textlen[roles[i]],
+		    &s, err, sizeof(err)) < 0) {
+			bad = 1;
+			cJSON_AddStringToObject(o, "error", err);
+			if (text)
+				printf("  %-28s NOT READ: %s\n", names[i], err);
+			continue;
+		}
+		for (size_t k = 0; k < s.n; k++) {
+			const struct rom_member *m;
+
+			if (s.steps[k].kind != RS_FLASH)
+				continue;
+			flashes++;
+			m = rompkg_member(p, s.steps[k].file);
+			if (m == NULL || !m->regular) {
+				if (!missing)
+					snprintf(first, sizeof(first), "%s",
+					    s.steps[k].file);
+				missing++;
+			}
+		}
+		if (missing)
+			bad = 1;
+		cJSON_AddNumberToObject(o, "steps", (double)s.n);
+		cJSON_AddNumberToObject(o, "flashes", (double)flashes);
+		cJSON_AddStringToObject(o, "product", s.product);
+		if (s.anti >= 0)
+			cJSON_AddNumberToObject(o, "anti", s.anti);
+		cJSON_AddBoolToObject(o, "anti_check", s.anti_check);
+		cJSON_AddNumberToObject(o, "missing", (double)missing);
+		if (text)
+			printf("  %-28s %zu steps (%zu images) for %s%s%s\n",
+			    names[i], s.n, flashes, s.product[0] ? s.product :
+			    "(no product check)", missing ? "; MISSING: " : "",
+			    missing ? first : "");
+		rs_script_free(&s);
+	}
+	return bad;
+}
+
+static int
+firmware_verify(const struct cli_opts *o, const char *path)
+{
+	struct rom_pkg p;
+	char err[1024], sz[32];
+	int rc, bad = 0;
+	cJSON *j;
+
+	if (o->sha256 != NULL && !sha256_ok(o->sha256)) {
+		fprintf(stderr, "droidmedic: --sha256 wants 64 hex digits\n");
+		return 2;
+	}
+	rc = rompkg_open(path, &p, o->json ? NULL : verify_progress, NULL,
+	    err, sizeof(err));
+	if (!o->json && isatty(STDERR_FILENO))
+		fprintf(stderr, "\r%40s\r", "");
+	if (rc < 0) {
+		if (o->json)
+			return cli_print_error_json(dm_errname(rc), err);
+		fprintf(stderr, "droidmedic: %s\n", err);
+		return 1;
+	}
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "path", p.path);
+	cJSON_AddStringToObject(j, "kind", rompkg_kind_name(p.kind));
+	cJSON_AddStringToObject(j, "format", p.format);
+	cJSON_AddNumberToObject(j, "size", (double)p.file_size);
+	cJSON_AddNumberToObject(j, "members", (double)p.n);
+	cJSON_AddStringToObject(j, "sha256", p.sha256);
+	cJSON_AddStringToObject(j, "md5", p.md5);
+	cJSON_AddStringToObject(j, "device", p.device);
+	cJSON_AddStringToObject(j, "build", p.build);
+	fb_size_text(p.file_size, sz, sizeof(sz));
+	if (!o->json) {
+		printf("%s: %s, %s, %s, %zu members\n", p.path,
+		    rompkg_kind_name(p.kind), p.format, sz, p.n);
+		printf("  sha256 %s\n  md5    %s\n", p.sha256, p.md5);
+		if (p.device[0] || p.build[0])
+			printf("  for %s, build %s (misc.txt)\n",
+			    p.device[0] ? p.device : "?",
+			    p.build[0] ? p.build : "?");
+		printf("  every member read through: no damage found\n");
+	}
+	if (p.kind == ROM_XIAOMI)
+		bad = verify_scripts(&p, j, !o->json);
+	else if (!o->json)
+		printf("  %s\n", p.kind == ROM_AOSP ? "an AOSP factory image: "
+		    "recognised; droidmedic does not flash these whole yet" :
+		    p.kind == ROM_IMAGE ? "a single image: flash it with "
+		    "fastboot-flash -s SERIAL PART IMAGE" : "no flash script "
+		    "droidmedic knows: not a firmware package");
+	if (p.kind == ROM_UNKNOWN)
+		bad = 1;
+	if (o->sha256 != NULL) {
+		int same = strcasecmp(o->sha256, p.sha256) == 0;
+
+		cJSON_AddBoolToObject(j, "sha256_matches", same);
+		if (!o->json)
+			printf("  %s\n", same ? "SHA-256 as expected" :
+			    "SHA-256 IS NOT THE ONE EXPECTED");
+		bad |= !same;
+	}
+	cJSON_AddBoolToObject(j, "ok", !bad);
+	if (o->json) {
+		char *s = cJSON_Print(j);
+
+		printf("%s\n", s);
+		cJSON_free(s);
+	}
+	cJSON_Delete(j);
+	rompkg_free(&p);
+	return bad ? 1 : 0;
+}
+
+int
+cli_firmware(const struct cli_opts *o, int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[0], "verify") == 0)
+		return firmware_verify(o, argv[1]);
+	if (argc >= 1 && (strcmp(argv[0], "search") == 0 ||
+	    strcmp(argv[0], "fetch") == 0 || strcmp(argv[0], "import") == 0 ||
+	    strcmp(argv[0], "list") == 0)) {
+		fprintf(stderr, "droidmedic: firmware %s is not built yet (the "
+		    "catalog and the download cache come next); firmware "
+		    "verify PACKAGE and flash -s SERIAL PACKAGE are\n",
+		    argv[0]);
+		return 2;
+	}
+	fprintf(stderr, "droidmedic: usage: firmware verify PACKAGE "
+	    "[--sha256 HEX] [--json]\n");
+	return 2;
+}

@@ -1,0 +1,637 @@
+/* rompkg.c - a firmware package read once through (see rompkg.h).
+ *
+ * libarchive reads the file through our own read callback, which hashes
+ * every byte it hands over (SHA-256 and MD5 of the package as stored);
+ * whatever libarchive leaves unread at the end (a zip's central
+ * directory, tar padding) is read and hashed after it.  No seek callback
+ * is given, so a zip is read as a stream, member after member, each
+ * member's data decompressed and its checksum checked. */
+#include "config.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+
+#include "bytes.h"
+#include "err.h"
+#include "rompkg.h"
+#include "sparse.h"
+#include "xmem.h"
+
+#define READ_BLOCK	(1u << 20)
+#define PROGRESS_STEP	(8u << 20)
+#define MAX_MEMBERS	100000
+#define TEXT_MAX	(1u << 20)	/* a script or a list: small */
+
+#ifdef EFTYPE
+#define ARC_EFORMAT	EFTYPE
+#else
+#define ARC_EFORMAT	EILSEQ
+#endif
+
+struct reader {
+	int fd;
+	uint8_t *buf;
+	EVP_MD_CTX *sha, *md5;
+	uint64_t done, total, next;
+	int (*progress)(void *, uint64_t, uint64_t);
+	void *ud;
+	int cancelled, ioerr;
+};
+
+static int
+feed(struct reader *r, const void *p, size_t n)
+{
+	if (EVP_DigestUpdate(r->sha, p, n) != 1 ||
+	    EVP_DigestUpdate(r->md5, p, n) != 1)
+		return -1;
+	r->done += n;
+	if (r->progress != NULL && r->done >= r->next) {
+		r->next = r->done + PROGRESS_STEP;
+		if (r->progress(r->ud, r->done, r->total) != 0) {
+			r->cancelled = 1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static la_ssize_t
+rd_read(struct archive *a, void *ud, const void **out)
+{
+	struct reader *r = ud;
+	ssize_t n;
+
+	do
+		n = read(r->fd, r->buf, READ_BLOCK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		r->ioerr = errno;
+		archive_set_error(a, errno, "%s", strerror(errno));
+		return -1;
+	}
+	if (n > 0 && feed(r, r->buf, (size_t)n) < 0) {
+		archive_set_error(a, ECANCELED, r->cancelled ? "stopped" :
+		    "hashing failed");
+		return -1;
+	}
+	*out = r->buf;
+	return n;
+}
+
+static void
+hex(const unsigned char *md, unsigned n, char *out)
+{
+	for (unsigned i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static const char *
+norm(const char *name)
+{
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	while (name[0] == '/')
+		name++;
+	return name;
+}
+
+/* libarchive's words without a trailing line break or full stop. */
+static void
+arc_words(struct archive *a, char *out, size_t len)
+{
+	const char *m = archive_error_string(a);
+	size_t n;
+
+	snprintf(out, len, "%s", m != NULL && *m ? m : "no reason given");
+	n = strlen(out);
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '.' ||
+	    out[n - 1] == ' '))
+		out[--n] = '\0';
+}
+
+/* A member name droidmedic will look at: relative, no "..", printable. */
+static int
+name_ok(const char *n)
+{
+	const char *p = n;
+
+	if (*n == '\0' || strlen(n) > 1024)
+		return 0;
+	for (const unsigned char *c = (const unsigned char *)n; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return 0;
+	while (*p) {
+		size_t k = strcspn(p, "/");
+
+		if (k == 2 && p[0] == '.' && p[1] == '.')
+			return 0;
+		p += k;
+		if (*p == '/')
+			p++;
+	}
+	return 1;
+}
+
+static const char *
+base_of(const char *n)
+{
+	const char *s = strrchr(n, '/');
+
+	return s ? s + 1 : n;
+}
+
+/* Which text a member is, by its name relative to a top folder it may
+ * have (one level at most). */
+static int
+text_role(const char *name)
+{
+	const char *b = base_of(name);
+	int depth = 0;
+
+	for (const char *c = name; *c; c++)
+		depth += *c == '/';
+	if (strcmp(b, "anti_version.txt") == 0) {
+		size_t n = strlen(name);
+
+		return n >= 23 && strncmp(name + n - 23, "images/anti_version"
+		    ".txt", 23) == 0 && depth <= 2 ? RT_ANTI : -1;
+	}
+	if (depth > 1)
+		return -1;
+	if (strcmp(b, "flash_all.sh") == 0)
+		return RT_FLASH_ALL;
+	if (strcmp(b, "flash_all_except_storage.sh") == 0)
+		return RT_EXCEPT_STORAGE;
+	if (strcmp(b, "flash_all_lock.sh") == 0)
+		return RT_LOCK;
+	if (strcmp(b, "misc.txt") == 0)
+		return RT_MISC;
+	if (strcmp(b, "android-info.txt") == 0)
+		return RT_ANDROID_INFO;
+	return -1;
+}
+
+/* Read the member's data to its end: hashed, its first bytes looked at,
+ * and, for a text, kept. */
+static int
+read_member(struct archive *a, struct rom_member *m, char **text,
+    size_t *textlen, const char *path, char *err, size_t errlen)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t head[SPARSE_FILE_HDR_SZ];
+	size_t nhead = 0, tlen = 0;
+	uint64_t got = 0;
+	char *t = NULL, why[256];
+	unsigned char out[32];
+	unsigned olen = 0;
+	int rc = 0;
+
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return dm_fail(err, errlen, DM_ENOMEM, "cannot start SHA-256");
+	}
+	if (text != NULL)
+		t = xmalloc(TEXT_MAX + 1);
+	for (;;) {
+		const void *p;
+		size_t n;
+		la_int64_t off;
+		int r = archive_read_data_block(a, &p, &n, &off);
+
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			arc_words(a, why, sizeof(why));
+			rc = dm_fail(err, errlen, DM_EIO, "%s is damaged or "
+			    "cut short: %s (in %s)", path, why, m->name);
+			break;
+		}
+		if ((uint64_t)off != got) {
+			rc = dm_fail(err, errlen, DM_EINVAL, "%s: %s is a "
+			    "sparse member (holes), which droidmedic does not "
+			    "flash", path, m->name);
+			break;
+		}
+		if (nhead < sizeof(head)) {
+			size_t k = sizeof(head) - nhead < n ?
+			    sizeof(head) - nhead : n;
+
+			memcpy(head + nhead, p, k);
+			nhead += k;
+		}
+		if (t != NULL) {
+			if (tlen + n > TEXT_MAX) {
+				rc = dm_fail(err, errlen, DM_EINVAL, "%s: %s "
+				    "is larger than %u bytes: not a script "
+				    "droidmedic reads", path, m->name,
+				    TEXT_MAX);
+				break;
+			}
+			memcpy(t + tlen, p, n);
+			tlen += n;
+		}
+		if (EVP_DigestUpdate(md, p, n) != 1) {
+			rc = dm_fail(err, errlen, DM_EIO, "SHA-256 failed");
+			break;
+		}
+		got += n;
+	}
+	if (rc == 0 && m->size == 0)
+		m->size = got;		/* a streamed zip says it at the end */
+	else if (rc == 0 && got != m->size)
+		rc = dm_fail(err, errlen, DM_EIO, "%s is damaged: %s holds "
+		    "%" PRIu64 " bytes, its header says %" PRIu64, path,
+		    m->name, got, m->size);
+	if (rc == 0 && EVP_DigestFinal_ex(md, out, &olen) == 1 && olen == 32)
+		hex(out, 32, m->sha256);
+	EVP_MD_CTX_free(md);
+	m->expanded = m->size;
+	if (rc == 0 && nhead == sizeof(head) && sparse_is_sparse(head,
+	    nhead)) {
+		m->sparse = 1;
+		m->expanded = (uint64_t)le32_get(head + 12) *
+		    le32_get(head + 16);
+	}
+	if (rc == 0 && t != NULL) {
+		t[tlen] = '\0';
+		*text = t;
+		*textlen = tlen;
+	} else
+		free(t);
+	return rc;
+}
+
+static int
+read_all(struct rom_pkg *p, struct reader *r, char *err, size_t errlen)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	char why[256];
+	int rc = 0, ra;
+
+	if (a == NULL)
+		return dm_fail(err, errlen, DM_ENOMEM, "cannot start "
+		    "libarchive");
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	if (archive_read_open2(a, r, NULL, rd_read, NULL, NULL) !=
+	    ARCHIVE_OK) {
+		int en = archive_errno(a);
+
+		arc_words(a, why, sizeof(why));
+		if (r->cancelled)
+			rc = dm_fail(err, errlen, DM_ECANCEL, "stopped");
+		else if (en == ARC_EFORMAT || en == -1 || en == 0)
+			p->kind = ROM_IMAGE;	/* no archive: an image */
+		else
+			rc = dm_fail(err, errlen, DM_EIO, "%s: %s", p->path,
+			    why);
+		archive_read_free(a);
+		return rc;
+	}
+	for (;;) {
+		struct rom_member *m;
+		const char *name;
+		int role;
+
+		ra = archive_read_next_header(a, &e);
+		if (ra == ARCHIVE_EOF)
+			break;
+		if (ra != ARCHIVE_OK && ra != ARCHIVE_WARN) {
+			arc_words(a, why, sizeof(why));
+			if (r->cancelled)
+				rc = dm_fail(err, errlen, DM_ECANCEL,
+				    "stopped");
+			else if (p->n == 0 && archive_format(a) == 0)
+				p->kind = ROM_IMAGE;
+			else
+				rc = dm_fail(err, errlen, DM_EIO, "%s is "
+				    "damaged or cut short: %s (after %zu "
+				    "members)", p->path, why, p->n);
+			break;
+		}
+		if (p->n == 0) {
+			snprintf(p->format, sizeof(p->format), "%s%s%s",
+			    archive_format_name(a) ? archive_format_name(a) :
+			    "?", archive_filter_count(a) > 1 ? ", " : "",
+			    archive_filter_count(a) > 1 ?
+			    archive_filter_name(a, 0) : "");
+		}
+		name = archive_entry_pathname(e);
+		if (name == NULL)
+			name = archive_entry_pathname_utf8(e);
+		if (name == NULL || !name_ok(norm(name))) {
+			rc = dm_fail(err, errlen, DM_EINVAL, "%s holds a "
+			    "member with a name droidmedic refuses (absolute, "
+			    "\"..\", control characters): %s", p->path,
+			    name ? name : "(none)");
+			break;
+		}
+		name = norm(name);
+		if (p->n >= MAX_MEMBERS) {
+			rc = dm_fail(err, errlen, DM_EINVAL, "%s holds more "
+			    "than %d members", p->path, MAX_MEMBERS);
+			break;
+		}
+		if (rompkg_member(p, name) != NULL &&
+		    archive_entry_filetype(e) != AE_IFDIR) {
+			rc = dm_fail(err, errlen, DM_EINVAL, "%s holds %s "
+			    "twice: which one would be flashed?", p->path,
+			    name);
+			break;
+		}
+		if (archive_entry_is_encrypted(e)) {
+			rc = dm_fail(err, errlen, DM_EUNSUPP, "%s: %s is "
+			    "encrypted", p->path, name);
+			break;
+		}
+		p->m = xrealloc(p->m, (p->n + 1) * sizeof(*p->m));
+		m = &p->m[p->n++];
+		memset(m, 0, sizeof(*m));
+		m->name = xstrdup(name);
+		m->regular = archive_entry_filetype(e) == AE_IFREG &&
+		    (archive_entry_hardlink(e) == NULL ||
+		    *archive_entry_hardlink(e) == '\0');
+		m->size = archive_entry_size_is_set(e) &&
+		    archive_entry_size(e) > 0 ?
+		    (uint64_t)archive_entry_size(e) : 0;
+		if (!m->regular)
+			continue;
+		role = text_role(name);
+		if (role >= 0 && p->text[role] != NULL)
+			role = -1;	/* a second one: not ours */
+		rc = read_member(a, m, role >= 0 ? &p->text[role] : NULL,
+		    role >= 0 ? &p->textlen[role] : NULL, p->path, err,
+		    errlen);
+		if (rc < 0) {
+			if (r->cancelled)
+				rc = dm_fail(err, errlen, DM_ECANCEL,
+				    "stopped");
+			break;
+		}
+	}
+	archive_read_free(a);
+	return rc;
+}
+
+/* The kind, from the layout: the folder holding flash_all.sh and an
+ * images/ folder; or image-*.zip next to flash-all.sh. */
+static void
+classify(struct rom_pkg *p)
+{
+	const char *script = NULL;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const char *b = base_of(p->m[i].name);
+		size_t dl = (size_t)(b - p->m[i].name);
+
+		if (strcmp(b, "flash_all.sh") == 0 ||
+		    strcmp(b, "flash_all_except_storage.sh") == 0) {
+			if (dl < sizeof(p->top)) {
+				memcpy(p->top, p->m[i].name, dl);
+				p->top[dl] = '\0';
+			}
+			script = p->m[i].name;
+			break;
+		}
+	}
+	if (script != NULL) {
+		p->kind = ROM_XIAOMI;
+		return;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		const char *b = base_of(p->m[i].name);
+		size_t bl = strlen(b);
+
+		if (strncmp(b, "image-", 6) == 0 && bl > 4 &&
+		    strcmp(b + bl - 4, ".zip") == 0) {
+			size_t dl = (size_t)(b - p->m[i].name);
+
+			if (dl < sizeof(p->top)) {
+				memcpy(p->top, p->m[i].name, dl);
+				p->top[dl] = '\0';
+			}
+			p->kind = ROM_AOSP;
+			return;
+		}
+	}
+	p->kind = ROM_UNKNOWN;
+}
+
+int
+rompkg_open(const char *path, struct rom_pkg *p,
+    int (*progress)(void *ud, uint64_t done, uint64_t total), void *ud,
+    char *err, size_t errlen)
+{
+	struct reader r;
+	struct stat st;
+	unsigned char md[32];
+	unsigned mdlen = 0;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	memset(&r, 0, sizeof(r));
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	r.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r.fd < 0)
+		return dm_fail(err, errlen, dm_from_errno(errno), "%s: %s",
+		    path, strerror(errno));
+	if (fstat(r.fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		rc = dm_fail(err, errlen, DM_EINVAL, "%s is not a file",
+		    path);
+		close(r.fd);
+		return rc;
+	}
+	p->file_size = (uint64_t)st.st_size;
+	p->dev = st.st_dev;
+	p->ino = st.st_ino;
+	p->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+	    st.st_mtim.tv_nsec;
+	r.total = p->file_size;
+	r.progress = progress;
+	r.ud = ud;
+	r.buf = xmalloc(READ_BLOCK);
+	r.sha = EVP_MD_CTX_new();
+	r.md5 = EVP_MD_CTX_new();
+	if (r.sha == NULL || r.md5 == NULL ||
+	    EVP_DigestInit_ex(r.sha, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestInit_ex(r.md5, EVP_md5(), NULL) != 1) {
+		rc = dm_fail(err, errlen, DM_ENOMEM, "cannot start hashing");
+		goto out;
+	}
+	rc = read_all(p, &r, err, errlen);
+	if (rc == 0 && r.ioerr)
+		rc = dm_fail(err, errlen, dm_from_errno(r.ioerr), "%s: %s",
+		    path, strerror(r.ioerr));
+	if (rc < 0)
+		goto out;
+	if (p->kind == ROM_IMAGE) {
+		/* Not an archive: start the hashes again over the file. */
+		for (size_t i = 0; i < p->n; i++)
+			free(p->m[i].name);
+		free(p->m);
+		p->m = NULL;
+		p->n = 0;
+		if (lseek(r.fd, 0, SEEK_SET) < 0 ||
+		    EVP_DigestInit_ex(r.sha, EVP_sha256(), NULL) != 1 ||
+		    EVP_DigestInit_ex(r.md5, EVP_md5(), NULL) != 1) {
+			rc = dm_fail(err, errlen, DM_EIO, "%s: cannot read it "
+			    "again", path);
+			goto out;
+		}
+		r.done = 0;
+		r.next = 0;
+		snprintf(p->format, sizeof(p->format), "not an archive");
+	}
+	/* What libarchive left unread. */
+	for (;;) {
+		ssize_t n = read(r.fd, r.buf, READ_BLOCK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = dm_fail(err, errlen, dm_from_errno(errno),
+			    "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (feed(&r, r.buf, (size_t)n) < 0) {
+			rc = dm_fail(err, errlen, r.cancelled ? DM_ECANCEL :
+			    DM_EIO, r.cancelled ? "stopped" : "hashing "
+			    "failed");
+			goto out;
+		}
+	}
+	if (r.done != p->file_size) {
+		rc = dm_fail(err, errlen, DM_EIO, "%s changed while being "
+		    "read (%" PRIu64 " bytes, not %" PRIu64 ")", path, r.done,
+		    p->file_size);
+		goto out;
+	}
+	if (EVP_DigestFinal_ex(r.sha, md, &mdlen) != 1 || mdlen != 32) {
+		rc = dm_fail(err, errlen, DM_EIO, "SHA-256 failed");
+		goto out;
+	}
+	hex(md, 32, p->sha256);
+	if (EVP_DigestFinal_ex(r.md5, md, &mdlen) != 1 || mdlen != 16) {
+		rc = dm_fail(err, errlen, DM_EIO, "MD5 failed");
+		goto out;
+	}
+	hex(md, 16, p->md5);
+	if (p->kind != ROM_IMAGE)
+		classify(p);
+	if (p->text[RT_MISC] != NULL) {
+		const char *t = p->text[RT_MISC];
+		size_t n = p->textlen[RT_MISC];
+		const char *k = "device=", *b = "build_number=";
+
+		for (const char *l = t; l < t + n;) {
+			const char *nl = memchr(l, '\n', (size_t)(t + n - l));
+			size_t ll = nl ? (size_t)(nl - l) : (size_t)(t + n - l);
+			char *dst = NULL;
+			size_t dlen = 0, kl = 0;
+
+			if (ll > strlen(k) && strncmp(l, k, strlen(k)) == 0)
+				dst = p->device, dlen = sizeof(p->device),
+				kl = strlen(k);
+			else if (ll > strlen(b) && strncmp(l, b, strlen(b)) == 0)
+				dst = p->build, dlen = sizeof(p->build),
+				kl = strlen(b);
+			if (dst != NULL) {
+				size_t v = ll - kl;
+
+				while (v > 0 && (l[kl + v - 1] == '\r' ||
+				    l[kl + v - 1] == ' '))
+					v--;
+				if (v >= dlen)
+					v = dlen - 1;
+				memcpy(dst, l + kl, v);
+				dst[v] = '\0';
+				for (size_t i = 0; i < v; i++)
+					if ((unsigned char)dst[i] < 0x20 ||
+					    dst[i] == 0x7f)
+						dst[i] = '?';
+			}
+			l += ll + 1;
+		}
+	}
+out:
+	EVP_MD_CTX_free(r.sha);
+	EVP_MD_CTX_free(r.md5);
+	free(r.buf);
+	close(r.fd);
+	if (rc < 0)
+		rompkg_free(p);
+	return rc;
+}
+
+void
+rompkg_free(struct rom_pkg *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->m[i].name);
+	free(p->m);
+	for (int i = 0; i < RT_COUNT; i++)
+		free(p->text[i]);
+	memset(p, 0, sizeof(*p));
+}
+
+const struct rom_member *
+rompkg_member(const struct rom_pkg *p, const char *rel)
+{
+	size_t tl = strlen(p->top);
+
+	for (size_t i = 0; i < p->n; i++) {
+		const char *n = p->m[i].name;
+
+		if (p->kind != ROM_UNKNOWN && tl > 0) {
+			if (strncmp(n, p->top, tl) != 0)
+				continue;
+			n += tl;
+		}
+		if (strcmp(n, rel) == 0)
+			return &p->m[i];
+	}
+	return NULL;
+}
+
+int
+rompkg_unchanged(const struct rom_pkg *p, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(p->path, &st) < 0)
+		return dm_fail(err, errlen, dm_from_errno(errno), "%s: %s",
+		    p->path, strerror(errno));
+	if ((uint64_t)st.st_size != p->file_size || st.st_ino != p->ino ||
+	    st.st_dev != p->dev || (int64_t)st.st_mtim.tv_sec * 1000000000 +
+	    st.st_mtim.tv_nsec != p->mtime_ns)
+		return dm_fail(err, errlen, DM_EINVAL, "%s changed after it "
+		    "was checked: stopping (check it again)", p->path);
+	return 0;
+}
+
+const char *
+rompkg_kind_name(enum rom_kind k)
+{
+	switch (k) {
+	case ROM_XIAOMI:
+		return "xiaomi-fastboot";
+	case ROM_AOSP:
+		return "aosp-factory";
+	case ROM_IMAGE:
+		return "image";
+	default:
+		return "unknown";
+	}
+}
