@@ -504,16 +504,18 @@ cmd_getvar(struct fbconn *c, const char *name)
 	return rc;
 }
 
-/* The close@download fault armed on this phone, if any ("once" ones are
- * spent by the first download that claims them). */
+/* The close@download fault that cuts a download of size bytes, if any:
+ * one whose byte count falls inside it ("once" ones are spent by the
+ * first download they cut, so a small download before a large one does
+ * not use them up). */
 static const struct fault *
-download_fault(struct fbconn *c)
+download_fault(struct fbconn *c, uint64_t size)
 {
 	size_t n;
 	const struct fault *f = phone_faults(c->ph, &n);
 
 	for (size_t i = 0; i < n; i++)
-		if (f[i].when == FAULT_AT_DOWNLOAD &&
+		if (f[i].when == FAULT_AT_DOWNLOAD && f[i].after_bytes < size &&
 		    (!f[i].once || phone_fault_claim(c->ph, i)))
 			return &f[i];
 	return NULL;
@@ -549,7 +551,7 @@ cmd_download(struct fbconn *c, const char *arg)
 		return -1;
 	/* A cable pulled mid-download (a close@download+BYTES fault):
 	 * reads stop at BYTES, then the link goes. */
-	cut = download_fault(c);
+	cut = download_fault(c, n);
 	/* The data: frames of any size adding up to exactly n, received
 	 * straight into the buffer. */
 	for (got = 0; got < n;) {
