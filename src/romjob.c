@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adb.h"
+#include "adbkey.h"
 #include "backup.h"
 #include "dev.h"
 #include "err.h"
@@ -20,10 +22,16 @@
 #include "paths.h"
 #include "proto.h"
 #include "romjob.h"
+#include "xferjob.h"
 #include "xmem.h"
 
 #define OPEN_MS		10000
 #define MAX_PARTS	512
+/* How long a phone may take to boot after the final reboot (a first boot
+ * after a flash compiles apps: minutes); DROIDMEDIC_BOOT_WAIT (seconds)
+ * overrides it. */
+#define BOOT_WAIT_S	600
+#define PROP_MS		15000
 
 /* ---- the request ------------------------------------------------------- */
 
@@ -520,6 +528,135 @@ report_close(struct report *rp)
 	free(rp->txt_path);
 }
 
+/* One property, trimmed, into out ("" when unset); 0 or a dm_err. */
+static int
+getprop(struct adb_conn *c, const char *name, char *out, size_t len,
+    char *err, size_t errlen)
+{
+	char cmd[128], *o = NULL;
+	size_t n = 0;
+	int code = 0, rc;
+
+	snprintf(cmd, sizeof(cmd), "getprop %s", name);
+	rc = adb_shell_capture(c, cmd, &o, &n, 4096, &code, PROP_MS, err,
+	    errlen);
+	out[0] = '\0';
+	if (rc == 0 && o != NULL) {
+		while (n > 0 && (o[n - 1] == '\n' || o[n - 1] == '\r' ||
+		    o[n - 1] == ' '))
+			n--;
+		if (n >= len)
+			n = len - 1;
+		memcpy(out, o, n);
+		out[n] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)out[i] < 0x20)
+				out[i] = '?';
+	}
+	free(o);
+	return rc;
+}
+
+static void
+nap_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* After the final reboot: wait for the phone in ADB at the same address
+ * (a phone re-enumerates on its port; the simulator answers on its),
+ * then for sys.boot_completed, and compare the build it runs with the
+ * package's (misc.txt build_number against ro.build.version.incremental).
+ * Fills res's "boot"; 0, or a dm_err with msg when the phone does not
+ * come back or runs another build. */
+static int
+boot_check(struct job *job, const char *addr, const struct rom_pkg *p,
+    cJSON *res, char *msg, size_t msglen)
+{
+	cJSON *b = cJSON_AddObjectToObject(res, "boot");
+	const char *env = getenv("DROIDMEDIC_BOOT_WAIT");
+	int wait_s = env != NULL && atoi(env) > 0 ? atoi(env) : BOOT_WAIT_S;
+	int64_t t0 = dm_mono_ms(), deadline = t0 + (int64_t)wait_s * 1000;
+	struct adbkeys *keys;
+	struct adb_conn *c = NULL;
+	char err[512], val[256], inc[128] = "", fp[256] = "";
+	int rc = DM_ETIMEOUT, booted = 0;
+
+	keys = adbkeys_load(err, sizeof(err));
+	if (keys == NULL) {
+		cJSON_AddBoolToObject(b, "checked", 0);
+		cJSON_AddStringToObject(b, "why", err);
+		return dm_fail(msg, msglen, DM_EIO, "flashed, but the boot "
+		    "cannot be checked: ADB key: %s", err);
+	}
+	while (dm_mono_ms() < deadline && !job_cancelled(job)) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "flashed; waiting for the phone "
+		    "to boot (%d s)", (int)((dm_mono_ms() - t0) / 1000));
+		job_progress(job, 0, 0, what);
+		if (c == NULL && xferjob_connect(job, addr, keys, &c, err,
+		    sizeof(err)) < 0) {
+			c = NULL;
+			nap_ms(1000);
+			continue;
+		}
+		if (getprop(c, "sys.boot_completed", val, sizeof(val), err,
+		    sizeof(err)) < 0) {
+			adb_close(c);
+			c = NULL;
+			nap_ms(1000);
+			continue;
+		}
+		if (strcmp(val, "1") == 0) {
+			booted = 1;
+			break;
+		}
+		nap_ms(1000);
+	}
+	adbkeys_free(keys);
+	cJSON_AddBoolToObject(b, "checked", 1);
+	cJSON_AddNumberToObject(b, "seconds",
+	    (double)(dm_mono_ms() - t0) / 1000.0);
+	if (!booted) {
+		if (c != NULL)
+			adb_close(c);
+		cJSON_AddBoolToObject(b, "booted", 0);
+		if (job_cancelled(job))
+			return dm_fail(msg, msglen, DM_ECANCEL, "flashed; the "
+			    "wait for the phone to boot was cancelled");
+		return dm_fail(msg, msglen, rc, "flashed, but the phone did not "
+		    "come back in ADB within %d s: it may be boot-looping "
+		    "(droidmedic devices, droidmedic diagnose)", wait_s);
+	}
+	getprop(c, "ro.build.version.incremental", inc, sizeof(inc), err,
+	    sizeof(err));
+	getprop(c, "ro.build.fingerprint", fp, sizeof(fp), err, sizeof(err));
+	adb_close(c);
+	cJSON_AddBoolToObject(b, "booted", 1);
+	cJSON_AddStringToObject(b, "incremental", inc);
+	cJSON_AddStringToObject(b, "fingerprint", fp);
+	cJSON_AddStringToObject(b, "package_build", p->build);
+	if (p->build[0] == '\0') {
+		job_log(job, "the phone booted (%s); the package does not say "
+		    "its build (no build_number in misc.txt)", fp[0] ? fp :
+		    inc);
+		return 0;
+	}
+	cJSON_AddBoolToObject(b, "matches", strcmp(inc, p->build) == 0);
+	if (strcmp(inc, p->build) != 0)
+		return dm_fail(msg, msglen, DM_EINVAL, "flashed, but the phone "
+		    "boots build %s, not the package's %s (fingerprint %s)",
+		    inc[0] ? inc : "(none given)", p->build, fp[0] ? fp : "?");
+	job_log(job, "the phone booted the package's build %s in %.0f s "
+	    "(fingerprint %s)", inc, (double)(dm_mono_ms() - t0) / 1000.0,
+	    fp[0] ? fp : "?");
+	return 0;
+}
+
 static int
 finish(struct job *job, int rc, const char *errname, const char *msg,
     cJSON *j)
@@ -807,9 +944,28 @@ rom_job(struct job *job, void *arg)
 		    st->line : 0, pl.script, err);
 		report_line(&rp, msg);
 	} else {
+		const struct rom_step *last = r.st;
+
 		job_log(job, "flashed: %zu steps in %.1f s", todo,
 		    (double)(dm_mono_ms() - t0) / 1000.0);
 		report_line(&rp, "outcome: flashed");
+		if (last != NULL && last->op == OP_REBOOT && pl.wipes) {
+			cJSON *b = cJSON_AddObjectToObject(res, "boot");
+
+			cJSON_AddBoolToObject(b, "checked", 0);
+			cJSON_AddStringToObject(b, "why", "user data was "
+			    "erased: USB debugging is off until the phone is "
+			    "set up again");
+			job_log(job, "user data was erased, so USB debugging is "
+			    "off: check by hand that it boots");
+		} else if (last != NULL && last->op == OP_REBOOT) {
+			rc = boot_check(job, q->addr, &pkg, res, msg,
+			    sizeof(msg));
+			cJSON_AddItemToObject(rp.j, "boot", cJSON_Duplicate(
+			    cJSON_GetObjectItemCaseSensitive(res, "boot"), 1));
+			report_line(&rp, rc == 0 ? "boot: the package's build "
+			    "is running" : msg);
+		}
 	}
 	report_close(&rp);
 	cJSON_Delete(jn.j);

@@ -19,7 +19,7 @@ command -v python3 >/dev/null || bail "python3 is needed"
 need "apt-get install fastboot" fastboot
 
 . "$top_srcdir/tests/lib/ports.sh"
-base=$(free_base 12)
+base=$(free_base 14)
 [ -n "$base" ] || bail "no free ports in 15000-15999"
 
 ROM=$T/alioth.tgz
@@ -32,10 +32,15 @@ SHA=$(sha256sum "$ROM" | cut -c1-64)
 python3 - "$PROFILES/xiaomi_alioth.json" "$T" <<'PY'
 import json, sys
 src, out = sys.argv[1], sys.argv[2]
-def variant(name, serial, faults=None, **vars):
+def variant(name, serial, faults=None, build="V14.0.4.0.TKHMIXM", **vars):
     p = json.load(open(src))
     p["fastboot"]["vars"] = {"max-download-size": "0x80000", **vars}
     p["serial"] = serial
+    # what the phone runs once it boots (the package's build, as if
+    # the flash had put it there)
+    p["props"]["ro.build.version.incremental"] = build
+    p["props"]["ro.build.fingerprint"] = \
+        "POCO/alioth_global/alioth:13/TKQ1.220829.002/%s:user/release-keys" % build
     if faults:
         p["faults"] = faults
     json.dump(p, open("%s/%s.json" % (out, name), "w"))
@@ -48,6 +53,7 @@ variant("a4", "ALIOTH0004", faults=[{"type": "slow", "when": "flash",
 variant("wipe", "ALIOTHWIPE")
 variant("lock", "ALIOTHLOCK")
 variant("locked", "ALIOTHLCKD", unlocked="no")
+variant("old", "ALIOTHOLD1", build="V13.0.2.0.SKHMIXM")
 variant("lowbat", "ALIOTHLOWB", **{"battery-voltage": "3310"})
 variant("anti2", "ALIOTHANT2", anti="2")
 variant("snap", "ALIOTHSNAP", **{"snapshot-update-status": "merging"})
@@ -57,7 +63,8 @@ PY
 sim_start -v --strict --state "$T/sim" --ports-file "$T/ports" \
 	--port-base $((base + 1)) "$T"/a1.json "$T"/a2.json "$T"/aosp.json \
 	"$T"/a4.json "$T"/wipe.json "$T"/lock.json "$T"/locked.json \
-	"$T"/lowbat.json "$T"/anti2.json "$T"/snap.json "$T"/cut.json
+	"$T"/lowbat.json "$T"/anti2.json "$T"/snap.json "$T"/cut.json \
+	"$T"/old.json
 A1=tcp:127.0.0.1:$(port ALIOTH0001)
 export DROIDMEDIC_IDLE_EXIT=0
 D() { timeout 120 "$DROIDMEDIC" "$@"; }
@@ -79,7 +86,7 @@ same() {
 	done
 }
 for s in ALIOTH0001 ALIOTH0002 ALIOTH0003 ALIOTH0004 ALIOTHWIPE ALIOTHLOCK \
-    ALIOTHLCKD ALIOTHLOWB ALIOTHANT2 ALIOTHSNAP ALIOTHCUT1; do
+    ALIOTHLCKD ALIOTHLOWB ALIOTHANT2 ALIOTHSNAP ALIOTHCUT1 ALIOTHOLD1; do
 	D connect "tcp:127.0.0.1:$(port $s)" >/dev/null 2>&1 ||
 		bail "could not connect $s"
 done
@@ -163,6 +170,12 @@ assert json.load(open(d['journal']))['state'] == 'done'" <"$T/f.json"
 check "every partition holds its image byte for byte" same ALIOTH0001
 check "no userdata written (data kept)" test ! -e "$(parts ALIOTH0001)/userdata.img"
 check "the phone was rebooted at the end" grep -q "sim: ALIOTH0001 down reboot" "$T/sim.out"
+check "then it waited for the boot and read the build" json "
+b = d['boot']
+assert b['checked'] and b['booted'] and b['matches'], b
+assert b['incremental'] == b['package_build'] == 'V14.0.4.0.TKHMIXM', b" <"$T/f.json"
+check "the text report says so" grep -qx "boot: the package's build is running" \
+	"$(json "print(d['report'][:-5])" <"$T/f.json").txt"
 check "the report has each image's SHA-256 as sha256sum says" python3 -c "
 import json, hashlib, sys, tarfile
 r = json.load(open(json.load(open('$T/f.json'))['report']))
@@ -185,6 +198,15 @@ check "gate backup warned and went on" grep -Eq "gate backup +WARN .*going on \(
 check "userdata holds the package's (expanded)" cmp -s "$(parts ALIOTHWIPE)/userdata.img" "$EXP/userdata.img"
 check "metadata too" cmp -s "$(parts ALIOTHWIPE)/metadata.img" "$EXP/metadata.img"
 check "and the rest" same ALIOTHWIPE
+check "a wiped phone's boot is not waited for (USB debugging off), said so" \
+	grep -q "user data was erased, so USB debugging is off: check by hand that it boots" "$T/o"
+
+# a phone that boots another build than the package's after the flash
+OLD=tcp:127.0.0.1:$(port ALIOTHOLD1)
+D flash -s "$OLD" "$ROM" --sha256 "$SHA" --confirm OLD1 >"$T/o" 2>&1
+check "another build after the reboot: exit 1" test $? -eq 1
+check "said plainly" grep -q "flashed, but the phone boots build V13.0.2.0.SKHMIXM, not the package's V14.0.4.0.TKHMIXM" "$T/o"
+check "the flash itself is recorded as done" grep -q '"state":	"done"' "$(journal ALIOTHOLD1)"
 
 # --lock: flash_all_lock.sh ends with oem lock (the phone stays in fastboot)
 LOCK=tcp:127.0.0.1:$(port ALIOTHLOCK)
