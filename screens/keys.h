@@ -32,6 +32,7 @@ enum key_action {
 	ACT_STEP,		/* s: f runs the plan, or one step alone */
 	ACT_BACKUP,		/* b: back the selected phone up */
 	ACT_RESTORE,		/* r: restore the backup selected */
+	ACT_FLASH,		/* F: flash a firmware package */
 	ACT_HELP,
 	ACT_REDRAW,
 	ACT_QUIT,

@@ -112,6 +112,32 @@ struct ui_backup {
 	cJSON *est;		/* its result, or NULL */
 };
 
+/* The flash dialog (scr_flash.c). */
+enum { FL_ASK = 0, FL_WAIT, FL_PLAN };
+struct ui_flash {
+	int open, stage;
+	unsigned dev_id;
+	char serial[128];	/* the phone's own, to be named */
+	char package[1024];	/* as typed */
+	char path[4096];	/* absolute, as sent */
+	char sha256[80];
+	int choice;		/* 0 keep data, 1 wipe, 2 wipe and lock */
+	int field;		/* 0 package, 1 sha256, 2 choice */
+	char typed[64];
+	char msg[300];
+	unsigned plan_job;	/* the dry run */
+	cJSON *plan;		/* its result */
+	int resume, resume_line;	/* a stopped flash is in the journal */
+};
+/* A flash of the phone that stopped, from its journal. */
+struct ui_flash_resume {
+	int stopped;
+	int running;		/* the journal says running: stopped only
+				 * when no flash job of the row runs */
+	char package[4096], sha256[80], error[300];
+	int choice, line;
+};
+
 /* The typed confirmation before a plan runs. */
 struct ui_confirm {
 	int open;
@@ -166,6 +192,7 @@ struct ui {
 	int nrepair;
 	struct ui_confirm confirm;
 	struct ui_backup bk;
+	struct ui_flash fl;
 	struct ui_req req;
 	unsigned fetch[UI_MAX_REPAIR];	/* ended jobs whose result we want */
 	int nfetch;
@@ -230,6 +257,20 @@ void scr_backup_job_ended(struct ui *ui, unsigned job_id);
 /* The estimate's result (taken), or NULL with why it failed. */
 void scr_backup_estimate(struct ui *ui, cJSON *result, const char *why);
 void scr_backup_free(struct ui *ui);
+/* Flashing (scr_flash.c): F opens the flash dialog for a phone in
+ * fastboot; Enter asks for a dry run (the plan and its gates), whose
+ * result scr_flash_plan() takes; a typed code then queues the flash. */
+int scr_flash_open(struct ui *ui);
+void scr_flash_draw(struct ui *ui);
+int scr_flash_key(struct ui *ui, int ch, enum key_action a);
+void scr_flash_job_ended(struct ui *ui, unsigned job_id);
+void scr_flash_plan(struct ui *ui, cJSON *result, const char *why);
+void scr_flash_free(struct ui *ui);
+/* 1 and r filled in when the phone's journal holds a flash that did not
+ * finish. */
+int scr_flash_journal(const char *serial, struct ui_flash_resume *r);
+/* The flash job running or queued on the row, or 0. */
+unsigned scr_flash_active(const struct ui *ui, unsigned dev_id);
 /* The `?` overlay, drawn over the whole screen. */
 void scr_help_draw(struct ui *ui);
 int scr_help_key(struct ui *ui, int key, enum key_action a);

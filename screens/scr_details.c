@@ -294,6 +294,24 @@ det_device(struct ui *ui, struct scr_text *d, const struct ui_dev *ud)
 	    dev_mode_label(di->mode), di->mode_detail[0] ? ", " : "",
 	    di->mode_detail);
 	det_jobs(ui, d, di->id, 1);
+	if (di->mode == DEV_MODE_FASTBOOT || di->mode == DEV_MODE_FASTBOOTD) {
+		/* A flash of this phone that did not finish. */
+		struct ui_flash_resume r;
+		const char *s = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(ud->ident, "serial"));
+
+		if (scr_flash_journal(s != NULL && *s ? s : di->serial, &r) &&
+		    scr_flash_active(ui, di->id) == 0) {
+			const char *base = strrchr(r.package, '/');
+
+			det_field(d, "Flash:", draw_attr(DR_WARN) | A_BOLD,
+			    "%s stopped at line %d: F resumes it",
+			    base != NULL ? base + 1 : r.package, r.line);
+			if (r.error[0] != '\0')
+				det_field(d, "", draw_attr(DR_WARN), "%s",
+				    r.error);
+		}
+	}
 	det_identity(d, ud);
 	if (di->present && strncmp(di->adb_path, "adb-server:", 11) == 0) {
 		/* Say which path is in use: the adb server's, not ours. */

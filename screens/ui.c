@@ -442,6 +442,7 @@ ui_job_event(struct ui *ui, const char *name, const cJSON *ev,
 		    text ? text : "");
 		ui_repair_job_done(ui, j->id);
 		scr_backup_job_ended(ui, j->id);
+		scr_flash_job_ended(ui, j->id);
 	}
 }
 
@@ -452,6 +453,7 @@ ui_model_free(struct ui *ui)
 		cJSON_Delete(ui->devs[i].ident);
 	ui_repair_free(ui);
 	scr_backup_free(ui);
+	scr_flash_free(ui);
 	free(ui->devs);
 	free(ui->jobs);
 	free(ui->vis);
@@ -870,6 +872,8 @@ ui_key(struct ui *ui, int ch)
 		return scr_confirm_key(ui, ch, a);
 	if (ui->bk.open)
 		return scr_backup_key(ui, ch, a);
+	if (ui->fl.open)
+		return scr_flash_key(ui, ch, a);
 	if (ui->help_open)
 		return scr_help_key(ui, ch, a);
 	if (ui->filter_edit)
@@ -911,6 +915,8 @@ ui_key(struct ui *ui, int ch)
 		return scr_backup_open(ui);
 	case ACT_RESTORE:
 		return scr_restore_open(ui);
+	case ACT_FLASH:
+		return scr_flash_open(ui);
 	case ACT_VIEW:
 		ui->view = ui->view == VIEW_DETAILS ? VIEW_FINDINGS :
 		    ui->view == VIEW_FINDINGS ? VIEW_BACKUPS : VIEW_DETAILS;
@@ -1166,10 +1172,12 @@ ui_redraw(struct ui_main *um)
 		scr_confirm_draw(ui);
 	if (ui->bk.open)
 		scr_backup_draw(ui);
+	if (ui->fl.open)
+		scr_flash_draw(ui);
 	if ((ui->filter_edit || ui->confirm.open ||
-	    ui->bk.open == BK_DLG_RESTORE) != um->cursor) {
+	    ui->bk.open == BK_DLG_RESTORE || ui->fl.open) != um->cursor) {
 		um->cursor = ui->filter_edit || ui->confirm.open ||
-		    ui->bk.open == BK_DLG_RESTORE;
+		    ui->bk.open == BK_DLG_RESTORE || ui->fl.open;
 		curs_set(um->cursor ? 1 : 0);
 	}
 	if (!um->cursor)
@@ -1245,7 +1253,47 @@ ui_service(struct ui_main *um)
 		ui->req.op[0] = '\0';
 		ui->req.params = NULL;
 		r = ui_repair_get(ui, dev, 1);
-		if (strcmp(op, "backup") == 0 || strcmp(op, "restore") == 0) {
+		if (strcmp(op, "flashrom") == 0) {
+			/* The flash dialog's dry run, or the flash itself
+			 * (which shows with the phone's jobs). */
+			int dry = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			    params, "dry_run"));
+
+			if (um->client == NULL ||
+			    client_call(um->client, op, params, &res, 5000,
+			    err, sizeof(err)) < 0) {
+				if (um->client == NULL)
+					cJSON_Delete(params);
+				snprintf(ui->status, sizeof(ui->status),
+				    "flash: %s", um->client ? err :
+				    "no bench server");
+				ui->status_key = 1;
+				ui_log_add(ui, LOG_WARN, "ui", "%s", ui->status);
+				if (dry)
+					scr_flash_plan(ui, NULL, ui->status);
+			} else {
+				unsigned job = (unsigned)ui_json_num(res,
+				    "job", 0);
+
+				ui_log_add(ui, LOG_INFO, "ui", "flash%s queued "
+				    "as job #%u", dry ? " (dry run)" : "", job);
+				if (dry) {
+					ui->fl.plan_job = job;
+					for (int i = 0; i < ui->njobs; i++)
+						if (ui->jobs[i].id == job &&
+						    ui->jobs[i].state >=
+						    JOB_DONE)
+							scr_flash_job_ended(ui,
+							    job);
+				}
+			}
+			cJSON_Delete(res);
+			res = NULL;
+			um->dirty = 1;
+			params = NULL;
+			op[0] = '\0';
+		} else if (strcmp(op, "backup") == 0 ||
+		    strcmp(op, "restore") == 0) {
 			/* Not a repair: the job shows with the phone's jobs,
 			 * its lines in the log.  A dry run is the dialog's
 			 * estimate. */
@@ -1365,6 +1413,10 @@ ui_service(struct ui_main *um)
 				/* The findings as they are now. */
 				again = (int)r->dev_id;
 			}
+		}
+		if (id == ui->fl.plan_job && ui->fl.stage == FL_WAIT) {
+			scr_flash_plan(ui, result, NULL);
+			result = NULL;
 		}
 		if (id == ui->bk.est_job && ui->bk.est_wait) {
 			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(

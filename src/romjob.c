@@ -946,8 +946,14 @@ rom_job(struct job *job, void *arg)
 	} else {
 		const struct rom_step *last = r.st;
 
-		job_log(job, "flashed: %zu steps in %.1f s", todo,
-		    (double)(dm_mono_ms() - t0) / 1000.0);
+		if (done > 0)
+			job_log(job, "flashed: steps %zu-%zu of %zu in %.1f s "
+			    "(resumed; steps 1-%zu were done before)",
+			    done + 1, todo, todo,
+			    (double)(dm_mono_ms() - t0) / 1000.0, done);
+		else
+			job_log(job, "flashed: %zu steps in %.1f s", todo,
+			    (double)(dm_mono_ms() - t0) / 1000.0);
 		report_line(&rp, "outcome: flashed");
 		if (last != NULL && last->op == OP_REBOOT && pl.wipes) {
 			cJSON *b = cJSON_AddObjectToObject(res, "boot");

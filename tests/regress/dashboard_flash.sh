@@ -1,0 +1,117 @@
+#!/bin/bash
+# dashboard_flash.sh - a whole ROM flashed from the dashboard, driven in
+# tmux against droidmedic-sim's Xiaomi alioth in its bootloader: `F` asks
+# for the package, its SHA-256 and the choice; Enter shows the dry run's
+# gates and steps (a missing hash refused with its reason, nothing sent);
+# a code that does not name the phone is refused; the right code queues
+# the flash, whose end shows with the phone's jobs, the partitions byte
+# for byte.  Then a flash cut mid-download (by the CLI) shows in the
+# details pane as stopped, `F` opens filled in from the journal, the plan
+# says where it resumes, and the resumed flash completes.  Loopback only.
+# TAP.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/env.sh"
+. "$top_srcdir/tests/lib/dashdemo.sh"
+. "$top_srcdir/tests/lib/diagsim.sh"	# sim_start, port, profile_variant
+
+ROM=$T/alioth.tgz
+python3 "$top_srcdir/tests/lib/xiaomirom.py" "$ROM" alioth 1 ||
+	bail "could not build the test package"
+SHA=$(sha256sum "$ROM" | cut -c1-64)
+AL=$PROFILES/fastboot/xiaomi_alioth.json
+profile_variant "$AL" "$T/a.json" "p['serial'] = 'DASHFLASH001'
+p['fastboot']['vars'] = {'max-download-size': '0x80000'}
+p['props']['ro.build.version.incremental'] = 'V14.0.4.0.TKHMIXM'"
+profile_variant "$AL" "$T/c.json" "p['serial'] = 'DASHFLASHCUT'
+p['fastboot']['vars'] = {'max-download-size': '0x80000'}
+p['props']['ro.build.version.incremental'] = 'V14.0.4.0.TKHMIXM'
+p['faults'] = [{'type': 'close', 'when': 'download', 'after_bytes': 400000, 'once': True}]"
+sim_start --strict --state "$T/sim" --ports-file "$T/ports" "$T/a.json" \
+	"$T/c.json"
+P=tcp:127.0.0.1:$(port DASHFLASH001)
+C=tcp:127.0.0.1:$(port DASHFLASHCUT)
+parts=$T/sim/DASHFLASH001/partitions
+
+"$D" connect "$P" >"$T/o" 2>&1
+"$D" connect "$C" >>"$T/o" 2>&1
+check "both phones are on the bench in fastboot" \
+	test "$(grep -c 'fastboot, alioth' "$T/o")" -eq 2
+tm new-session -d -s dm -x 150 -y 50 "$D; sleep 600"
+check "the dashboard comes up" wait_for 10 has "droidmedic "
+shown_fail() { [ "$tap_fail" -eq "${seen_fail:-0}" ] || { seen_fail=$tap_fail; diag "the screen:"; diag "$(screen)"; }; }
+keys / "${P##*:}" Enter
+check "filtered to the first phone" wait_for 10 has "${P#tcp:}"
+keys F
+check "F: the dialog asks for the package" \
+	wait_for 5 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Flash a firmware package onto 8d1cac2\|Flash a firmware package onto DASHFLASH001' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'Package: (type its path)'"
+shown_fail
+keys -l "$ROM"
+keys Enter
+check "no hash: the dry run refuses with the package gate's reason" \
+	wait_for 30 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'package *refused *no SHA-256 to check' &&
+	                   tmux -L '$TM' capture-pane -p -t dm | grep -q 'Nothing was sent'"
+shown_fail
+check "nothing was written" test ! -d "$parts"
+keys Enter Down
+keys -l "$SHA"
+keys Enter
+check "with the hash: every gate ok and the steps listed" \
+	wait_for 30 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'package *ok *SHA-256 $SHA as expected' &&
+	                   tmux -L '$TM' capture-pane -p -t dm | grep -q 'partitions *ok' &&
+	                   tmux -L '$TM' capture-pane -p -t dm | grep -q 'erase *boot_ab' &&
+	                   tmux -L '$TM' capture-pane -p -t dm | grep -q 'Type H001'"
+shown_fail
+check "still nothing written" test ! -d "$parts"
+keys 9 9 9 9 Enter
+check "a wrong code is refused" \
+	wait_for 3 has '"9999" does not name this phone: type H001'
+keys H 0 0 1 Enter
+check "the right code: the flash runs as a job, the log says it flashed" \
+	wait_for 60 has "flashrom: flashed: 22 steps in"
+check "and the job ends done, the phone booted" \
+	wait_for 30 has "the phone booted the package's build V14.0.4.0.TKHMIXM"
+shown_fail
+same=1
+for f in abl_a:abl.elf abl_b:abl.elf super:super.img boot_a:boot.img \
+    boot_b:boot.img cust:cust.img; do
+	cmp -s "$parts/${f%%:*}.img" "$ROM.expect/${f#*:}" || same=0
+done
+check "the partitions hold the package's images byte for byte" test $same -eq 1
+
+# ---- a flash that stopped, resumed from the dashboard ------------------------------
+"$D" flash -s "$C" "$ROM" --sha256 "$SHA" --confirm HCUT >"$T/cut" 2>&1
+check "the CLI's flash of the second phone is cut (exit 1)" test $? -eq 1
+keys Escape
+keys / "${C##*:}" Enter
+check "its details say the flash stopped and F resumes it" \
+	wait_for 10 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'alioth.tgz stopped at line [0-9]*.*F resumes it'"
+shown_fail
+keys F
+check "F: filled in from the journal (the package, its hash, keep data)" \
+	wait_for 5 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'A flash of this package stopped at line' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'Package: $ROM' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'SHA-256: $SHA' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'Data: *keep user data'"
+shown_fail
+keys Enter
+check "the plan says where it resumes" \
+	wait_for 30 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Resumes at line [0-9]* of the script' &&
+	                   tmux -L '$TM' capture-pane -p -t dm | grep -q 'Type HCUT'"
+shown_fail
+keys H C U T Enter
+check "the resumed flash ends done" \
+	wait_for 60 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'flashrom: flashed: steps 10-22 of 22 in .* (resumed'"
+shown_fail
+check "the journal says done" grep -q '"state":	"done"' \
+	"$XDG_STATE_HOME/droidmedic/flash/DASHFLASHCUT.json"
+same=1
+for f in abl_a:abl.elf modem_a:NON-HLOS.bin modem_b:NON-HLOS.bin \
+    super:super.img boot_b:boot.img; do
+	cmp -s "$T/sim/DASHFLASHCUT/partitions/${f%%:*}.img" \
+		"$ROM.expect/${f#*:}" || same=0
+done
+check "and the phone holds every image" test $same -eq 1
+keys q
+sim_end
+done_testing
