@@ -37,7 +37,7 @@ const struct key_def keys_table[] = {
 	{ 's', ACT_STEP, "Pick what f runs: the plan, or one step alone" },
 	{ 'b', ACT_BACKUP, "Back the selected phone up: pick what, Enter" },
 	{ 'r', ACT_RESTORE, "Restore the backup selected in the backups view" },
-	{ 'F', ACT_FLASH, "Flash a firmware package (phone in fastboot): plan, then type the code" },
+	{ 'F', ACT_FLASH, "Flash a ROM package (phone in fastboot)" },
 	{ 'v', ACT_VIEW, "Lower pane: details, findings or backups" },
 	{ ESC_KEY, ACT_CLEAR, "Clear the filter; back to the device list" },
 	{ '?', ACT_HELP, "This help" },

@@ -52,7 +52,7 @@ scr_help_lines(struct help_line *hl, int max, int *keyw)
 static int
 scr_help_rows(void)
 {
-	int rows = LINES - 4;	/* box borders, a line above and below */
+	int rows = LINES - 3;	/* box borders, and the key bar below */
 
 	return rows > 1 ? rows : 1;
 }
