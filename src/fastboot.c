@@ -1330,6 +1330,14 @@ fb_flash_plan(struct fb_conn *c, struct fb_image *img,
 		plan_warn(p, "the phone did not say its max-download-size: "
 		    "the image goes in one piece");
 
+	if (o->map != NULL && o->want_sha256 == NULL) {
+		/* Read and checked already: nothing of the image is read. */
+		sparse_map_copy(&p->map, o->map);
+		rc = p->map.in_size == img->size ? 0 : dm_fail(err, errlen,
+		    DM_EINVAL, "its layout was read for %" PRIu64 " bytes, "
+		    "it has %" PRIu64, p->map.in_size, img->size);
+		goto mapped;
+	}
 	rc = img->rewind(img->src.ud, err, errlen);
 	if (image_fd(img) < 0) {
 		w.in = &img->src;
@@ -1388,6 +1396,7 @@ fb_flash_plan(struct fb_conn *c, struct fb_image *img,
 		}
 		EVP_MD_CTX_free(hs.md);
 	}
+mapped:
 	if (rc < 0) {
 		char why[256];
 

@@ -188,6 +188,10 @@ struct fb_flash_opts {
 	int force;			/* go on with a low battery */
 	int hash;			/* without want_sha256: compute the
 					 * SHA-256 while sending */
+	/* The image's layout, already read and checked by the caller (a
+	 * ROM package read through, its every member checked): the plan
+	 * then reads nothing of the image.  Not with want_sha256. */
+	const struct sparse_map *map;
 };
 
 /* Ask the phone, check the image, plan.  With want_sha256 the whole

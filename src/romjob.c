@@ -17,6 +17,7 @@
 #include "dev.h"
 #include "err.h"
 #include "fastboot.h"
+#include "gzindex.h"
 #include "job.h"
 #include "log.h"
 #include "paths.h"
@@ -336,13 +337,31 @@ flash_step(struct fb_conn *c, const struct rom_pkg *p, struct run *r,
 	struct fb_hooks hooks = { on_info, on_progress, r };
 	int rc;
 
+	const struct rom_member *m = NULL;
+
 	if ((rc = rompkg_unchanged(p, err, errlen)) < 0)
 		return rc;
-	rc = fb_image_open_archive(&img, p->path, r->st->entry, err, errlen);
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->m[i].name, r->st->entry) == 0)
+			m = &p->m[i];
+	if (m != NULL && p->gz != NULL) {
+		char name[sizeof(img.name)];
+
+		/* Straight from where its data starts in the package. */
+		snprintf(name, sizeof(name), "%s:%s", p->path, m->name);
+		rc = fb_image_open_gz(&img, p->path, p->gz, m->offset, m->size,
+		    name, err, errlen);
+	} else
+		rc = fb_image_open_archive(&img, p->path, r->st->entry, err,
+		    errlen);
 	if (rc < 0)
 		return rc;
 	fo.part = r->st->target;
 	fo.force = force;
+	/* Its layout was read (and every byte of it checked) with the
+	 * package: the plan reads nothing of it again. */
+	if (m != NULL && m->has_map)
+		fo.map = &m->map;
 	memset(&res, 0, sizeof(res));
 	r->fp = NULL;
 	r->res = &res;

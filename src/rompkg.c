@@ -22,6 +22,7 @@
 
 #include "bytes.h"
 #include "err.h"
+#include "gzindex.h"
 #include "rompkg.h"
 #include "sparse.h"
 #include "xmem.h"
@@ -40,6 +41,8 @@
 struct reader {
 	int fd;
 	uint8_t *buf;
+	struct gzbuild *gz;	/* a gzip package: decompressed here */
+	char gzerr[256];
 	EVP_MD_CTX *sha, *md5;
 	uint64_t done, total, next;
 	int (*progress)(void *, uint64_t, uint64_t);
@@ -64,11 +67,34 @@ feed(struct reader *r, const void *p, size_t n)
 	return 0;
 }
 
+static void
+feed_cb(void *ud, const void *p, size_t n)
+{
+	struct reader *r = ud;
+
+	/* A stop asked for by progress() shows at the next read. */
+	if (!r->cancelled)
+		(void)feed(r, p, n);
+}
+
 static la_ssize_t
 rd_read(struct archive *a, void *ud, const void **out)
 {
 	struct reader *r = ud;
 	ssize_t n;
+
+	if (r->gz != NULL) {
+		if (r->cancelled) {
+			archive_set_error(a, ECANCELED, "stopped");
+			return -1;
+		}
+		n = gzbuild_read(r->gz, out, r->gzerr, sizeof(r->gzerr));
+		if (n < 0) {
+			archive_set_error(a, EIO, "%s", r->gzerr);
+			return -1;
+		}
+		return n;
+	}
 
 	do
 		n = read(r->fd, r->buf, READ_BLOCK);
@@ -180,94 +206,216 @@ text_role(const char *name)
 	return -1;
 }
 
-/* Read the member's data to its end: hashed, its first bytes looked at,
- * and, for a text, kept. */
+/* A member's data as libarchive hands it out, each byte hashed, its
+ * first bytes kept (the sparse magic) and, for a text, all of it: a
+ * sparse_src, so that the layout is read in the same pass. */
+struct mread {
+	struct archive *a;
+	EVP_MD_CTX *md;
+	const uint8_t *blk;
+	size_t blen, boff;
+	uint64_t got;		/* bytes consumed */
+	int eof;
+	int rc;			/* the first failure */
+	char why[512];
+	char *t;		/* a text's bytes, or NULL */
+	size_t tlen;
+	uint8_t head[SPARSE_FILE_HDR_SZ];
+	size_t nhead;
+	const char *path, *name;
+};
+
+static int
+mr_fail(struct mread *m, int rc, const char *what)
+{
+	if (m->rc == 0) {
+		m->rc = rc;
+		snprintf(m->why, sizeof(m->why), "%s", what);
+	}
+	return rc;
+}
+
+/* The next block; 0, or 1 at the member's end, or a dm_err. */
+static int
+mr_next(struct mread *m)
+{
+	const void *p;
+	size_t n;
+	la_int64_t off;
+	int r;
+	char w[256], msg[512];
+
+	if (m->rc != 0)
+		return m->rc;
+	r = archive_read_data_block(m->a, &p, &n, &off);
+	if (r == ARCHIVE_EOF) {
+		m->eof = 1;
+		return 1;
+	}
+	if (r != ARCHIVE_OK) {
+		arc_words(m->a, w, sizeof(w));
+		snprintf(msg, sizeof(msg), "%s is damaged or cut short: %s (in "
+		    "%s)", m->path, w, m->name);
+		return mr_fail(m, DM_EIO, msg);
+	}
+	if ((uint64_t)off != m->got) {
+		snprintf(msg, sizeof(msg), "%s: %s is a sparse member "
+		    "(holes), which droidmedic does not flash", m->path,
+		    m->name);
+		return mr_fail(m, DM_EINVAL, msg);
+	}
+	m->blk = p;
+	m->blen = n;
+	m->boff = 0;
+	return 0;
+}
+
+/* Consume up to len bytes (copied to dst unless NULL); how many, 0 at
+ * the end, or a dm_err. */
+static ssize_t
+mr_take(struct mread *m, uint8_t *dst, size_t len)
+{
+	const uint8_t *p;
+	size_t k;
+
+	while (m->boff == m->blen) {
+		int r = m->eof ? 1 : mr_next(m);
+
+		if (r == 1)
+			return 0;
+		if (r < 0)
+			return r;
+	}
+	p = m->blk + m->boff;
+	k = m->blen - m->boff < len ? m->blen - m->boff : len;
+	if (m->nhead < sizeof(m->head)) {
+		size_t h = sizeof(m->head) - m->nhead < k ?
+		    sizeof(m->head) - m->nhead : k;
+
+		memcpy(m->head + m->nhead, p, h);
+		m->nhead += h;
+	}
+	if (m->t != NULL) {
+		if (m->tlen + k > TEXT_MAX) {
+			char msg[512];
+
+			snprintf(msg, sizeof(msg), "%s: %s is larger than %u "
+			    "bytes: not a script droidmedic reads", m->path,
+			    m->name, TEXT_MAX);
+			return mr_fail(m, DM_EINVAL, msg);
+		}
+		memcpy(m->t + m->tlen, p, k);
+		m->tlen += k;
+	}
+	if (EVP_DigestUpdate(m->md, p, k) != 1)
+		return mr_fail(m, DM_EIO, "SHA-256 failed");
+	if (dst != NULL)
+		memcpy(dst, p, k);
+	m->boff += k;
+	m->got += k;
+	return (ssize_t)k;
+}
+
+static ssize_t
+mr_read(void *ud, void *buf, size_t len)
+{
+	struct mread *m = ud;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t k = mr_take(m, (uint8_t *)buf + done, len - done);
+
+		if (k < 0)
+			return k;
+		if (k == 0)
+			break;
+		done += (size_t)k;
+	}
+	return (ssize_t)done;
+}
+
+static int
+mr_skip(void *ud, uint64_t len)
+{
+	struct mread *m = ud;
+
+	while (len > 0) {
+		ssize_t k = mr_take(m, NULL, len > SIZE_MAX ? SIZE_MAX :
+		    (size_t)len);
+
+		if (k < 0)
+			return (int)k;
+		if (k == 0)
+			return DM_EIO;
+		len -= (uint64_t)k;
+	}
+	return 0;
+}
+
+/* Read the member's data to its end: hashed, its layout read (what a
+ * flash needs to know of it), and a text kept. */
 static int
 read_member(struct archive *a, struct rom_member *m, char **text,
     size_t *textlen, const char *path, char *err, size_t errlen)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	uint8_t head[SPARSE_FILE_HDR_SZ];
-	size_t nhead = 0, tlen = 0;
-	uint64_t got = 0;
-	char *t = NULL, why[256];
+	struct mread r;
 	unsigned char out[32];
 	unsigned olen = 0;
-	int rc = 0;
+	ssize_t k;
 
-	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(md);
+	memset(&r, 0, sizeof(r));
+	r.a = a;
+	r.path = path;
+	r.name = m->name;
+	r.md = EVP_MD_CTX_new();
+	if (r.md == NULL || EVP_DigestInit_ex(r.md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(r.md);
 		return dm_fail(err, errlen, DM_ENOMEM, "cannot start SHA-256");
 	}
 	if (text != NULL)
-		t = xmalloc(TEXT_MAX + 1);
-	for (;;) {
-		const void *p;
-		size_t n;
-		la_int64_t off;
-		int r = archive_read_data_block(a, &p, &n, &off);
+		r.t = xmalloc(TEXT_MAX + 1);
+	else if (m->size > 0) {
+		/* The layout, from the chunk headers, as the flasher would
+		 * read it (a member that is no image just maps as raw). */
+		struct sparse_src src = { mr_read, mr_skip, &r };
+		char why[256];
 
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r != ARCHIVE_OK) {
-			arc_words(a, why, sizeof(why));
-			rc = dm_fail(err, errlen, DM_EIO, "%s is damaged or "
-			    "cut short: %s (in %s)", path, why, m->name);
-			break;
-		}
-		if ((uint64_t)off != got) {
-			rc = dm_fail(err, errlen, DM_EINVAL, "%s: %s is a "
-			    "sparse member (holes), which droidmedic does not "
-			    "flash", path, m->name);
-			break;
-		}
-		if (nhead < sizeof(head)) {
-			size_t k = sizeof(head) - nhead < n ?
-			    sizeof(head) - nhead : n;
-
-			memcpy(head + nhead, p, k);
-			nhead += k;
-		}
-		if (t != NULL) {
-			if (tlen + n > TEXT_MAX) {
-				rc = dm_fail(err, errlen, DM_EINVAL, "%s: %s "
-				    "is larger than %u bytes: not a script "
-				    "droidmedic reads", path, m->name,
-				    TEXT_MAX);
-				break;
-			}
-			memcpy(t + tlen, p, n);
-			tlen += n;
-		}
-		if (EVP_DigestUpdate(md, p, n) != 1) {
-			rc = dm_fail(err, errlen, DM_EIO, "SHA-256 failed");
-			break;
-		}
-		got += n;
+		if (sparse_map_read(&src, m->size, SPARSE_BLK_SZ, &m->map, why,
+		    sizeof(why)) == 0)
+			m->has_map = 1;
 	}
-	if (rc == 0 && m->size == 0)
-		m->size = got;		/* a streamed zip says it at the end */
-	else if (rc == 0 && got != m->size)
-		rc = dm_fail(err, errlen, DM_EIO, "%s is damaged: %s holds "
-		    "%" PRIu64 " bytes, its header says %" PRIu64, path,
-		    m->name, got, m->size);
-	if (rc == 0 && EVP_DigestFinal_ex(md, out, &olen) == 1 && olen == 32)
+	/* The rest, to its end. */
+	while (r.rc == 0 && (k = mr_take(&r, NULL, SIZE_MAX)) > 0)
+		;
+	if (r.rc == 0 && m->size == 0)
+		m->size = r.got;	/* a streamed zip says it at the end */
+	else if (r.rc == 0 && r.got != m->size)
+		mr_fail(&r, DM_EIO, "the member is shorter than its header "
+		    "says");
+	if (r.rc != 0) {
+		if (m->has_map)
+			sparse_map_free(&m->map);
+		m->has_map = 0;
+		dm_fail(err, errlen, r.rc, "%s", r.why);
+	}
+	if (r.rc == 0 && EVP_DigestFinal_ex(r.md, out, &olen) == 1 &&
+	    olen == 32)
 		hex(out, 32, m->sha256);
-	EVP_MD_CTX_free(md);
+	EVP_MD_CTX_free(r.md);
 	m->expanded = m->size;
-	if (rc == 0 && nhead == sizeof(head) && sparse_is_sparse(head,
-	    nhead)) {
+	if (r.rc == 0 && r.nhead == sizeof(r.head) && sparse_is_sparse(r.head,
+	    r.nhead)) {
 		m->sparse = 1;
-		m->expanded = (uint64_t)le32_get(head + 12) *
-		    le32_get(head + 16);
+		m->expanded = (uint64_t)le32_get(r.head + 12) *
+		    le32_get(r.head + 16);
 	}
-	if (rc == 0 && t != NULL) {
-		t[tlen] = '\0';
-		*text = t;
-		*textlen = tlen;
+	if (r.rc == 0 && r.t != NULL) {
+		r.t[r.tlen] = '\0';
+		*text = r.t;
+		*textlen = r.tlen;
 	} else
-		free(t);
-	return rc;
+		free(r.t);
+	return r.rc;
 }
 
 static int
@@ -322,7 +470,8 @@ read_all(struct rom_pkg *p, struct reader *r, char *err, size_t errlen)
 		if (p->n == 0) {
 			snprintf(p->format, sizeof(p->format), "%s%s%s",
 			    archive_format_name(a) ? archive_format_name(a) :
-			    "?", archive_filter_count(a) > 1 ? ", " : "",
+			    "?", r->gz != NULL || archive_filter_count(a) > 1 ?
+			    ", " : "", r->gz != NULL ? "gzip" :
 			    archive_filter_count(a) > 1 ?
 			    archive_filter_name(a, 0) : "");
 		}
@@ -366,6 +515,7 @@ read_all(struct rom_pkg *p, struct reader *r, char *err, size_t errlen)
 		    (uint64_t)archive_entry_size(e) : 0;
 		if (!m->regular)
 			continue;
+		m->offset = (uint64_t)archive_filter_bytes(a, 0);
 		role = text_role(name);
 		if (role >= 0 && p->text[role] != NULL)
 			role = -1;	/* a second one: not ours */
@@ -468,7 +618,26 @@ rompkg_open(const char *path, struct rom_pkg *p,
 		rc = dm_fail(err, errlen, DM_ENOMEM, "cannot start hashing");
 		goto out;
 	}
+	/* A gzip package is decompressed by gzindex.c, keeping access
+	 * points; libarchive reads the tar out of it. */
+	{
+		uint8_t magic[3];
+		ssize_t n = pread(r.fd, magic, sizeof(magic), 0);
+
+		if (n == (ssize_t)sizeof(magic) && gz_is_gzip(magic, 3) &&
+		    (rc = gzbuild_new(r.fd, feed_cb, &r, &r.gz, err,
+		    errlen)) < 0)
+			goto out;
+	}
 	rc = read_all(p, &r, err, errlen);
+	if (rc == 0 && r.gz != NULL) {
+		rc = gzbuild_finish(r.gz, &p->gz, r.gzerr, sizeof(r.gzerr));
+		r.gz = NULL;
+		if (rc < 0)
+			rc = dm_fail(err, errlen, r.cancelled ? DM_ECANCEL :
+			    rc, "%s: %s", path, r.cancelled ? "stopped" :
+			    r.gzerr);
+	}
 	if (rc == 0 && r.ioerr)
 		rc = dm_fail(err, errlen, dm_from_errno(r.ioerr), "%s: %s",
 		    path, strerror(r.ioerr));
@@ -476,6 +645,8 @@ rompkg_open(const char *path, struct rom_pkg *p,
 		goto out;
 	if (p->kind == ROM_IMAGE) {
 		/* Not an archive: start the hashes again over the file. */
+		gzidx_free(p->gz);
+		p->gz = NULL;
 		for (size_t i = 0; i < p->n; i++)
 			free(p->m[i].name);
 		free(p->m);
@@ -566,6 +737,7 @@ rompkg_open(const char *path, struct rom_pkg *p,
 		}
 	}
 out:
+	gzbuild_free(r.gz);
 	EVP_MD_CTX_free(r.sha);
 	EVP_MD_CTX_free(r.md5);
 	free(r.buf);
@@ -578,8 +750,12 @@ out:
 void
 rompkg_free(struct rom_pkg *p)
 {
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		free(p->m[i].name);
+		if (p->m[i].has_map)
+			sparse_map_free(&p->m[i].map);
+	}
+	gzidx_free(p->gz);
 	free(p->m);
 	for (int i = 0; i < RT_COUNT; i++)
 		free(p->text[i]);

@@ -8,8 +8,12 @@
  * libarchive's words, before anything goes to a phone), hashes each
  * member with SHA-256 and notes its sparse header, and hashes the
  * package file itself (SHA-256 and MD5, over every byte of the file) on
- * the way.  The images are later streamed out of the same file by
- * fb_image_open_archive() (fbarchive.c).
+ * the way.  Each member's sparse layout is read in the same pass.  A
+ * gzip-compressed package (a .tgz) is decompressed by gzindex.c, which
+ * keeps access points as it goes, and libarchive reads the tar from it:
+ * an image is later read from where its data starts (fb_image_open_gz),
+ * without decompressing the package from its start again.  Any other
+ * package is streamed by fb_image_open_archive() (fbarchive.c).
  *
  * Kinds:
  *   xiaomi-fastboot  one top folder with images/ and flash_all*.sh
@@ -26,6 +30,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sparse.h"
+
+struct gzidx;
+
 enum rom_kind { ROM_UNKNOWN, ROM_XIAOMI, ROM_AOSP, ROM_IMAGE };
 
 struct rom_member {
@@ -35,6 +43,10 @@ struct rom_member {
 	int sparse;		/* starts with the sparse magic */
 	uint64_t expanded;	/* sparse: total_blks * blk_sz; else size */
 	char sha256[65];	/* regular files */
+	uint64_t offset;	/* gzip packages: where its data starts in
+				 * the decompressed stream */
+	struct sparse_map map;	/* its layout, read in the same pass */
+	int has_map;
 };
 
 /* The texts a package may carry, by role. */
@@ -62,6 +74,8 @@ struct rom_pkg {
 	ino_t ino;
 	int64_t mtime_ns;	/* to see the file change under us */
 	char sha256[65], md5[33];
+	struct gzidx *gz;	/* a gzip package's index (gzindex.h): its
+				 * members are read from anywhere */
 	char device[64];	/* misc.txt device= */
 	char build[96];		/* misc.txt build_number= */
 };

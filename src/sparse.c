@@ -571,6 +571,17 @@ sparse_map_read(const struct sparse_src *src, uint64_t in_size,
 }
 
 void
+sparse_map_copy(struct sparse_map *dst, const struct sparse_map *src)
+{
+	*dst = *src;
+	dst->chunks = NULL;
+	if (src->n > 0) {
+		dst->chunks = xmalloc(src->n * sizeof(*dst->chunks));
+		memcpy(dst->chunks, src->chunks, src->n * sizeof(*dst->chunks));
+	}
+}
+
+void
 sparse_map_free(struct sparse_map *m)
 {
 	if (m == NULL)

@@ -105,6 +105,8 @@ int sparse_is_sparse(const void *buf, size_t n);
 int sparse_map_read(const struct sparse_src *src, uint64_t in_size,
     uint32_t raw_blk_sz, struct sparse_map *m, char *err, size_t errlen);
 void sparse_map_free(struct sparse_map *m);
+/* A deep copy of src (free it with sparse_map_free). */
+void sparse_map_copy(struct sparse_map *dst, const struct sparse_map *src);
 
 /* One download.  size and verbatim are for the caller; the rest is for
  * the writer (blk_first/blk_end may be shown as progress). */

@@ -12,7 +12,7 @@ command -v clang >/dev/null || bail "clang is needed (apt-get install clang)"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
  -I$top_builddir -I$S -include config.h -DPKGDATADIR=\"/nonexistent\"
  $(pkg-config --cflags libcjson libusb-1.0)"
-libs="$(pkg-config --libs libcjson libusb-1.0 libcrypto libcurl libarchive) -lpthread"
+libs="$(pkg-config --libs libcjson libusb-1.0 libcrypto libcurl libarchive zlib) -lpthread"
 common="$S/err.c $S/xmem.c $S/log.c $S/paths.c $S/dev.c $S/ev.c $S/job.c"
 
 declare -A srcs=(

@@ -21,6 +21,7 @@ import argparse
 import io
 import os
 import random
+import shutil
 import struct
 import tarfile
 
@@ -48,34 +49,53 @@ LATE_IMAGES = [
 ]
 
 
-def sparse(raw_blocks, total_blks, seed):
-    """A sparse image: RAW runs from raw_blocks {start: nblocks}, a FILL
-    run after each, DONT_CARE in between.  Returns (sparse, expanded)."""
+def sparse_files(runs, total_blks, seed, out, expanded):
+    """Write a sparse image to the file out and its expansion to the file
+    expanded: RAW runs (start block, blocks), a FILL of two blocks after
+    each, DONT_CARE in between.  A RAW run's data is half random, half a
+    repeated text (so gzip has work to do, as with a real image), made
+    16 MiB at a time."""
     r = random.Random(seed)
-    chunks = []
-    expanded = bytearray(total_blks * BLK)
+    chunks = []   # (header, data source) in order
     pos = 0
-    for start in sorted(raw_blocks):
-        n = raw_blocks[start]
+    for start, n in sorted(runs):
         if start > pos:
-            chunks.append(struct.pack("<HHII", 0xCAC3, 0, start - pos, 12))
-        data = r.randbytes(n * BLK)
-        expanded[start * BLK:(start + n) * BLK] = data
-        chunks.append(struct.pack("<HHII", 0xCAC1, 0, n, 12 + len(data)) +
-                      data)
+            chunks.append((struct.pack("<HHII", 0xCAC3, 0, start - pos, 12),
+                           None))
+        chunks.append((struct.pack("<HHII", 0xCAC1, 0, n, 12 + n * BLK),
+                       ("raw", start, n)))
         pos = start + n
-        # two blocks of one repeated word
         if pos + 2 <= total_blks:
             word = r.getrandbits(32)
-            chunks.append(struct.pack("<HHIII", 0xCAC2, 0, 2, 16, word))
-            expanded[pos * BLK:(pos + 2) * BLK] = struct.pack("<I", word) * \
-                (2 * BLK // 4)
+            chunks.append((struct.pack("<HHIII", 0xCAC2, 0, 2, 16, word),
+                           ("fill", pos, word)))
             pos += 2
     if pos < total_blks:
-        chunks.append(struct.pack("<HHII", 0xCAC3, 0, total_blks - pos, 12))
-    head = struct.pack("<IHHHHIIII", SPARSE_MAGIC, 1, 0, 28, 12, BLK,
-                       total_blks, len(chunks), 0)
-    return head + b"".join(chunks), bytes(expanded)
+        chunks.append((struct.pack("<HHII", 0xCAC3, 0, total_blks - pos, 12),
+                       None))
+    text = (b"droidmedic test image: the quick brown fox jumps over the "
+            b"lazy dog. " * 64)[:2048]
+    with open(out, "wb") as o, open(expanded, "wb") as x:
+        o.write(struct.pack("<IHHHHIIII", SPARSE_MAGIC, 1, 0, 28, 12, BLK,
+                            total_blks, len(chunks), 0))
+        for head, src in chunks:
+            o.write(head)
+            if src is None:
+                continue
+            if src[0] == "fill":
+                x.seek(src[1] * BLK)
+                x.write(struct.pack("<I", src[2]) * (2 * BLK // 4))
+                continue
+            x.seek(src[1] * BLK)
+            left = src[2]
+            while left > 0:
+                k = min(left, 4096)          # blocks: 16 MiB
+                data = b"".join(r.randbytes(BLK // 2) + text
+                                for _ in range(k))
+                o.write(data)
+                x.write(data)
+                left -= k
+        x.truncate(total_blks * BLK)
 
 
 def script(codename, parts, lock, storage):
@@ -154,7 +174,9 @@ def main():
     top = "%s_global_images_%s_20240101.0000.00_13.0_global" % (
         a.codename, a.build)
     expect = a.out + ".expect"
+    stage = a.out + ".images"
     os.makedirs(expect, exist_ok=True)
+    os.makedirs(stage, exist_ok=True)
     files = {}
     early = list(AB_IMAGES)
     if a.unknown_part:
@@ -166,17 +188,22 @@ def main():
         files[f] = r.randbytes(kib * 1024)
     files["crclist.txt"] = b"abl.elf 1234abcd\nboot.img 99aa00ff\n"
     files["sparsecrclist.txt"] = b"super.img 0badf00d\n"
-    big = max(a.big, 1) * 256   # blocks of data in super
-    files["super.img"], sx = sparse({16: big // 2, 4000: big - big // 2},
-                                    8192 + big, 11)
-    files["userdata.img"], ux = sparse({0: 4, 100: 8}, 2048, 12)
     files["anti_version.txt"] = b"%d\n" % a.anti
     for f, data in files.items():
-        with open(os.path.join(expect, f), "wb") as o:
-            o.write(sx if f == "super.img" else ux if f == "userdata.img"
-                    else data)
+        for d in (expect, stage):
+            with open(os.path.join(d, f), "wb") as o:
+                o.write(data)
+    # super: two RAW runs of data (1 MiB, or --big MiB in all); userdata
+    big = max(a.big, 1) * 256   # blocks
+    sparse_files([(16, big // 2), (16 + big // 2 + 300, big - big // 2)],
+                 16 + big + 8000, 11, os.path.join(stage, "super.img"),
+                 os.path.join(expect, "super.img"))
+    sparse_files([(0, 4), (100, 8)], 2048, 12,
+                 os.path.join(stage, "userdata.img"),
+                 os.path.join(expect, "userdata.img"))
+    names = sorted(os.listdir(stage))
     if a.drop:
-        del files[a.drop]
+        names.remove(a.drop)
     members = {
         "flash_all.sh": script(a.codename, parts, False, True),
         "flash_all_except_storage.sh": script(a.codename, parts, False,
@@ -187,21 +214,25 @@ def main():
     }
     with tarfile.open(a.out, "w:gz", compresslevel=1,
                       format=tarfile.GNU_FORMAT) as t:
-        def add(name, data, mode=0o644):
+        def info(name, size, mode=0o644):
             ti = tarfile.TarInfo(top + "/" + name)
-            ti.size = len(data)
+            ti.size = size
             ti.mode = mode
             ti.mtime = 1704067200
-            t.addfile(ti, io.BytesIO(data))
+            return ti
         d = tarfile.TarInfo(top + "/images")
         d.type = tarfile.DIRTYPE
         d.mode = 0o755
         t.addfile(d)
-        for name in sorted(files):
-            add("images/" + name, files[name])
+        for name in names:
+            path = os.path.join(stage, name)
+            with open(path, "rb") as f:
+                t.addfile(info("images/" + name, os.path.getsize(path)), f)
         for name, text in members.items():
-            add(name, text.encode(), 0o755 if name.endswith(".sh")
-                else 0o644)
+            data = text.encode()
+            t.addfile(info(name, len(data), 0o755 if name.endswith(".sh")
+                           else 0o644), io.BytesIO(data))
+    shutil.rmtree(stage)
 
 
 main()
