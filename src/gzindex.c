@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -609,34 +610,171 @@ gzread_close(struct gzread *r)
 
 /* ---- as an image to flash ------------------------------------------------- */
 
+/* The image decompresses ahead of the flasher, on a thread of its own:
+ * while one buffer goes to the phone the next is being inflated. */
+#define RA_BUFS		4
+#define RA_BUF		(1u << 20)
+
+struct gzimg {
+	struct gzread *r;
+	pthread_t th;
+	int running;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint8_t *buf[RA_BUFS];
+	size_t len[RA_BUFS];
+	int head, count;	/* filled buffers, from head */
+	size_t used;		/* bytes of buf[head] handed out */
+	int stop, done, err;
+};
+
+static void *
+ra_main(void *arg)
+{
+	struct gzimg *g = arg;
+
+	for (;;) {
+		int slot;
+		ssize_t n;
+
+		pthread_mutex_lock(&g->mu);
+		while (g->count == RA_BUFS && !g->stop)
+			pthread_cond_wait(&g->cv, &g->mu);
+		if (g->stop) {
+			pthread_mutex_unlock(&g->mu);
+			break;
+		}
+		slot = (g->head + g->count) % RA_BUFS;
+		pthread_mutex_unlock(&g->mu);
+		/* Only this thread touches g->r while it runs. */
+		n = gzread_read(g->r, g->buf[slot], RA_BUF);
+		pthread_mutex_lock(&g->mu);
+		if (n < 0)
+			g->err = (int)n;
+		else if (n == 0)
+			g->done = 1;
+		else {
+			g->len[slot] = (size_t)n;
+			g->count++;
+		}
+		pthread_cond_broadcast(&g->cv);
+		pthread_mutex_unlock(&g->mu);
+		if (n <= 0)
+			break;
+	}
+	return NULL;
+}
+
+static void
+ra_stop(struct gzimg *g)
+{
+	if (!g->running)
+		return;
+	pthread_mutex_lock(&g->mu);
+	g->stop = 1;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+	pthread_join(g->th, NULL);
+	g->running = 0;
+	g->stop = g->done = g->err = 0;
+	g->head = g->count = 0;
+	g->used = 0;
+}
+
+static int
+ra_start(struct gzimg *g)
+{
+	if (g->running || g->done || g->err)
+		return 0;
+	if (pthread_create(&g->th, NULL, ra_main, g) != 0)
+		return DM_ENOMEM;
+	g->running = 1;
+	return 0;
+}
+
 static ssize_t
 img_read(void *ud, void *buf, size_t len)
 {
-	return gzread_read(ud, buf, len);
+	struct gzimg *g = ud;
+	size_t k;
+	int rc;
+
+	if ((rc = ra_start(g)) < 0)
+		return rc;
+	pthread_mutex_lock(&g->mu);
+	while (g->count == 0 && !g->done && !g->err)
+		pthread_cond_wait(&g->cv, &g->mu);
+	if (g->count == 0) {
+		rc = g->err;
+		pthread_mutex_unlock(&g->mu);
+		return rc;
+	}
+	k = g->len[g->head] - g->used;
+	if (k > len)
+		k = len;
+	pthread_mutex_unlock(&g->mu);
+	/* The slot is ours until it is given back below. */
+	memcpy(buf, g->buf[g->head] + g->used, k);
+	pthread_mutex_lock(&g->mu);
+	g->used += k;
+	if (g->used == g->len[g->head]) {
+		g->head = (g->head + 1) % RA_BUFS;
+		g->count--;
+		g->used = 0;
+		pthread_cond_broadcast(&g->cv);
+	}
+	pthread_mutex_unlock(&g->mu);
+	return (ssize_t)k;
 }
 
 static int
 img_skip(void *ud, uint64_t len)
 {
-	return gzread_skip(ud, len);
+	uint8_t scratch[64 << 10];
+
+	while (len > 0) {
+		ssize_t n = img_read(ud, scratch, len < sizeof(scratch) ?
+		    (size_t)len : sizeof(scratch));
+
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return DM_EIO;
+		len -= (uint64_t)n;
+	}
+	return 0;
 }
 
 static int
 img_rewind(void *ud, char *err, size_t errlen)
 {
-	return gzread_rewind(ud, err, errlen);
+	struct gzimg *g = ud;
+
+	ra_stop(g);
+	g->done = g->err = 0;
+	return gzread_rewind(g->r, err, errlen);
 }
 
 static const char *
 img_why(void *ud)
 {
-	return gzread_why(ud);
+	struct gzimg *g = ud;
+
+	return gzread_why(g->r);
 }
 
 static void
 img_close(void *ud)
 {
-	gzread_close(ud);
+	struct gzimg *g = ud;
+
+	ra_stop(g);
+	gzread_close(g->r);
+	for (int i = 0; i < RA_BUFS; i++)
+		free(g->buf[i]);
+	pthread_mutex_destroy(&g->mu);
+	pthread_cond_destroy(&g->cv);
+	free(g);
 }
 
 int
@@ -644,6 +782,7 @@ fb_image_open_gz(struct fb_image *img, const char *path,
     const struct gzidx *x, uint64_t off, uint64_t size, const char *name,
     char *err, size_t errlen)
 {
+	struct gzimg *g;
 	struct gzread *r;
 	int rc;
 
@@ -653,9 +792,15 @@ fb_image_open_gz(struct fb_image *img, const char *path,
 	rc = gzread_open(path, x, off, size, &r, err, errlen);
 	if (rc < 0)
 		return rc;
+	g = xcalloc(1, sizeof(*g));
+	g->r = r;
+	for (int i = 0; i < RA_BUFS; i++)
+		g->buf[i] = xmalloc(RA_BUF);
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
 	img->src.read = img_read;
 	img->src.skip = img_skip;
-	img->src.ud = r;
+	img->src.ud = g;
 	img->rewind = img_rewind;
 	img->close = img_close;
 	img->why = img_why;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +39,108 @@
 #define ARC_EFORMAT	EILSEQ
 #endif
 
+/* The package's own hashes (SHA-256 and MD5 over the file as stored)
+ * are computed on a thread of their own while the main one decompresses:
+ * feed() copies each block read into one of HBUFS buffers. */
+#define HBUFS		4
+#define HBUF		(1u << 20)
+
+struct hasher {
+	pthread_t th;
+	int running;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint8_t *buf[HBUFS];
+	size_t len[HBUFS];
+	int head, count, stop, fail;
+	EVP_MD_CTX *sha, *md5;
+};
+
+static void *
+hasher_main(void *arg)
+{
+	struct hasher *h = arg;
+
+	for (;;) {
+		int slot;
+
+		pthread_mutex_lock(&h->mu);
+		while (h->count == 0 && !h->stop)
+			pthread_cond_wait(&h->cv, &h->mu);
+		if (h->count == 0) {
+			pthread_mutex_unlock(&h->mu);
+			break;
+		}
+		slot = h->head;
+		pthread_mutex_unlock(&h->mu);
+		if (EVP_DigestUpdate(h->sha, h->buf[slot], h->len[slot]) != 1 ||
+		    EVP_DigestUpdate(h->md5, h->buf[slot], h->len[slot]) != 1)
+			h->fail = 1;
+		pthread_mutex_lock(&h->mu);
+		h->head = (h->head + 1) % HBUFS;
+		h->count--;
+		pthread_cond_broadcast(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+	}
+	return NULL;
+}
+
+static int
+hasher_start(struct hasher *h)
+{
+	h->head = h->count = h->stop = h->fail = 0;
+	if (EVP_DigestInit_ex(h->sha, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestInit_ex(h->md5, EVP_md5(), NULL) != 1 ||
+	    pthread_create(&h->th, NULL, hasher_main, h) != 0)
+		return -1;
+	h->running = 1;
+	return 0;
+}
+
+static void
+hasher_put(struct hasher *h, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		size_t k = n < HBUF ? n : HBUF;
+		int slot;
+
+		pthread_mutex_lock(&h->mu);
+		while (h->count == HBUFS)
+			pthread_cond_wait(&h->cv, &h->mu);
+		slot = (h->head + h->count) % HBUFS;
+		pthread_mutex_unlock(&h->mu);
+		memcpy(h->buf[slot], p, k);
+		h->len[slot] = k;
+		pthread_mutex_lock(&h->mu);
+		h->count++;
+		pthread_cond_broadcast(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+		p += k;
+		n -= k;
+	}
+}
+
+/* Hash what is queued, then stop the thread; 0 unless hashing failed. */
+static int
+hasher_stop(struct hasher *h)
+{
+	if (!h->running)
+		return 0;
+	pthread_mutex_lock(&h->mu);
+	h->stop = 1;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	pthread_join(h->th, NULL);
+	h->running = 0;
+	return h->fail ? -1 : 0;
+}
+
 struct reader {
 	int fd;
 	uint8_t *buf;
 	struct gzbuild *gz;	/* a gzip package: decompressed here */
 	char gzerr[256];
-	EVP_MD_CTX *sha, *md5;
+	struct hasher h;
 	uint64_t done, total, next;
 	int (*progress)(void *, uint64_t, uint64_t);
 	void *ud;
@@ -53,9 +150,7 @@ struct reader {
 static int
 feed(struct reader *r, const void *p, size_t n)
 {
-	if (EVP_DigestUpdate(r->sha, p, n) != 1 ||
-	    EVP_DigestUpdate(r->md5, p, n) != 1)
-		return -1;
+	hasher_put(&r->h, p, n);
 	r->done += n;
 	if (r->progress != NULL && r->done >= r->next) {
 		r->next = r->done + PROGRESS_STEP;
@@ -610,11 +705,13 @@ rompkg_open(const char *path, struct rom_pkg *p,
 	r.progress = progress;
 	r.ud = ud;
 	r.buf = xmalloc(READ_BLOCK);
-	r.sha = EVP_MD_CTX_new();
-	r.md5 = EVP_MD_CTX_new();
-	if (r.sha == NULL || r.md5 == NULL ||
-	    EVP_DigestInit_ex(r.sha, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestInit_ex(r.md5, EVP_md5(), NULL) != 1) {
+	r.h.sha = EVP_MD_CTX_new();
+	r.h.md5 = EVP_MD_CTX_new();
+	pthread_mutex_init(&r.h.mu, NULL);
+	pthread_cond_init(&r.h.cv, NULL);
+	for (int i = 0; i < HBUFS; i++)
+		r.h.buf[i] = xmalloc(HBUF);
+	if (r.h.sha == NULL || r.h.md5 == NULL || hasher_start(&r.h) < 0) {
 		rc = dm_fail(err, errlen, DM_ENOMEM, "cannot start hashing");
 		goto out;
 	}
@@ -652,9 +749,8 @@ rompkg_open(const char *path, struct rom_pkg *p,
 		free(p->m);
 		p->m = NULL;
 		p->n = 0;
-		if (lseek(r.fd, 0, SEEK_SET) < 0 ||
-		    EVP_DigestInit_ex(r.sha, EVP_sha256(), NULL) != 1 ||
-		    EVP_DigestInit_ex(r.md5, EVP_md5(), NULL) != 1) {
+		(void)hasher_stop(&r.h);
+		if (lseek(r.fd, 0, SEEK_SET) < 0 || hasher_start(&r.h) < 0) {
 			rc = dm_fail(err, errlen, DM_EIO, "%s: cannot read it "
 			    "again", path);
 			goto out;
@@ -689,12 +785,13 @@ rompkg_open(const char *path, struct rom_pkg *p,
 		    p->file_size);
 		goto out;
 	}
-	if (EVP_DigestFinal_ex(r.sha, md, &mdlen) != 1 || mdlen != 32) {
+	if (hasher_stop(&r.h) < 0 ||
+	    EVP_DigestFinal_ex(r.h.sha, md, &mdlen) != 1 || mdlen != 32) {
 		rc = dm_fail(err, errlen, DM_EIO, "SHA-256 failed");
 		goto out;
 	}
 	hex(md, 32, p->sha256);
-	if (EVP_DigestFinal_ex(r.md5, md, &mdlen) != 1 || mdlen != 16) {
+	if (EVP_DigestFinal_ex(r.h.md5, md, &mdlen) != 1 || mdlen != 16) {
 		rc = dm_fail(err, errlen, DM_EIO, "MD5 failed");
 		goto out;
 	}
@@ -738,8 +835,13 @@ rompkg_open(const char *path, struct rom_pkg *p,
 	}
 out:
 	gzbuild_free(r.gz);
-	EVP_MD_CTX_free(r.sha);
-	EVP_MD_CTX_free(r.md5);
+	(void)hasher_stop(&r.h);
+	EVP_MD_CTX_free(r.h.sha);
+	EVP_MD_CTX_free(r.h.md5);
+	for (int i = 0; i < HBUFS; i++)
+		free(r.h.buf[i]);
+	pthread_mutex_destroy(&r.h.mu);
+	pthread_cond_destroy(&r.h.cv);
 	free(r.buf);
 	close(r.fd);
 	if (rc < 0)
