@@ -52,6 +52,7 @@ struct hasher {
 	pthread_cond_t cv;
 	uint8_t *buf[HBUFS];
 	size_t len[HBUFS];
+	EVP_MD_CTX *to[HBUFS];	/* a member's SHA-256, or NULL: the file's */
 	int head, count, stop, fail;
 	EVP_MD_CTX *sha, *md5;
 };
@@ -73,8 +74,13 @@ hasher_main(void *arg)
 		}
 		slot = h->head;
 		pthread_mutex_unlock(&h->mu);
-		if (EVP_DigestUpdate(h->sha, h->buf[slot], h->len[slot]) != 1 ||
-		    EVP_DigestUpdate(h->md5, h->buf[slot], h->len[slot]) != 1)
+		if (h->to[slot] != NULL) {
+			if (EVP_DigestUpdate(h->to[slot], h->buf[slot],
+			    h->len[slot]) != 1)
+				h->fail = 1;
+		} else if (EVP_DigestUpdate(h->sha, h->buf[slot],
+		    h->len[slot]) != 1 || EVP_DigestUpdate(h->md5,
+		    h->buf[slot], h->len[slot]) != 1)
 			h->fail = 1;
 		pthread_mutex_lock(&h->mu);
 		h->head = (h->head + 1) % HBUFS;
@@ -97,8 +103,9 @@ hasher_start(struct hasher *h)
 	return 0;
 }
 
+/* Queue n bytes for the file's hashes (to NULL) or a member's. */
 static void
-hasher_put(struct hasher *h, const uint8_t *p, size_t n)
+hasher_put_to(struct hasher *h, EVP_MD_CTX *to, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
 		size_t k = n < HBUF ? n : HBUF;
@@ -111,6 +118,7 @@ hasher_put(struct hasher *h, const uint8_t *p, size_t n)
 		pthread_mutex_unlock(&h->mu);
 		memcpy(h->buf[slot], p, k);
 		h->len[slot] = k;
+		h->to[slot] = to;
 		pthread_mutex_lock(&h->mu);
 		h->count++;
 		pthread_cond_broadcast(&h->cv);
@@ -118,6 +126,22 @@ hasher_put(struct hasher *h, const uint8_t *p, size_t n)
 		p += k;
 		n -= k;
 	}
+}
+
+static void
+hasher_put(struct hasher *h, const uint8_t *p, size_t n)
+{
+	hasher_put_to(h, NULL, p, n);
+}
+
+/* Wait until what is queued is hashed. */
+static void
+hasher_sync(struct hasher *h)
+{
+	pthread_mutex_lock(&h->mu);
+	while (h->count > 0)
+		pthread_cond_wait(&h->cv, &h->mu);
+	pthread_mutex_unlock(&h->mu);
 }
 
 /* Hash what is queued, then stop the thread; 0 unless hashing failed. */
@@ -307,6 +331,7 @@ text_role(const char *name)
 struct mread {
 	struct archive *a;
 	EVP_MD_CTX *md;
+	struct hasher *h;	/* the member's bytes are hashed there */
 	const uint8_t *blk;
 	size_t blen, boff;
 	uint64_t got;		/* bytes consumed */
@@ -402,8 +427,7 @@ mr_take(struct mread *m, uint8_t *dst, size_t len)
 		memcpy(m->t + m->tlen, p, k);
 		m->tlen += k;
 	}
-	if (EVP_DigestUpdate(m->md, p, k) != 1)
-		return mr_fail(m, DM_EIO, "SHA-256 failed");
+	hasher_put_to(m->h, m->md, p, k);
 	if (dst != NULL)
 		memcpy(dst, p, k);
 	m->boff += k;
@@ -450,8 +474,9 @@ mr_skip(void *ud, uint64_t len)
 /* Read the member's data to its end: hashed, its layout read (what a
  * flash needs to know of it), and a text kept. */
 static int
-read_member(struct archive *a, struct rom_member *m, char **text,
-    size_t *textlen, const char *path, char *err, size_t errlen)
+read_member(struct archive *a, struct hasher *h, struct rom_member *m,
+    char **text, size_t *textlen, const char *path, char *err,
+    size_t errlen)
 {
 	struct mread r;
 	unsigned char out[32];
@@ -460,6 +485,7 @@ read_member(struct archive *a, struct rom_member *m, char **text,
 
 	memset(&r, 0, sizeof(r));
 	r.a = a;
+	r.h = h;
 	r.path = path;
 	r.name = m->name;
 	r.md = EVP_MD_CTX_new();
@@ -493,6 +519,9 @@ read_member(struct archive *a, struct rom_member *m, char **text,
 		m->has_map = 0;
 		dm_fail(err, errlen, r.rc, "%s", r.why);
 	}
+	hasher_sync(h);
+	if (h->fail)
+		mr_fail(&r, DM_EIO, "SHA-256 failed");
 	if (r.rc == 0 && EVP_DigestFinal_ex(r.md, out, &olen) == 1 &&
 	    olen == 32)
 		hex(out, 32, m->sha256);
@@ -614,7 +643,8 @@ read_all(struct rom_pkg *p, struct reader *r, char *err, size_t errlen)
 		role = text_role(name);
 		if (role >= 0 && p->text[role] != NULL)
 			role = -1;	/* a second one: not ours */
-		rc = read_member(a, m, role >= 0 ? &p->text[role] : NULL,
+		rc = read_member(a, &r->h, m, role >= 0 ? &p->text[role] :
+		    NULL,
 		    role >= 0 ? &p->textlen[role] : NULL, p->path, err,
 		    errlen);
 		if (rc < 0) {
