@@ -25,13 +25,14 @@ declare -A srcs=(
 	[capture]="$S/capture.c $S/png.c"
 	[bkarc]="$S/bkarc.c"
 	[romscript]="$S/romscript.c"
+	[gzindex]="$S/gzindex.c"
 	# the whole host stack: every engine source but the ones listed in
 	# $common (they are added below)
 	[adb]="$(ls "$S"/*.c | grep -vE '/(err|xmem|log|paths|dev|ev|job)\.c$' | tr '\n' ' ')"
 )
 srcs[fastboot]=${srcs[adb]}
-for t in proto usbdesc props fbvars sparse rules capture bkarc romscript adb \
-    fastboot; do
+for t in proto usbdesc props fbvars sparse rules capture bkarc romscript \
+    gzindex adb fastboot; do
 	exe=$B/fuzz_$t
 	# shellcheck disable=SC2086
 	if clang $flags -o "$exe" "$top_srcdir/tests/fuzz/fuzz_$t.c" \

@@ -3,7 +3,6 @@
  * it takes them, every range read back through the index must be the
  * bytes the build pass gave; every compressed byte must have been fed to
  * the hashes. */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <stdint.h>
