@@ -228,7 +228,7 @@ gzbuild_read(struct gzbuild *b, const void **p, char *err, size_t errlen)
 
 	*p = b->out;
 	while (got == 0 && !b->ended) {
-		int zrc;
+		int zrc = Z_OK;
 
 		if (b->zs.avail_in == 0) {
 			ssize_t n = fill(b, err, errlen);
