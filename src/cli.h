@@ -50,6 +50,9 @@ int cli_info(const struct cli_opts *o, int argc, char **argv);
 struct adbkeys;
 struct adb_conn *cli_adb_connect(const struct cli_opts *o,
     struct adbkeys **keys, int *status);
+/* The bench server's row for -s (its "device" reply, caller frees), or
+ * NULL after saying why. */
+cJSON *cli_lookup_device(const struct cli_opts *o);
 /* {"ok":false,"error":what,"message":msg} on stdout; returns 1. */
 int cli_print_error_json(const char *what, const char *msg);
 

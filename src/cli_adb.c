@@ -27,8 +27,8 @@
 
 /* The bench server's row for -s (its "device" reply, caller frees), or
  * NULL after saying why. */
-static cJSON *
-lookup_device(const struct cli_opts *o)
+cJSON *
+cli_lookup_device(const struct cli_opts *o)
 {
 	struct client *c;
 	cJSON *params, *res = NULL;
@@ -107,7 +107,7 @@ resolve(const struct cli_opts *o, char *addr, size_t len,
 			memset(di, 0, sizeof(*di));
 		return 0;
 	}
-	res = lookup_device(o);
+	res = cli_lookup_device(o);
 	if (res == NULL)
 		return 1;
 	proto_dev_from_json(cJSON_GetObjectItemCaseSensitive(res, "device"),
@@ -565,7 +565,7 @@ cli_info(const struct cli_opts *o, int argc, char **argv)
 		fprintf(stderr, "droidmedic: usage: info -s SERIAL [--json]\n");
 		return 2;
 	}
-	res = lookup_device(o);
+	res = cli_lookup_device(o);
 	if (res == NULL)
 		return 1;
 	d = cJSON_GetObjectItemCaseSensitive(res, "device");

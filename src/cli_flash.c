@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "catalog.h"
 #include "cli.h"
 #include "err.h"
 #include "fastboot.h"
@@ -243,21 +245,146 @@ firmware_verify(const struct cli_opts *o, const char *path)
 	return bad ? 1 : 0;
 }
 
+/* ---- firmware search ------------------------------------------------ */
+
+#define SEARCH_MAX	200
+
+static const char *
+jget(const cJSON *o, const char *k)
+{
+	const char *s = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(o, k));
+
+	return s != NULL && *s ? s : NULL;
+}
+
+static int
+firmware_search(const struct cli_opts *o, const char *query)
+{
+	const struct cat_build *v[SEARCH_MAX];
+	struct catalog cat;
+	char codename[128] = "", region[64] = "", sz[32];
+	size_t n, shown;
+	cJSON *j = cJSON_CreateObject(), *a;
+
+	if (o->serial != NULL) {
+		cJSON *res = cli_lookup_device(o);
+		const cJSON *id, *rg;
+
+		if (res == NULL) {
+			cJSON_Delete(j);
+			return 1;
+		}
+		id = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(res, "device"),
+		    "identity");
+		rg = cJSON_GetObjectItemCaseSensitive(id, "region");
+		snprintf(codename, sizeof(codename), "%s", jget(id, "codename") ?
+		    jget(id, "codename") : jget(id, "product") ?
+		    jget(id, "product") : "");
+		snprintf(region, sizeof(region), "%s", jget(rg, "firmware") ?
+		    jget(rg, "firmware") : "");
+		cJSON_Delete(res);
+		if (codename[0] == '\0') {
+			fprintf(stderr, "droidmedic: %s has not said its "
+			    "codename yet (see droidmedic info -s %s)\n",
+			    o->serial, o->serial);
+			cJSON_Delete(j);
+			return 1;
+		}
+	}
+	catalog_init(&cat);
+	catalog_load(&cat);
+	for (size_t i = 0; i < cat.nerrors; i++)
+		fprintf(stderr, "droidmedic: catalog: %s\n", cat.errors[i]);
+	if (codename[0] != '\0')
+		n = catalog_for(&cat, codename, region[0] ? region : NULL, v,
+		    SEARCH_MAX);
+	else
+		n = catalog_search(&cat, query, v, SEARCH_MAX);
+	shown = n < SEARCH_MAX ? n : SEARCH_MAX;
+	if (o->json) {
+		char *s;
+
+		if (codename[0] != '\0') {
+			cJSON *ph = cJSON_AddObjectToObject(j, "phone");
+
+			cJSON_AddStringToObject(ph, "codename", codename);
+			if (region[0])
+				cJSON_AddStringToObject(ph, "region", region);
+			else
+				cJSON_AddNullToObject(ph, "region");
+		}
+		a = cJSON_AddArrayToObject(j, "builds");
+		for (size_t i = 0; i < shown; i++) {
+			cJSON *b = catalog_build_json(v[i]);
+
+			if (region[0])
+				cJSON_AddBoolToObject(b, "region_matches",
+				    catalog_region_is(v[i], region) != 0);
+			cJSON_AddItemToArray(a, b);
+		}
+		a = cJSON_AddArrayToObject(j, "errors");
+		for (size_t i = 0; i < cat.nerrors; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(
+			    cat.errors[i]));
+		s = cJSON_Print(j);
+		printf("%s\n", s);
+		cJSON_free(s);
+	} else {
+		if (codename[0] != '\0')
+			printf("builds for %s%s%s%s, newest first:\n", codename,
+			    region[0] ? " (region " : "", region,
+			    region[0] ? ")" : "");
+		for (size_t i = 0; i < shown; i++) {
+			const struct cat_build *b = v[i];
+
+			if (b->size > 0)
+				fb_size_text(b->size, sz, sizeof(sz));
+			else
+				snprintf(sz, sizeof(sz), "size ?");
+			printf("%-22s %-8s Android %-4s %-10s %-20s %s%s\n",
+			    b->version, b->region ? b->region : "?",
+			    b->android ? b->android : "?",
+			    b->date ? b->date : "?", b->type, b->name ?
+			    b->name : b->codename, b->sample ?
+			    "  [sample]" : "");
+			printf("    %s, %s; %s\n", sz, b->sha256[0] ?
+			    "sha256 known" : b->md5[0] ? "md5 known" :
+			    "NO HASH (cannot be checked)", b->nurls > 0 ?
+			    b->urls[0] : "no download address");
+			if (region[0] && catalog_region_is(b, region) == 0)
+				printf("    WARNING: region %s, the phone's is "
+				    "%s\n", b->region, region);
+		}
+		if (n == 0)
+			printf("no build in the catalogs%s%s\n",
+			    codename[0] ? " for " : " matches ",
+			    codename[0] ? codename : query);
+	}
+	cJSON_Delete(j);
+	catalog_free(&cat);
+	return n > 0 ? 0 : 1;
+}
+
 int
 cli_firmware(const struct cli_opts *o, int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[0], "verify") == 0)
 		return firmware_verify(o, argv[1]);
-	if (argc >= 1 && (strcmp(argv[0], "search") == 0 ||
-	    strcmp(argv[0], "fetch") == 0 || strcmp(argv[0], "import") == 0 ||
-	    strcmp(argv[0], "list") == 0)) {
+	if (argc >= 1 && strcmp(argv[0], "search") == 0 &&
+	    ((argc == 1 && o->serial != NULL) ||
+	    (argc == 2 && o->serial == NULL && argv[1][0] != '\0')))
+		return firmware_search(o, argc == 2 ? argv[1] : NULL);
+	if (argc >= 1 && (strcmp(argv[0], "fetch") == 0 ||
+	    strcmp(argv[0], "import") == 0 || strcmp(argv[0], "list") == 0)) {
 		fprintf(stderr, "droidmedic: firmware %s is not built yet (the "
-		    "catalog and the download cache come next); firmware "
-		    "verify PACKAGE and flash -s SERIAL PACKAGE are\n",
-		    argv[0]);
+		    "download cache comes next); firmware verify, firmware "
+		    "search and flash are\n", argv[0]);
 		return 2;
 	}
 	fprintf(stderr, "droidmedic: usage: firmware verify PACKAGE "
-	    "[--sha256 HEX] [--json]\n");
+	    "[--sha256 HEX] [--json] | firmware search (-s SERIAL | QUERY) "
+	    "[--json]\n");
 	return 2;
 }

@@ -14,6 +14,7 @@
 #include "adb.h"
 #include "adbkey.h"
 #include "backup.h"
+#include "catalog.h"
 #include "dev.h"
 #include "err.h"
 #include "fastboot.h"
@@ -726,6 +727,7 @@ rom_job(struct job *job, void *arg)
 	struct rom_plan pl;
 	struct romplan_opts po = { 0 };
 	struct fbvars v;
+	struct catalog cat;
 	struct fb_conn *c = NULL;
 	struct journal jn = { NULL, NULL };
 	struct report rp;
@@ -738,6 +740,7 @@ rom_job(struct job *job, void *arg)
 
 	memset(&r, 0, sizeof(r));
 	r.job = job;
+	catalog_init(&cat);
 	job_progress(job, 0, 0, "checking the package: reading it through");
 	rc = rompkg_open(q->package, &pkg, pkg_progress, job, err,
 	    sizeof(err));
@@ -761,10 +764,33 @@ rom_job(struct job *job, void *arg)
 		have_backup = bklib_recent(v.serialno, BK_RECENT_S, bkid,
 		    sizeof(bkid), NULL, 0) == 1;
 	po.want_sha256 = q->sha256[0] ? q->sha256 : NULL;
+	/* What the catalogs say of this package. */
+	catalog_load(&cat);
+	for (size_t i = 0; i < cat.nerrors; i++)
+		job_log(job, "catalog: %s", cat.errors[i]);
+	{
+		const struct cat_build *b = catalog_by_hash(&cat, pkg.sha256,
+		    pkg.md5);
+		const char *base = strrchr(pkg.path, '/');
+
+		if (b != NULL && b->sample) {
+			po.cat_sample = 1;
+			b = NULL;
+		}
+		po.cat_hash = b;
+		if (b == NULL)
+			po.cat_name = catalog_by_file(&cat, base != NULL ?
+			    base + 1 : pkg.path);
+		if (po.cat_name != NULL && po.cat_name->sample) {
+			po.cat_name = NULL;
+			po.cat_sample = 1;
+		}
+	}
 	po.force = q->force;
 	po.without_backup = q->without_backup;
 	po.backup_id = have_backup ? bkid : NULL;
 	rc = romplan_build(&pkg, q->choice, &v, &po, &pl, err, sizeof(err));
+	catalog_free(&cat);	/* the plan keeps nothing of it */
 	if (rc < 0) {
 		snprintf(msg, sizeof(msg), "nothing was flashed: %s", err);
 		goto fail_early;
@@ -1002,6 +1028,7 @@ rom_job(struct job *job, void *arg)
 	return finish(job, rc, NULL, msg, res);
 
 fail_early:
+	catalog_free(&cat);
 	if (c != NULL)
 		fb_close(c);
 	rompkg_free(&pkg);

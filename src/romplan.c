@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "fastboot.h"
+#include "catalog.h"
 #include "romplan.h"
 #include "xmem.h"
 
@@ -236,11 +237,31 @@ romplan_build(const struct rom_pkg *p, enum rom_choice choice,
 	snprintf(pl->product, sizeof(pl->product), "%s", v->product);
 	snprintf(pl->serialno, sizeof(pl->serialno), "%s", v->serialno);
 
-	/* package: its hash */
-	if (o->want_sha256 == NULL)
+	/* package: its hash, as given or as a catalog gives it */
+	if (o->want_sha256 == NULL && o->cat_hash != NULL)
+		gate(pl, "package", GATE_OK, "%s %s as the catalog %s gives "
+		    "for %s %s%s%s%s", o->cat_hash->sha256[0] &&
+		    strcasecmp(o->cat_hash->sha256, p->sha256) == 0 ?
+		    "SHA-256" : "MD5", o->cat_hash->sha256[0] &&
+		    strcasecmp(o->cat_hash->sha256, p->sha256) == 0 ?
+		    p->sha256 : p->md5, o->cat_hash->catalog,
+		    o->cat_hash->name ? o->cat_hash->name :
+		    o->cat_hash->codename, o->cat_hash->version,
+		    o->cat_hash->region ? " (" : "", o->cat_hash->region ?
+		    o->cat_hash->region : "", o->cat_hash->region ? ")" : "");
+	else if (o->want_sha256 == NULL && o->cat_name != NULL)
+		gate(pl, "package", GATE_FAIL, "the catalog %s gives %s for "
+		    "%s, and this file's differs (SHA-256 %s, MD5 %s): a "
+		    "damaged download or another package", o->cat_name->catalog,
+		    o->cat_name->sha256[0] ? o->cat_name->sha256 :
+		    o->cat_name->md5[0] ? o->cat_name->md5 : "no hash",
+		    o->cat_name->file, p->sha256, p->md5);
+	else if (o->want_sha256 == NULL)
 		gate(pl, "package", GATE_FAIL, "no SHA-256 to check the "
-		    "package against: give --sha256 (the vendor's or the "
-		    "catalog's); this one's is %s", p->sha256);
+		    "package against: give --sha256 (the vendor's), or add "
+		    "the package to a catalog%s; this one's is %s",
+		    o->cat_sample ? " (only a sample catalog knows it)" : "",
+		    p->sha256);
 	else if (strcasecmp(o->want_sha256, p->sha256) != 0)
 		gate(pl, "package", GATE_FAIL, "SHA-256 is %s, not the "
 		    "expected %s: a damaged or different package",
@@ -517,6 +538,8 @@ op_name(enum rom_op op)
 	}
 }
 
+#define GATE_WRAP	180
+
 static const char *
 gate_word(enum gate_state st)
 {
@@ -549,10 +572,32 @@ romplan_lines(const struct rom_plan *pl, const struct rom_pkg *p,
 	    pl->script, pl->wipes ? " - ERASES USER DATA" : "");
 	line(ud, buf);
 	for (int i = 0; i < pl->ngates; i++) {
-		snprintf(buf, sizeof(buf), "  gate %-10s %-7s %s",
-		    pl->gates[i].name, gate_word(pl->gates[i].st),
-		    pl->gates[i].why);
-		line(ud, buf);
+		/* A long reason goes on over indented lines (a job's log
+		 * line holds 255 bytes). */
+		const char *w = pl->gates[i].why;
+		int first = 1;
+
+		do {
+			size_t n = strlen(w);
+
+			if (n > GATE_WRAP) {
+				n = GATE_WRAP;
+				while (n > GATE_WRAP / 2 && w[n] != ' ')
+					n--;
+			}
+			if (first)
+				snprintf(buf, sizeof(buf), "  gate %-10s %-7s "
+				    "%.*s", pl->gates[i].name,
+				    gate_word(pl->gates[i].st), (int)n, w);
+			else
+				snprintf(buf, sizeof(buf), "%26s%.*s", "",
+				    (int)n, w);
+			line(ud, buf);
+			first = 0;
+			w += n;
+			while (*w == ' ')
+				w++;
+		} while (*w != '\0');
 	}
 	for (size_t i = 0; i < pl->n; i++) {
 		const struct rom_step *s = &pl->steps[i];

@@ -80,8 +80,16 @@ struct rom_plan {
 	uint64_t flash_bytes;	/* what the flash steps send */
 };
 
+struct cat_build;
+
 struct romplan_opts {
 	const char *want_sha256;	/* NULL: none known */
+	/* The catalogs' word on the package (catalog.h): a build with its
+	 * hash (from a catalog not marked sample), or else a build of its
+	 * file name (whose hash is then not this package's); NULL when
+	 * none. */
+	const struct cat_build *cat_hash, *cat_name;
+	int cat_sample;			/* only a sample catalog has it */
 	int force;			/* go on with a low battery */
 	int without_backup;		/* go on wiping without a backup */
 	const char *backup_id;		/* a recent verified backup, or NULL */

@@ -159,6 +159,54 @@ D flash -s "tcp:127.0.0.1:$(port ALIOTH0002)" "$ROM" --sha256 "$SHA" >"$T/o" 2>&
 check "no --confirm: exit 1, nothing written" test $? -eq 1 -a ! -d "$(parts ALIOTH0002)"
 check "it says what to type" grep -q "run this again with --confirm 0002" "$T/o"
 
+# ---- the hash from a catalog --------------------------------------------------------
+# The locked phone refuses any flash, but a dry run still shows the
+# package gate's verdict.
+LCKD=tcp:127.0.0.1:$(port ALIOTHLCKD)
+MD5=$(md5sum "$ROM" | cut -c1-32)
+CAT=$XDG_CONFIG_HOME/droidmedic/catalogs
+mkdir -p "$CAT"
+catalog() {	# catalog FILE SAMPLE HASHKEY HASH
+	cat >"$CAT/$1" <<EOF
+{"catalog": 1, "name": "test $1", "sample": $2, "devices": [
+ {"vendor": "Xiaomi", "names": ["POCO F3"], "codenames": ["alioth"],
+  "builds": [{"version": "V14.0.4.0.TKHMIXM", "android": "13",
+   "date": "2024-01-01", "region": "Global", "type": "xiaomi-fastboot-tgz",
+   "file": "alioth.tgz", "urls": ["https://example.invalid/alioth.tgz"],
+   "$3": "$4"}]}]}
+EOF
+}
+catalog test.json false md5 "$MD5"
+D flash -s "$LCKD" "$ROM" --dry-run >"$T/o" 2>&1
+check "no --sha256, but a catalog gives the package's MD5: the package gate passes" \
+	grep -Eq "gate package +ok +MD5 $MD5 as the catalog test test.json gives for POCO F3 V14.0.4.0.TKHMIXM \(Global\)" "$T/o"
+catalog test.json false sha256 "$(printf 2%.0s {1..64})"
+D flash -s "$LCKD" "$ROM" --dry-run >"$T/o" 2>&1
+check "a catalog whose hash for the file's name differs: refused" \
+	grep -Eq "gate package +REFUSED +the catalog test test.json gives 2{64} for alioth.tgz, and this file's differs" "$T/o"
+check "both hashes named (on the reason's next line)" \
+	grep -Eq "^ +$SHA, MD5 $MD5\): a damaged download" "$T/o"
+rm "$CAT/test.json"
+catalog sample.json true md5 "$MD5"
+D flash -s "$LCKD" "$ROM" --dry-run >"$T/o" 2>&1
+check "a sample catalog is not trusted" \
+	grep -q "add the package to a catalog (only a sample catalog knows it)" "$T/o"
+catalog test.json false md5 "$MD5"
+D firmware search -s "$A1" >"$T/o" 2>&1
+check "firmware search -s: the phone's builds, from its codename" \
+	grep -q "^V14.0.4.0.TKHMIXM .*Global .*Android 13 .*2024-01-01 .*xiaomi-fastboot-tgz .*POCO F3$" "$T/o"
+check "with the sample's entry marked" grep -q "POCO F3  \[sample\]" "$T/o"
+D firmware search poco --json >"$T/o.json" 2>&1
+check "firmware search QUERY --json: the builds and their hashes" json "
+b = [x for x in d['builds'] if not x['sample']]
+assert len(b) == 1 and b[0]['md5'] == '$MD5' and b[0]['file'] == 'alioth.tgz', d
+assert b[0]['urls'] == ['https://example.invalid/alioth.tgz'] and d['errors'] == [], d" <"$T/o.json"
+echo '{"catalog": 1, "devices": [' >"$CAT/broken.json"
+D firmware search poco >"$T/o" 2>"$T/e"
+check "a broken catalog is named, the others still used" \
+	sh -c "grep -q 'catalog: .*broken.json:1:.*not a JSON object' '$T/e' && grep -q '^V14.0.4.0.TKHMIXM' '$T/o'"
+rm -f "$CAT"/*.json
+
 # ---- a confirmed flash ------------------------------------------------------------
 D flash -s "$A1" "$ROM" --sha256 "$SHA" --confirm 0001 --json >"$T/f.json" 2>"$T/f.err"
 check "keep-data flash: exit 0" test $? -eq 0
