@@ -128,6 +128,7 @@ struct ui_flash {
 	unsigned plan_job;	/* the dry run */
 	cJSON *plan;		/* its result */
 	int resume, resume_line;	/* a stopped flash is in the journal */
+	int without_backup;	/* typed: wipe with no recent backup */
 };
 /* A flash of the phone that stopped, from its journal. */
 struct ui_flash_resume {

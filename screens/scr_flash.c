@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "draw.h"
 #include "fastboot.h"
@@ -137,6 +138,7 @@ scr_flash_open(struct ui *ui)
 	f->typed[0] = '\0';
 	f->msg[0] = '\0';
 	f->field = 0;
+	f->without_backup = 0;
 	cJSON_Delete(f->plan);
 	f->plan = NULL;
 	f->resume = scr_flash_journal(f->serial, &r);
@@ -180,6 +182,7 @@ params(struct ui_flash *f, const char *path, int dry)
 	if (f->sha256[0] != '\0')
 		cJSON_AddStringToObject(p, "sha256", f->sha256);
 	cJSON_AddBoolToObject(p, "dry_run", dry);
+	cJSON_AddBoolToObject(p, "without_backup", f->without_backup);
 	if (!dry)
 		cJSON_AddStringToObject(p, "confirm", f->typed);
 	return p;
@@ -221,6 +224,30 @@ plan_ok(const struct ui_flash *f)
 {
 	return f->plan != NULL && cJSON_IsTrue(
 	    cJSON_GetObjectItemCaseSensitive(f->plan, "ok"));
+}
+
+/* The words that let a wiping flash go on without a recent backup: the
+ * typed override the CLI spells --without-backup. */
+#define WITHOUT_BACKUP	"WITHOUT BACKUP"
+
+/* Only the backup gate refused: the override can be typed. */
+static int
+only_backup_refused(const struct ui_flash *f)
+{
+	const cJSON *g;
+	int backup = 0;
+
+	if (f->plan == NULL || plan_ok(f) || f->without_backup)
+		return 0;
+	cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(f->plan, "plan"), "gates")) {
+		if (strcmp(jstr(g, "state"), "refused") != 0)
+			continue;
+		if (strcmp(jstr(g, "gate"), "backup") != 0)
+			return 0;
+		backup = 1;
+	}
+	return backup;
 }
 
 #define DLG_LINES	40
@@ -329,6 +356,10 @@ dlg_lines(struct ui *ui, struct draw_line *l, int max)
 			ADD(A_BOLD, "Type %s (the phone's serial or its last "
 			    "four) and Enter to flash; Esc cancels.",
 			    dev_confirm_hint(f->serial));
+		else if (only_backup_refused(f))
+			ADD(A_BOLD, "No recent backup: back it up first (b, in "
+			    "adb mode), or type %s and Enter to go on "
+			    "without one.", WITHOUT_BACKUP);
 		else
 			ADD(draw_attr(DR_DIM), "%s", "Enter: back to the "
 			    "package; Esc closes. Nothing was sent.");
@@ -351,7 +382,8 @@ scr_flash_draw(struct ui *ui)
 		input = f->package;
 	else if (f->stage == FL_ASK && f->field == 1)
 		input = f->sha256;
-	else if (f->stage == FL_PLAN && plan_ok(f))
+	else if (f->stage == FL_PLAN && (plan_ok(f) ||
+	    only_backup_refused(f)))
 		input = f->typed;
 	draw_dialog(" Flash ", l, n, input);
 }
@@ -426,6 +458,24 @@ scr_flash_key(struct ui *ui, int ch, enum key_action a)
 	if (f->stage == FL_WAIT)
 		return 0;
 	/* FL_PLAN */
+	if (only_backup_refused(f)) {
+		if (a != ACT_ENTER)
+			return field_key(f->typed, sizeof(f->typed), ch);
+		if (strcasecmp(f->typed, WITHOUT_BACKUP) != 0) {
+			snprintf(f->msg, sizeof(f->msg), "type %s to go on "
+			    "without a backup", WITHOUT_BACKUP);
+			f->typed[0] = '\0';
+			return UI_REDRAW;
+		}
+		/* Plan again, the override given. */
+		f->without_backup = 1;
+		f->typed[0] = '\0';
+		f->msg[0] = '\0';
+		f->plan_job = 0;
+		f->stage = FL_WAIT;
+		ui_request(ui, "flashrom", f->dev_id, params(f, f->path, 1));
+		return UI_REDRAW;
+	}
 	if (!plan_ok(f)) {
 		if (a == ACT_ENTER) {
 			f->stage = FL_ASK;

@@ -1233,6 +1233,42 @@ ui_any_gone(const struct ui *ui)
 	return 0;
 }
 
+/* Send op (params taken) for a job that is no repair: its id, or 0 with
+ * the key bar and the log saying why. */
+static unsigned
+ui_queue(struct ui_main *um, const char *op, cJSON *params)
+{
+	struct ui *ui = &um->m;
+	char err[256];
+	cJSON *res = NULL;
+	unsigned job = 0;
+
+	if (um->client == NULL || client_call(um->client, op, params, &res,
+	    5000, err, sizeof(err)) < 0) {
+		if (um->client == NULL)
+			cJSON_Delete(params);
+		snprintf(ui->status, sizeof(ui->status), "%s: %s", op,
+		    um->client ? err : "no bench server");
+		ui->status_key = 1;
+		ui_log_add(ui, LOG_WARN, "ui", "%s", ui->status);
+	} else {
+		job = (unsigned)ui_json_num(res, "job", 0);
+	}
+	cJSON_Delete(res);
+	um->dirty = 1;
+	return job;
+}
+
+/* A job's end may be told before the reply that queued it comes. */
+static int
+ui_job_ended(const struct ui *ui, unsigned job)
+{
+	for (int i = 0; i < ui->njobs; i++)
+		if (ui->jobs[i].id == job && ui->jobs[i].state >= JOB_DONE)
+			return 1;
+	return 0;
+}
+
 /* Send what the screens asked for, and fetch the results of the repair
  * jobs that ended.  Each call is a short round trip on the bench
  * server's socket (it only queues jobs and reads what it keeps). */
@@ -1258,38 +1294,19 @@ ui_service(struct ui_main *um)
 			 * (which shows with the phone's jobs). */
 			int dry = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 			    params, "dry_run"));
+			unsigned job = ui_queue(um, op, params);
 
-			if (um->client == NULL ||
-			    client_call(um->client, op, params, &res, 5000,
-			    err, sizeof(err)) < 0) {
-				if (um->client == NULL)
-					cJSON_Delete(params);
-				snprintf(ui->status, sizeof(ui->status),
-				    "flash: %s", um->client ? err :
-				    "no bench server");
-				ui->status_key = 1;
-				ui_log_add(ui, LOG_WARN, "ui", "%s", ui->status);
-				if (dry)
-					scr_flash_plan(ui, NULL, ui->status);
-			} else {
-				unsigned job = (unsigned)ui_json_num(res,
-				    "job", 0);
-
+			if (job == 0 && dry)
+				scr_flash_plan(ui, NULL, ui->status);
+			else if (job != 0) {
 				ui_log_add(ui, LOG_INFO, "ui", "flash%s queued "
 				    "as job #%u", dry ? " (dry run)" : "", job);
 				if (dry) {
 					ui->fl.plan_job = job;
-					for (int i = 0; i < ui->njobs; i++)
-						if (ui->jobs[i].id == job &&
-						    ui->jobs[i].state >=
-						    JOB_DONE)
-							scr_flash_job_ended(ui,
-							    job);
+					if (ui_job_ended(ui, job))
+						scr_flash_job_ended(ui, job);
 				}
 			}
-			cJSON_Delete(res);
-			res = NULL;
-			um->dirty = 1;
 			params = NULL;
 			op[0] = '\0';
 		} else if (strcmp(op, "backup") == 0 ||
@@ -1299,24 +1316,11 @@ ui_service(struct ui_main *um)
 			 * estimate. */
 			int est = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 			    params, "dry_run"));
+			unsigned job = ui_queue(um, op, params);
 
-			if (um->client == NULL ||
-			    client_call(um->client, op, params, &res, 5000,
-			    err, sizeof(err)) < 0) {
-				if (um->client == NULL)
-					cJSON_Delete(params);
-				snprintf(ui->status, sizeof(ui->status),
-				    "%s: %s", op, um->client ? err :
-				    "no bench server");
-				ui->status_key = 1;
-				ui_log_add(ui, LOG_WARN, "ui", "%s", ui->status);
-				if (est)
-					scr_backup_estimate(ui, NULL,
-					    ui->status);
-			} else {
-				unsigned job = (unsigned)ui_json_num(res,
-				    "job", 0);
-
+			if (job == 0 && est)
+				scr_backup_estimate(ui, NULL, ui->status);
+			else if (job != 0) {
 				if (est)
 					ui->bk.est_job = job;
 				else
@@ -1324,14 +1328,9 @@ ui_service(struct ui_main *um)
 				ui_log_add(ui, LOG_INFO, "ui", "%s%s queued as "
 				    "job #%u", op, est ? " (estimate)" : "",
 				    job);
-				for (int i = 0; i < ui->njobs; i++)
-					if (ui->jobs[i].id == job &&
-					    ui->jobs[i].state >= JOB_DONE)
-						scr_backup_job_ended(ui, job);
+				if (ui_job_ended(ui, job))
+					scr_backup_job_ended(ui, job);
 			}
-			cJSON_Delete(res);
-			res = NULL;
-			um->dirty = 1;
 			params = NULL;
 			op[0] = '\0';
 		}

@@ -346,7 +346,8 @@ load_dir(struct catalog *c, const char *dir)
 		}
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		char path[PATH_MAX + 300];
 		size_t len = 0;

@@ -700,25 +700,6 @@ finish(struct job *job, int rc, const char *errname, const char *msg,
 	return 0;
 }
 
-static const char *
-op_word(enum rom_op op)
-{
-	switch (op) {
-	case OP_FLASH:
-		return "flash";
-	case OP_ERASE:
-		return "erase";
-	case OP_SET_ACTIVE:
-		return "set_active";
-	case OP_OEM_LOCK:
-		return "oem lock";
-	case OP_REBOOT:
-		return "reboot";
-	default:
-		return "snapshot-update cancel";
-	}
-}
-
 static int
 rom_job(struct job *job, void *arg)
 {
@@ -915,12 +896,12 @@ rom_job(struct job *job, void *arg)
 		r.st = st;
 		journal_put(&jn, "running", st->line, NULL);
 		job_log(job, "step %zu/%zu: %s %s%s%s", r.step, todo,
-		    op_word(st->op), st->target, st->op == OP_FLASH ? " < " :
+		    rom_op_name(st->op), st->target, st->op == OP_FLASH ? " < " :
 		    "", st->op == OP_FLASH ? st->file : "");
 		s0 = dm_mono_ms();
 		rc = run_step(c, &pkg, &r, q->force, err, sizeof(err));
 		sj = cJSON_CreateObject();
-		cJSON_AddStringToObject(sj, "op", op_word(st->op));
+		cJSON_AddStringToObject(sj, "op", rom_op_name(st->op));
 		cJSON_AddStringToObject(sj, "target", st->target);
 		if (st->op == OP_FLASH) {
 			cJSON_AddStringToObject(sj, "file", st->file);
@@ -935,7 +916,7 @@ rom_job(struct job *job, void *arg)
 			char line[1400];
 
 			snprintf(line, sizeof(line), "step %zu %s %s: %s "
-			    "(%.1f s)", r.step, op_word(st->op), st->target,
+			    "(%.1f s)", r.step, rom_op_name(st->op), st->target,
 			    rc == 0 ? "ok" : err,
 			    (double)(dm_mono_ms() - s0) / 1000.0);
 			report_line(&rp, line);
@@ -985,7 +966,7 @@ rom_job(struct job *job, void *arg)
 		    "(%s %s, line %d of %s): %s. The phone is half-flashed: "
 		    "run the same flash again once it is back in fastboot to "
 		    "resume at that step", r.step, todo, st ?
-		    op_word(st->op) : "?", st ? st->target : "?", st ?
+		    rom_op_name(st->op) : "?", st ? st->target : "?", st ?
 		    st->line : 0, pl.script, err);
 		report_line(&rp, msg);
 	} else {

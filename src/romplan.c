@@ -470,8 +470,8 @@ romplan_build(const struct rom_pkg *p, enum rom_choice choice,
 			    o->backup_id);
 		else if (o->without_backup)
 			gate(pl, "backup", GATE_WARN, "it %s and there is no "
-			    "recent backup: going on (--without-backup)",
-			    what);
+			    "recent backup: going on without one, as asked "
+			    "(--without-backup)", what);
 		else
 			gate(pl, "backup", GATE_FAIL, "it %s: make a backup "
 			    "first (droidmedic backup -s SERIAL, in adb mode), "
@@ -519,8 +519,8 @@ romplan_parts(const struct rom_pkg *p, enum rom_choice choice,
 	return n;
 }
 
-static const char *
-op_name(enum rom_op op)
+const char *
+rom_op_name(enum rom_op op)
 {
 	switch (op) {
 	case OP_FLASH:
@@ -607,7 +607,7 @@ romplan_lines(const struct rom_plan *pl, const struct rom_pkg *p,
 			k++;
 		m = snprintf(buf, sizeof(buf), "  %s%-3zu %-10s %-22s",
 		    s->skip ? "-" : " ", s->skip ? (size_t)0 : k,
-		    op_name(s->op), s->target[0] ? s->target : s->part);
+		    rom_op_name(s->op), s->target[0] ? s->target : s->part);
 		if (m < 0 || (size_t)m >= sizeof(buf))
 			continue;
 		if (s->op == OP_FLASH) {
@@ -675,7 +675,7 @@ romplan_json(const struct rom_plan *pl, const struct rom_pkg *p)
 		const struct rom_step *s = &pl->steps[i];
 
 		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "op", op_name(s->op));
+		cJSON_AddStringToObject(o, "op", rom_op_name(s->op));
 		cJSON_AddStringToObject(o, "target", s->target);
 		if (s->part[0])
 			cJSON_AddStringToObject(o, "part", s->part);

@@ -96,6 +96,9 @@ struct romplan_opts {
 };
 
 const char *rom_choice_name(enum rom_choice c);
+/* "flash", "erase", "set_active", "oem lock", "reboot",
+ * "snapshot-update" (its target: "cancel"). */
+const char *rom_op_name(enum rom_op op);
 const char *rom_choice_script(enum rom_choice c);
 
 /* 0 and the plan (gates may have failed: plan->blocked), or a dm_err with

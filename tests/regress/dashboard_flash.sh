@@ -26,16 +26,20 @@ profile_variant "$AL" "$T/c.json" "p['serial'] = 'DASHFLASHCUT'
 p['fastboot']['vars'] = {'max-download-size': '0x80000'}
 p['props']['ro.build.version.incremental'] = 'V14.0.4.0.TKHMIXM'
 p['faults'] = [{'type': 'close', 'when': 'download', 'after_bytes': 400000, 'once': True}]"
+profile_variant "$AL" "$T/w.json" "p['serial'] = 'DASHFLASHWIP'
+p['fastboot']['vars'] = {'max-download-size': '0x80000'}"
 sim_start --strict --state "$T/sim" --ports-file "$T/ports" "$T/a.json" \
-	"$T/c.json"
+	"$T/c.json" "$T/w.json"
 P=tcp:127.0.0.1:$(port DASHFLASH001)
 C=tcp:127.0.0.1:$(port DASHFLASHCUT)
+W=tcp:127.0.0.1:$(port DASHFLASHWIP)
 parts=$T/sim/DASHFLASH001/partitions
 
 "$D" connect "$P" >"$T/o" 2>&1
 "$D" connect "$C" >>"$T/o" 2>&1
-check "both phones are on the bench in fastboot" \
-	test "$(grep -c 'fastboot, alioth' "$T/o")" -eq 2
+"$D" connect "$W" >>"$T/o" 2>&1
+check "the three phones are on the bench in fastboot" \
+	test "$(grep -c 'fastboot, alioth' "$T/o")" -eq 3
 tm new-session -d -s dm -x 150 -y 50 "$D; sleep 600"
 check "the dashboard comes up" wait_for 10 has "droidmedic "
 shown_fail() { [ "$tap_fail" -eq "${seen_fail:-0}" ] || { seen_fail=$tap_fail; diag "the screen:"; diag "$(screen)"; }; }
@@ -112,6 +116,40 @@ for f in abl_a:abl.elf modem_a:NON-HLOS.bin modem_b:NON-HLOS.bin \
 		"$ROM.expect/${f#*:}" || same=0
 done
 check "and the phone holds every image" test $same -eq 1
+
+# ---- a wiping flash with no backup: the typed override ------------------------------
+keys Escape
+keys / "${W##*:}" Enter
+check "filtered to the third phone" wait_for 10 has "${W#tcp:}"
+keys F
+check "F on it: the dialog keeps the last package and its hash" \
+	wait_for 5 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Package: $ROM' &&
+	                  tmux -L '$TM' capture-pane -p -t dm | grep -q 'SHA-256: $SHA'"
+keys Down Down Space
+check "Space on the choice: wipe" wait_for 3 has "wipe user data (flash_all.sh)"
+keys Enter
+check "the dry run: only the backup gate refuses, and the override is offered" \
+	wait_for 30 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'backup *refused *it erases user data' &&
+	                   tmux -L '$TM' capture-pane -p -t dm | grep -q 'type WITHOUT BACKUP and Enter to go on'"
+shown_fail
+keys -l "without"
+keys Enter
+check "words other than the override are refused" \
+	wait_for 3 has "type WITHOUT BACKUP to go on without a backup"
+keys -l "without backup"
+keys Enter
+check "the override: planned again, the backup gate warns, the code is asked" \
+	wait_for 30 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'backup *warn *it erases user data and there is no' &&
+	                   tmux -L '$TM' capture-pane -p -t dm | grep -q 'This ERASES USER DATA' &&
+	                   tmux -L '$TM' capture-pane -p -t dm | grep -q 'Type HWIP'"
+shown_fail
+check "nothing written yet" test ! -d "$T/sim/DASHFLASHWIP/partitions"
+keys H W I P Enter
+check "the wiping flash runs and ends" \
+	wait_for 60 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'check by hand that it boots'"
+shown_fail
+check "userdata holds the package's" \
+	cmp -s "$T/sim/DASHFLASHWIP/partitions/userdata.img" "$ROM.expect/userdata.img"
 keys q
 sim_end
 done_testing

@@ -242,7 +242,7 @@ WIPE=tcp:127.0.0.1:$(port ALIOTHWIPE)
 D flash -s "$WIPE" "$ROM" --sha256 "$SHA" --wipe --without-backup --confirm WIPE >"$T/o" 2>&1
 check "--wipe --without-backup: exit 0" test $? -eq 0
 check "the plan said it erases user data" grep -q "ERASES USER DATA" "$T/o"
-check "gate backup warned and went on" grep -Eq "gate backup +WARN .*going on \(--without-backup\)" "$T/o"
+check "gate backup warned and went on" grep -Eq "gate backup +WARN .*going on without one, as asked \(--without-backup\)" "$T/o"
 check "userdata holds the package's (expanded)" cmp -s "$(parts ALIOTHWIPE)/userdata.img" "$EXP/userdata.img"
 check "metadata too" cmp -s "$(parts ALIOTHWIPE)/metadata.img" "$EXP/metadata.img"
 check "and the rest" same ALIOTHWIPE

@@ -199,6 +199,66 @@ test_sample(void **state)
 	free(buf);
 }
 
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The folders: an empty one reads as nothing; files in name order, a
+ * broken one named and left out, other files passed over. */
+static void
+test_load_dirs(void **state)
+{
+	char dir[64], sub[128], conf[128], path[256];
+	struct catalog c;
+	const struct cat_build *v[8];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/t_catalog.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/builtin", dir);
+	snprintf(conf, sizeof(conf), "%s/conf", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(mkdir(conf, 0700), 0);
+	snprintf(path, sizeof(path), "%s/droidmedic", conf);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/droidmedic/catalogs", conf);
+	assert_int_equal(mkdir(path, 0700), 0);
+	setenv("DROIDMEDIC_CATALOGS", sub, 1);
+	setenv("XDG_CONFIG_HOME", conf, 1);
+	catalog_init(&c);
+	catalog_load(&c);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(c.nerrors, 0);
+	catalog_free(&c);
+	snprintf(path, sizeof(path), "%s/b.json", sub);
+	write_file(path, good);
+	snprintf(path, sizeof(path), "%s/a.json", sub);
+	write_file(path, "{\"catalog\": 1,");
+	snprintf(path, sizeof(path), "%s/notes.txt", sub);
+	write_file(path, "not a catalog");
+	snprintf(path, sizeof(path), "%s/droidmedic/catalogs/mine.json", conf);
+	write_file(path, "{\"catalog\": 1, \"devices\": [{\"codenames\": "
+	    "[\"alioth\"], \"builds\": [{\"version\": \"V15\", "
+	    "\"date\": \"2025-01-01\", \"type\": \"ota-zip\"}]}]}");
+	catalog_init(&c);
+	catalog_load(&c);
+	assert_int_equal(c.n, 5);
+	assert_int_equal(c.nerrors, 1);
+	assert_non_null(strstr(c.errors[0], "a.json:1:"));
+	assert_int_equal(catalog_for(&c, "alioth", NULL, v, 8), 4);
+	assert_string_equal(v[0]->version, "V15");	/* the user's, newest */
+	catalog_free(&c);
+	unsetenv("DROIDMEDIC_CATALOGS");
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int
 main(void)
 {
@@ -206,6 +266,7 @@ main(void)
 		cmocka_unit_test(test_read_and_search),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_sample),
+		cmocka_unit_test(test_load_dirs),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
