@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "err.h"
 #include "fastboot.h"
+#include "fwcache.h"
 #include "romjob.h"
 #include "rompkg.h"
 #include "romplan.h"
@@ -367,6 +368,176 @@ firmware_search(const struct cli_opts *o, const char *query)
 	return n > 0 ? 0 : 1;
 }
 
+/* ---- firmware import / list -------------------------------------------- */
+
+/* What the catalogs say of a package's hashes: "catalog NAME: DEVICE
+ * VERSION (REGION)" into out, or "". */
+static void
+catalog_word(const struct catalog *c, const char *sha256, const char *md5,
+    char *out, size_t len)
+{
+	const struct cat_build *b = catalog_by_hash(c, sha256, md5);
+
+	out[0] = '\0';
+	if (b != NULL)
+		snprintf(out, len, "%s%s: %s %s%s%s%s", b->sample ?
+		    "sample " : "", b->catalog, b->name ? b->name :
+		    b->codename, b->version, b->region ? " (" : "",
+		    b->region ? b->region : "", b->region ? ")" : "");
+}
+
+static int
+firmware_import(const struct cli_opts *o, const char *path)
+{
+	struct rom_pkg p;
+	struct catalog cat;
+	char err[1024], cached[PATH_MAX + 100], evicted[4096], word[400];
+	int rc, already = 0;
+
+	if (o->sha256 != NULL && !sha256_ok(o->sha256)) {
+		fprintf(stderr, "droidmedic: --sha256 wants 64 hex digits\n");
+		return 2;
+	}
+	rc = rompkg_open(path, &p, o->json ? NULL : verify_progress, NULL,
+	    err, sizeof(err));
+	if (!o->json && isatty(STDERR_FILENO))
+		fprintf(stderr, "\r%40s\r", "");
+	if (rc == 0 && p.kind == ROM_UNKNOWN) {
+		rc = dm_fail(err, sizeof(err), DM_EINVAL, "%s is an archive "
+		    "but no firmware package droidmedic knows", path);
+		rompkg_free(&p);
+	}
+	if (rc == 0 && o->sha256 != NULL && strcasecmp(o->sha256,
+	    p.sha256) != 0) {
+		rc = dm_fail(err, sizeof(err), DM_EINVAL, "%s: SHA-256 is %s, "
+		    "not the expected %s: not imported", path, p.sha256,
+		    o->sha256);
+		rompkg_free(&p);
+	}
+	if (rc == 0) {
+		rc = fwcache_add(&p, cached, sizeof(cached), &already,
+		    evicted, sizeof(evicted), err, sizeof(err));
+		if (rc < 0)
+			rompkg_free(&p);
+	}
+	if (rc < 0) {
+		if (o->json)
+			return cli_print_error_json(dm_errname(rc), err);
+		fprintf(stderr, "droidmedic: %s\n", err);
+		return 1;
+	}
+	catalog_init(&cat);
+	catalog_load(&cat);
+	catalog_word(&cat, p.sha256, p.md5, word, sizeof(word));
+	if (o->json) {
+		cJSON *j = cJSON_CreateObject(), *a;
+		char *s;
+
+		cJSON_AddBoolToObject(j, "ok", 1);
+		cJSON_AddStringToObject(j, "path", cached);
+		cJSON_AddBoolToObject(j, "already", already);
+		cJSON_AddStringToObject(j, "sha256", p.sha256);
+		cJSON_AddStringToObject(j, "md5", p.md5);
+		cJSON_AddStringToObject(j, "kind", rompkg_kind_name(p.kind));
+		if (word[0])
+			cJSON_AddStringToObject(j, "catalog", word);
+		else
+			cJSON_AddNullToObject(j, "catalog");
+		a = cJSON_AddArrayToObject(j, "evicted");
+		for (char *l = evicted; *l;) {
+			size_t k = strcspn(l, "\n");
+			char name[1024];
+
+			snprintf(name, sizeof(name), "%.*s", (int)k, l);
+			cJSON_AddItemToArray(a, cJSON_CreateString(name));
+			l += k + (l[k] == '\n');
+		}
+		s = cJSON_Print(j);
+		printf("%s\n", s);
+		cJSON_free(s);
+		cJSON_Delete(j);
+	} else {
+		printf("%s %s\n  sha256 %s\n  md5    %s\n  %s\n", already ?
+		    "already in the cache:" : "imported:", cached, p.sha256,
+		    p.md5, word[0] ? word : "no catalog lists its hash "
+		    "(flash it with --sha256, or add it to a catalog)");
+		for (char *l = evicted; *l;) {
+			size_t k = strcspn(l, "\n");
+
+			printf("  evicted to keep the cache under its limit: "
+			    "%.*s\n", (int)k, l);
+			l += k + (l[k] == '\n');
+		}
+	}
+	catalog_free(&cat);
+	rompkg_free(&p);
+	return 0;
+}
+
+static int
+firmware_list(const struct cli_opts *o)
+{
+	cJSON *list = fwcache_list(), *e;
+	struct catalog cat;
+	uint64_t total = 0;
+	char sz[32], word[400];
+
+	catalog_init(&cat);
+	catalog_load(&cat);
+	cJSON_ArrayForEach(e, list) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "size");
+
+		total += cJSON_IsNumber(v) ? (uint64_t)v->valuedouble : 0;
+		catalog_word(&cat, jget(e, "sha256"), jget(e, "md5"), word,
+		    sizeof(word));
+		if (word[0])
+			cJSON_AddStringToObject(e, "catalog", word);
+		else
+			cJSON_AddNullToObject(e, "catalog");
+	}
+	if (o->json) {
+		cJSON *j = cJSON_CreateObject();
+		char *s;
+
+		cJSON_AddNumberToObject(j, "total", (double)total);
+		cJSON_AddNumberToObject(j, "limit", (double)fwcache_limit());
+		cJSON_AddItemToObject(j, "packages", list);
+		list = NULL;
+		s = cJSON_Print(j);
+		printf("%s\n", s);
+		cJSON_free(s);
+		cJSON_Delete(j);
+	} else {
+		char lim[32];
+
+		cJSON_ArrayForEach(e, list) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(e,
+			    "size");
+
+			fb_size_text(cJSON_IsNumber(v) ?
+			    (uint64_t)v->valuedouble : 0, sz, sizeof(sz));
+			printf("%s  %s, %s%s%s%s%s\n  %s\n  sha256 %s\n  %s\n",
+			    jget(e, "name") ? jget(e, "name") : "?", sz,
+			    jget(e, "kind") ? jget(e, "kind") : "?",
+			    jget(e, "device") ? ", for " : "",
+			    jget(e, "device") ? jget(e, "device") : "",
+			    jget(e, "build") ? ", build " : "",
+			    jget(e, "build") ? jget(e, "build") : "",
+			    jget(e, "path"), jget(e, "sha256"),
+			    jget(e, "catalog") ? jget(e, "catalog") :
+			    "no catalog lists its hash");
+		}
+		fb_size_text(total, sz, sizeof(sz));
+		fb_size_text(fwcache_limit(), lim, sizeof(lim));
+		printf("%d package%s, %s of %s (DROIDMEDIC_CACHE_MAX)\n",
+		    cJSON_GetArraySize(list), cJSON_GetArraySize(list) == 1 ?
+		    "" : "s", sz, lim);
+	}
+	cJSON_Delete(list);
+	catalog_free(&cat);
+	return 0;
+}
+
 int
 cli_firmware(const struct cli_opts *o, int argc, char **argv)
 {
@@ -376,15 +547,18 @@ cli_firmware(const struct cli_opts *o, int argc, char **argv)
 	    ((argc == 1 && o->serial != NULL) ||
 	    (argc == 2 && o->serial == NULL && argv[1][0] != '\0')))
 		return firmware_search(o, argc == 2 ? argv[1] : NULL);
-	if (argc >= 1 && (strcmp(argv[0], "fetch") == 0 ||
-	    strcmp(argv[0], "import") == 0 || strcmp(argv[0], "list") == 0)) {
-		fprintf(stderr, "droidmedic: firmware %s is not built yet (the "
-		    "download cache comes next); firmware verify, firmware "
-		    "search and flash are\n", argv[0]);
+	if (argc == 2 && strcmp(argv[0], "import") == 0)
+		return firmware_import(o, argv[1]);
+	if (argc == 1 && strcmp(argv[0], "list") == 0)
+		return firmware_list(o);
+	if (argc >= 1 && strcmp(argv[0], "fetch") == 0) {
+		fprintf(stderr, "droidmedic: firmware fetch is not built yet "
+		    "(downloads come next): download the package yourself, "
+		    "then droidmedic firmware import FILE\n");
 		return 2;
 	}
 	fprintf(stderr, "droidmedic: usage: firmware verify PACKAGE "
-	    "[--sha256 HEX] [--json] | firmware search (-s SERIAL | QUERY) "
-	    "[--json]\n");
+	    "[--sha256 HEX] | search (-s SERIAL | QUERY) | import FILE | "
+	    "list  [--json]\n");
 	return 2;
 }

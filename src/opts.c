@@ -108,7 +108,7 @@ const struct cmd_def cmd_table[] = {
 	{ "fastboot-flash", "fastboot-flash -s SERIAL PART IMG",
 	    "flash one image: plan first, then --confirm" },
 	{ "flash", "flash|firmware -s SERIAL PACKAGE",
-	    "flash a ROM whole, gated; verify, search" },
+	    "flash a ROM; verify, search, import, list" },
 	{ "getvar", "getvar|fastboot|reboot -s SERIAL ..",
 	    "variables; erase, oem...; reboot MODE" },
 	{ "jobs", "jobs [attach|cancel JOB]",

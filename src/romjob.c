@@ -18,6 +18,7 @@
 #include "dev.h"
 #include "err.h"
 #include "fastboot.h"
+#include "fwcache.h"
 #include "gzindex.h"
 #include "job.h"
 #include "log.h"
@@ -852,6 +853,7 @@ rom_job(struct job *job, void *arg)
 	}
 
 	/* Go. */
+	fwcache_touch(pkg.path);
 	log_info("flash", "flashing %s (%s, sha256 %s) on %s, %s", pkg.path,
 	    pl.script, pkg.sha256, pl.serialno, rom_choice_name(q->choice));
 	jn.j = cJSON_CreateObject();
