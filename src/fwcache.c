@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "dev.h"
 #include "err.h"
 #include "fwcache.h"
@@ -71,29 +72,6 @@ write_all(int fd, const void *p, size_t n)
 		n -= (size_t)k;
 	}
 	return 0;
-}
-
-/* Write the record through a temporary name. */
-static int
-save_json(const char *path, const cJSON *j)
-{
-	char *tmp = xasprintf("%s.tmp", path), *s = cJSON_Print(j);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int rc = -1;
-
-	if (fd >= 0) {
-		rc = write_all(fd, s, strlen(s)) == 0 &&
-		    write_all(fd, "\n", 1) == 0 && fsync(fd) == 0 ? 0 : -1;
-		if (close(fd) < 0)
-			rc = -1;
-		if (rc == 0 && rename(tmp, path) < 0)
-			rc = -1;
-		if (rc < 0)
-			unlink(tmp);
-	}
-	cJSON_free(s);
-	free(tmp);
-	return rc;
 }
 
 static cJSON *
@@ -322,9 +300,7 @@ fwcache_add(const struct rom_pkg *p, char *out, size_t outlen,
 		    jnum(old, "added") > 0 ? jnum(old, "added") : now);
 		cJSON_AddNumberToObject(j, "used", now);
 		cJSON_Delete(old);
-		if (save_json(rec, j) < 0)
-			rc = dm_fail(err, errlen, DM_EIO, "%s: %s", rec,
-			    strerror(errno));
+		rc = bklib_save(rec, j, err, errlen);
 		cJSON_Delete(j);
 	}
 	if (rc == 0)
@@ -356,7 +332,7 @@ fwcache_touch(const char *path)
 		cJSON_DeleteItemFromObjectCaseSensitive(j, "used");
 		cJSON_AddNumberToObject(j, "used",
 		    (double)dm_now_ms() / 1000.0);
-		(void)save_json(rec, j);
+		(void)bklib_save(rec, j, NULL, 0);
 		cJSON_Delete(j);
 	}
 	free(rec);

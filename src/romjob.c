@@ -149,30 +149,6 @@ romjob_journal_path(const char *serial)
 	return p;
 }
 
-/* Write j to path through a temporary name, fsynced. */
-static int
-write_json(const char *path, const cJSON *j)
-{
-	char *tmp = xasprintf("%s.tmp", path), *s = cJSON_Print(j);
-	size_t n = strlen(s);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int rc = -1;
-
-	if (fd >= 0) {
-		rc = write(fd, s, n) == (ssize_t)n && write(fd, "\n", 1) == 1 &&
-		    fsync(fd) == 0 ? 0 : -1;
-		if (close(fd) < 0)
-			rc = -1;
-		if (rc == 0 && rename(tmp, path) < 0)
-			rc = -1;
-		if (rc < 0)
-			unlink(tmp);
-	}
-	cJSON_free(s);
-	free(tmp);
-	return rc;
-}
-
 static cJSON *
 read_json(const char *path)
 {
@@ -202,6 +178,7 @@ journal_put(struct journal *jn, const char *state, int next_line,
     const char *error)
 {
 	cJSON *j = jn->j;
+	char e[512];
 
 	if (j == NULL)
 		return;
@@ -214,9 +191,8 @@ journal_put(struct journal *jn, const char *state, int next_line,
 	if (error != NULL)
 		cJSON_AddStringToObject(j, "error", error);
 	cJSON_AddNumberToObject(j, "updated", (double)(dm_now_ms() / 1000));
-	if (jn->path != NULL && write_json(jn->path, j) < 0)
-		log_warn("flash", "cannot write the journal %s: %s", jn->path,
-		    strerror(errno));
+	if (jn->path != NULL && bklib_save(jn->path, j, e, sizeof(e)) < 0)
+		log_warn("flash", "cannot write the journal: %s", e);
 }
 
 /* The line a stopped run of the same package and choice on this phone
@@ -539,11 +515,13 @@ report_line(void *ud, const char *text)
 static void
 report_close(struct report *rp)
 {
+	char e[512];
+
 	if (rp->txt != NULL)
 		fclose(rp->txt);
-	if (rp->json_path != NULL && write_json(rp->json_path, rp->j) < 0)
-		log_warn("flash", "cannot write the report %s: %s",
-		    rp->json_path, strerror(errno));
+	if (rp->json_path != NULL && bklib_save(rp->json_path, rp->j, e,
+	    sizeof(e)) < 0)
+		log_warn("flash", "cannot write the report: %s", e);
 	cJSON_Delete(rp->j);
 	free(rp->json_path);
 	free(rp->txt_path);
