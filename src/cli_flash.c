@@ -31,19 +31,6 @@ sha256_ok(const char *s)
 	    strspn(s, "0123456789abcdefABCDEF") == 64;
 }
 
-static int
-local_romflash(struct jobeng *eng, const cJSON *params, char *err,
-    size_t errlen)
-{
-	if (cJSON_GetObjectItemCaseSensitive(params, "address") == NULL)
-		return dm_fail(err, errlen, DM_ENODEV, "no bench server is "
-		    "running to find %s: give the phone's address "
-		    "(tcp:HOST:PORT, usb:PORT) or leave out --no-autostart",
-		    cJSON_GetObjectItemCaseSensitive(params,
-		    "device")->valuestring);
-	return romjob_submit_json(eng, params, err, errlen);
-}
-
 int
 cli_flash(const struct cli_opts *o, int argc, char **argv)
 {
@@ -90,7 +77,9 @@ cli_flash(const struct cli_opts *o, int argc, char **argv)
 	cJSON_AddBoolToObject(params, "restart", o->full);
 	if (transport_address(o->serial, addr, sizeof(addr)))
 		cJSON_AddStringToObject(params, "address", addr);
-	return cli_run_job(o, "flashrom", params, local_romflash);
+	/* Without a server the job runs here; romjob_submit_json() says how
+	 * to name the phone when it has no address. */
+	return cli_run_job(o, "flashrom", params, romjob_submit_json);
 }
 
 /* ---- firmware verify ------------------------------------------------- */

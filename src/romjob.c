@@ -39,26 +39,6 @@
 /* ---- the request ------------------------------------------------------- */
 
 static int
-get_str(const cJSON *params, const char *key, char *dst, size_t len,
-    int required, char *err, size_t errlen)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-
-	dst[0] = '\0';
-	if (v == NULL || cJSON_IsNull(v)) {
-		if (required)
-			return dm_fail(err, errlen, DM_EINVAL, "\"%s\" is "
-			    "missing", key);
-		return 0;
-	}
-	if (!cJSON_IsString(v) || strlen(v->valuestring) >= len)
-		return dm_fail(err, errlen, DM_EINVAL, "\"%s\" is not a "
-		    "string (or too long)", key);
-	snprintf(dst, len, "%s", v->valuestring);
-	return 0;
-}
-
-static int
 get_bool(const cJSON *params, const char *key)
 {
 	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, key));
@@ -72,14 +52,14 @@ romjob_req_from_json(const cJSON *params, struct romjob_req *r, char *err,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if ((rc = get_str(params, "package", r->package, sizeof(r->package), 1,
-	    err, errlen)) < 0 ||
-	    (rc = get_str(params, "choice", choice, sizeof(choice), 0, err,
-	    errlen)) < 0 ||
-	    (rc = get_str(params, "sha256", r->sha256, sizeof(r->sha256), 0,
-	    err, errlen)) < 0 ||
-	    (rc = get_str(params, "confirm", r->confirm, sizeof(r->confirm), 0,
-	    err, errlen)) < 0)
+	if ((rc = proto_param_copy(params, "package", 1, r->package,
+	    sizeof(r->package), "flash: ", err, errlen)) < 0 ||
+	    (rc = proto_param_copy(params, "choice", 0, choice,
+	    sizeof(choice), "flash: ", err, errlen)) < 0 ||
+	    (rc = proto_param_copy(params, "sha256", 0, r->sha256,
+	    sizeof(r->sha256), "flash: ", err, errlen)) < 0 ||
+	    (rc = proto_param_copy(params, "confirm", 0, r->confirm,
+	    sizeof(r->confirm), "flash: ", err, errlen)) < 0)
 		return rc;
 	if (r->package[0] != '/')
 		return dm_fail(err, errlen, DM_EINVAL, "\"package\" must be an "
