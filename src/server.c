@@ -31,6 +31,7 @@
 #include "fixjob.h"
 #include "flashjob.h"
 #include "romjob.h"
+#include "fetchjob.h"
 #include "job.h"
 #include "log.h"
 #include "paths.h"
@@ -392,6 +393,22 @@ flashrom_op(struct server *s, unsigned id, const cJSON *params)
 	return proto_reply_ok(id, r);
 }
 
+/* "fetch": queue a firmware download (fetchjob.c); no phone needed. */
+static cJSON *
+fetch_op(struct server *s, unsigned id, const cJSON *params)
+{
+	char msg[512];
+	cJSON *r;
+	int rc;
+
+	rc = fetchjob_submit_json(s->jobs, params, msg, sizeof(msg));
+	if (rc < 0)
+		return proto_reply_err(id, rc, msg);
+	r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "job", rc);
+	return proto_reply_ok(id, r);
+}
+
 /* "transfer": queue a pull or push job (xferjob.c). */
 static cJSON *
 transfer_op(struct server *s, unsigned id, const cJSON *params)
@@ -598,6 +615,8 @@ handle(struct server *s, struct sclient *c, const cJSON *req)
 	}
 	if (strcmp(op, "flashrom") == 0)
 		return flashrom_op(s, id, params);
+	if (strcmp(op, "fetch") == 0)
+		return fetch_op(s, id, params);
 	if (strcmp(op, "flash") == 0)
 		return flash_op(s, id, params);
 	if (strcmp(op, "transfer") == 0)
