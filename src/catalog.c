@@ -12,6 +12,7 @@
 #include <errno.h>
 
 #include "catalog.h"
+#include "catsrc.h"
 #include "err.h"
 #include "paths.h"
 #include "textfile.h"
@@ -378,6 +379,11 @@ catalog_load(struct catalog *c)
 	if (conf != NULL) {
 		snprintf(dir, sizeof(dir), "%s/catalogs", conf);
 		load_dir(c, dir);
+		free(conf);
+	}
+	/* The catalogs `firmware update` fetched (catsrc.c). */
+	if ((conf = catsrc_dir()) != NULL) {
+		load_dir(c, conf);
 		free(conf);
 	}
 }
