@@ -141,6 +141,22 @@ main(int argc, char **argv)
 		case OPT_FULL:
 			co.full = 1;
 			break;
+		case OPT_CACERT:
+			co.cacert = optarg;
+			break;
+		case OPT_CONNECTIONS: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v < 1 ||
+			    v > 16) {
+				fprintf(stderr, "droidmedic: --connections "
+				    "wants 1 to 16, not '%s'\n", optarg);
+				return 2;
+			}
+			co.connections = (int)v;
+			break;
+		}
 		case OPT_SELECT:
 			co.select = optarg;
 			break;

@@ -32,6 +32,8 @@ struct cli_opts {
 	const char *select;	/* restore --select */
 	int dry_run;		/* backup, flash --dry-run */
 	const char *choice;	/* flash: keep-data, wipe, lock */
+	const char *cacert;	/* firmware fetch, update: --cacert */
+	int connections;	/* firmware fetch: --connections, 0 default */
 };
 
 int cli_devices(const struct cli_opts *o);

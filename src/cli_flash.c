@@ -14,6 +14,9 @@
 #include <cjson/cJSON.h>
 
 #include "catalog.h"
+#include "catsrc.h"
+#include "dl.h"
+#include "fetchjob.h"
 #include "cli.h"
 #include "err.h"
 #include "fastboot.h"
@@ -248,6 +251,34 @@ jget(const cJSON *o, const char *k)
 	return s != NULL && *s ? s : NULL;
 }
 
+/* The codename and firmware region of the phone of -s, as the bench
+ * server identified it; -1 after saying why. */
+static int
+phone_codename(const struct cli_opts *o, char *codename, size_t clen,
+    char *region, size_t rlen)
+{
+	cJSON *res = cli_lookup_device(o);
+	const cJSON *id, *rg;
+
+	if (res == NULL)
+		return -1;
+	id = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(res, "device"), "identity");
+	rg = cJSON_GetObjectItemCaseSensitive(id, "region");
+	snprintf(codename, clen, "%s", jget(id, "codename") ?
+	    jget(id, "codename") : jget(id, "product") ?
+	    jget(id, "product") : "");
+	snprintf(region, rlen, "%s", jget(rg, "firmware") ?
+	    jget(rg, "firmware") : "");
+	cJSON_Delete(res);
+	if (codename[0] == '\0') {
+		fprintf(stderr, "droidmedic: %s has not said its codename yet "
+		    "(see droidmedic info -s %s)\n", o->serial, o->serial);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 firmware_search(const struct cli_opts *o, const char *query)
 {
@@ -257,31 +288,10 @@ firmware_search(const struct cli_opts *o, const char *query)
 	size_t n, shown;
 	cJSON *j = cJSON_CreateObject(), *a;
 
-	if (o->serial != NULL) {
-		cJSON *res = cli_lookup_device(o);
-		const cJSON *id, *rg;
-
-		if (res == NULL) {
-			cJSON_Delete(j);
-			return 1;
-		}
-		id = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(res, "device"),
-		    "identity");
-		rg = cJSON_GetObjectItemCaseSensitive(id, "region");
-		snprintf(codename, sizeof(codename), "%s", jget(id, "codename") ?
-		    jget(id, "codename") : jget(id, "product") ?
-		    jget(id, "product") : "");
-		snprintf(region, sizeof(region), "%s", jget(rg, "firmware") ?
-		    jget(rg, "firmware") : "");
-		cJSON_Delete(res);
-		if (codename[0] == '\0') {
-			fprintf(stderr, "droidmedic: %s has not said its "
-			    "codename yet (see droidmedic info -s %s)\n",
-			    o->serial, o->serial);
-			cJSON_Delete(j);
-			return 1;
-		}
+	if (o->serial != NULL && phone_codename(o, codename,
+	    sizeof(codename), region, sizeof(region)) < 0) {
+		cJSON_Delete(j);
+		return 1;
 	}
 	catalog_init(&cat);
 	catalog_load(&cat);
@@ -527,6 +537,319 @@ firmware_list(const struct cli_opts *o)
 	return 0;
 }
 
+/* ---- firmware fetch / update ------------------------------------------- */
+
+/* The proxies this terminal's environment names, for a job that runs in
+ * the bench server (whose environment may be another's).  libcurl's
+ * rules: http_proxy only in lower case. */
+static cJSON *
+proxy_env(void)
+{
+	static const struct {
+		const char *key, *lower, *upper;
+	} v[] = {
+		{ "http", "http_proxy", NULL },
+		{ "https", "https_proxy", "HTTPS_PROXY" },
+		{ "all", "all_proxy", "ALL_PROXY" },
+		{ "no", "no_proxy", "NO_PROXY" },
+	};
+	cJSON *j = cJSON_CreateObject();
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		const char *s = getenv(v[i].lower);
+
+		if ((s == NULL || *s == '\0') && v[i].upper != NULL)
+			s = getenv(v[i].upper);
+		if (s != NULL && *s)
+			cJSON_AddStringToObject(j, v[i].key, s);
+	}
+	return j;
+}
+
+/* The last part of a URL's path, without its query, into out. */
+static void
+url_base(const char *url, char *out, size_t len)
+{
+	const char *p = strstr(url, "://"), *slash, *end;
+
+	p = p != NULL ? p + 3 : url;
+	end = p + strcspn(p, "?#");
+	slash = p;
+	for (const char *q = p; q < end; q++)
+		if (*q == '/')
+			slash = q + 1;
+	snprintf(out, len, "%.*s", (int)(end - slash), slash);
+	if (out[0] == '\0' || out[0] == '.')
+		snprintf(out, len, "download");
+}
+
+/* The catalog build the words name: a version or a file name. */
+static const struct cat_build *
+build_named(const struct catalog *c, const char *what, int *many)
+{
+	const struct cat_build *hit = NULL;
+
+	*many = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct cat_build *b = &c->b[i];
+
+		if (strcasecmp(b->version, what) != 0 &&
+		    (b->file == NULL || strcmp(b->file, what) != 0))
+			continue;
+		if (hit != NULL && hit->file != NULL && b->file != NULL &&
+		    strcmp(hit->file, b->file) == 0)
+			continue;
+		if (hit != NULL)
+			(*many)++;
+		else
+			hit = b;
+	}
+	return hit;
+}
+
+/* The cached package with that SHA-256, into out; 0 or -1. */
+static int
+cached_path(const char *sha256, char *out, size_t len)
+{
+	char *dir = fwcache_dir();
+	int rc = -1;
+
+	if (dir == NULL || sha256 == NULL || *sha256 == '\0') {
+		free(dir);
+		return -1;
+	}
+	snprintf(out, len, "%s/%s.pkg", dir, sha256);
+	if (access(out, R_OK) == 0)
+		rc = 0;
+	free(dir);
+	return rc;
+}
+
+static int
+firmware_fetch(const struct cli_opts *o, const char *what)
+{
+	const struct cat_build *b = NULL;
+	struct catalog cat;
+	char codename[128] = "", region[64] = "", name[256], sz[32];
+	char cached[PATH_MAX + 100], out[PATH_MAX], ca[PATH_MAX];
+	cJSON *params, *urls;
+	int many = 0;
+
+	if (o->sha256 != NULL && !sha256_ok(o->sha256)) {
+		fprintf(stderr, "droidmedic: --sha256 wants 64 hex digits\n");
+		return 2;
+	}
+	if (o->cacert != NULL && realpath(o->cacert, ca) == NULL) {
+		fprintf(stderr, "droidmedic: --cacert %s: %s\n", o->cacert,
+		    strerror(errno));
+		return 2;
+	}
+	if (o->to != NULL) {
+		/* The folder must be there; the file need not. */
+		char dir[PATH_MAX], *slash;
+
+		snprintf(dir, sizeof(dir), "%s", o->to);
+		slash = strrchr(dir, '/');
+		if (slash == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if (realpath(dir, out) == NULL) {
+			fprintf(stderr, "droidmedic: --to %s: %s\n", o->to,
+			    strerror(errno));
+			return 2;
+		}
+		slash = strrchr(o->to, '/');
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "/%s",
+		    slash != NULL ? slash + 1 : o->to);
+	}
+	if (o->serial != NULL && phone_codename(o, codename,
+	    sizeof(codename), region, sizeof(region)) < 0)
+		return 1;
+	catalog_init(&cat);
+	catalog_load(&cat);
+	for (size_t i = 0; i < cat.nerrors; i++)
+		fprintf(stderr, "droidmedic: catalog: %s\n", cat.errors[i]);
+	if (codename[0] != '\0') {
+		const struct cat_build *v[SEARCH_MAX];
+		size_t n = catalog_for(&cat, codename, region[0] ? region :
+		    NULL, v, SEARCH_MAX);
+
+		for (size_t i = 0; i < n && i < SEARCH_MAX && b == NULL; i++)
+			if (v[i]->nurls > 0)
+				b = v[i];
+		if (b == NULL) {
+			fprintf(stderr, "droidmedic: no build with a download "
+			    "address for %s in the catalogs (droidmedic "
+			    "firmware search -s %s)\n", codename, o->serial);
+			catalog_free(&cat);
+			return 1;
+		}
+		if (region[0] && catalog_region_is(b, region) == 0)
+			fprintf(stderr, "droidmedic: WARNING: no build of the "
+			    "phone's region %s; %s is for %s\n", region,
+			    b->version, b->region);
+	} else if (strstr(what, "://") == NULL) {
+		b = build_named(&cat, what, &many);
+		if (b == NULL || many) {
+			fprintf(stderr, "droidmedic: %s: %s (droidmedic "
+			    "firmware search QUERY lists them)\n", what,
+			    b == NULL ? "no build of that version or file "
+			    "name in the catalogs" : "several builds have "
+			    "that version: give the file name");
+			catalog_free(&cat);
+			return 1;
+		}
+		if (b->nurls == 0) {
+			fprintf(stderr, "droidmedic: the catalog gives no "
+			    "download address for %s\n", what);
+			catalog_free(&cat);
+			return 1;
+		}
+	} else {
+		char base[256];
+
+		url_base(what, base, sizeof(base));
+		/* A file a catalog knows gets the catalog's hashes. */
+		b = catalog_by_file(&cat, base);
+	}
+	params = cJSON_CreateObject();
+	urls = cJSON_AddArrayToObject(params, "urls");
+	if (b != NULL && strstr(what ? what : "", "://") == NULL) {
+		for (size_t i = 0; i < b->nurls; i++)
+			cJSON_AddItemToArray(urls, cJSON_CreateString(
+			    b->urls[i]));
+	} else {
+		cJSON_AddItemToArray(urls, cJSON_CreateString(what));
+	}
+	if (b != NULL && b->file != NULL)
+		snprintf(name, sizeof(name), "%s", b->file);
+	else
+		url_base(b != NULL ? b->urls[0] : what, name, sizeof(name));
+	cJSON_AddStringToObject(params, "name", name);
+	if (b != NULL && b->sample && o->sha256 == NULL) {
+		fprintf(stderr, "droidmedic: %s is from the sample catalog, "
+		    "whose hashes are illustrations: give --sha256 from a "
+		    "source you trust, or use a real catalog\n", b->version);
+		cJSON_Delete(params);
+		catalog_free(&cat);
+		return 1;
+	}
+	if (b != NULL && o->sha256 != NULL && b->sha256[0] &&
+	    strcasecmp(b->sha256, o->sha256) != 0 && !b->sample) {
+		fprintf(stderr, "droidmedic: --sha256 is not the %s catalog "
+		    "%s gives for %s: which is right?\n", b->sha256,
+		    b->catalog, b->version);
+		cJSON_Delete(params);
+		catalog_free(&cat);
+		return 1;
+	}
+	if (o->sha256 != NULL)
+		cJSON_AddStringToObject(params, "sha256", o->sha256);
+	else if (b != NULL && b->sha256[0])
+		cJSON_AddStringToObject(params, "sha256", b->sha256);
+	if (o->sha256 == NULL && b != NULL && b->md5[0])
+		cJSON_AddStringToObject(params, "md5", b->md5);
+	if (b != NULL && b->size > 0)
+		cJSON_AddNumberToObject(params, "size", (double)b->size);
+	if (b != NULL)
+		cJSON_AddItemToObject(params, "build", catalog_build_json(b));
+	if (o->to != NULL)
+		cJSON_AddStringToObject(params, "output", out);
+	if (o->connections > 0)
+		cJSON_AddNumberToObject(params, "connections", o->connections);
+	if (o->cacert != NULL)
+		cJSON_AddStringToObject(params, "cacert", ca);
+	cJSON_AddItemToObject(params, "proxy", proxy_env());
+	if (!o->json) {
+		if (b != NULL) {
+			fb_size_text(b->size, sz, sizeof(sz));
+			fprintf(stderr, "%s %s (%s, %s) from %s catalog %s\n",
+			    b->name ? b->name : b->codename, b->version,
+			    b->region ? b->region : "region ?", b->size ? sz :
+			    "size ?", b->sample ? "the sample" : "the",
+			    b->catalog);
+		}
+		if (!cJSON_GetObjectItemCaseSensitive(params, "sha256") &&
+		    !cJSON_GetObjectItemCaseSensitive(params, "md5"))
+			fprintf(stderr, "droidmedic: WARNING: no hash is known "
+			    "for it: what arrives cannot be checked\n");
+	}
+	/* The cache already has it: nothing to download. */
+	if (o->to == NULL && cached_path(cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(params, "sha256")), cached,
+	    sizeof(cached)) == 0) {
+		fwcache_touch(cached);
+		if (o->json) {
+			cJSON *j = cJSON_CreateObject();
+			char *s;
+
+			cJSON_AddBoolToObject(j, "ok", 1);
+			cJSON_AddStringToObject(j, "path", cached);
+			cJSON_AddBoolToObject(j, "cached", 1);
+			cJSON_AddBoolToObject(j, "already", 1);
+			s = cJSON_Print(j);
+			printf("%s\n", s);
+			cJSON_free(s);
+			cJSON_Delete(j);
+		} else {
+			printf("already in the cache: %s\n", cached);
+		}
+		cJSON_Delete(params);
+		catalog_free(&cat);
+		return 0;
+	}
+	catalog_free(&cat);
+	return cli_run_job(o, "fetch", params, fetchjob_submit_json);
+}
+
+static int
+firmware_update(const struct cli_opts *o)
+{
+	cJSON *report = cJSON_CreateArray(), *e;
+	cJSON *penv = proxy_env();
+	struct dl_proxy px = {
+		.http = jget(penv, "http"), .https = jget(penv, "https"),
+		.all = jget(penv, "all"), .no = jget(penv, "no"),
+	};
+	int failed;
+
+	failed = catsrc_update(o->cacert, &px, report);
+	if (o->json) {
+		cJSON *j = cJSON_CreateObject();
+		char *s;
+
+		cJSON_AddBoolToObject(j, "ok", failed == 0);
+		cJSON_AddItemToObject(j, "catalogs", report);
+		report = NULL;
+		s = cJSON_Print(j);
+		printf("%s\n", s);
+		cJSON_free(s);
+		cJSON_Delete(j);
+	} else {
+		cJSON_ArrayForEach(e, report) {
+			const cJSON *nb = cJSON_GetObjectItemCaseSensitive(e,
+			    "builds");
+
+			printf("%-9s %s\n  %s", jget(e, "status"),
+			    jget(e, "url") ? jget(e, "url") : "",
+			    jget(e, "message") ? jget(e, "message") : "");
+			if (cJSON_IsNumber(nb))
+				printf("; %d build%s", nb->valueint,
+				    nb->valueint == 1 ? "" : "s");
+			printf("\n");
+		}
+		if (cJSON_GetArraySize(report) == 0)
+			printf("no catalog address is listed (one per line in "
+			    "~/.config/droidmedic/catalog-urls)\n");
+	}
+	cJSON_Delete(report);
+	cJSON_Delete(penv);
+	return failed ? 1 : 0;
+}
+
 int
 cli_firmware(const struct cli_opts *o, int argc, char **argv)
 {
@@ -540,14 +863,15 @@ cli_firmware(const struct cli_opts *o, int argc, char **argv)
 		return firmware_import(o, argv[1]);
 	if (argc == 1 && strcmp(argv[0], "list") == 0)
 		return firmware_list(o);
-	if (argc >= 1 && strcmp(argv[0], "fetch") == 0) {
-		fprintf(stderr, "droidmedic: firmware fetch is not built yet "
-		    "(downloads come next): download the package yourself, "
-		    "then droidmedic firmware import FILE\n");
-		return 2;
-	}
+	if (argc >= 1 && strcmp(argv[0], "fetch") == 0 &&
+	    ((argc == 1 && o->serial != NULL) ||
+	    (argc == 2 && o->serial == NULL && argv[1][0] != '\0')))
+		return firmware_fetch(o, argc == 2 ? argv[1] : NULL);
+	if (argc == 1 && strcmp(argv[0], "update") == 0)
+		return firmware_update(o);
 	fprintf(stderr, "droidmedic: usage: firmware verify PACKAGE "
-	    "[--sha256 HEX] | search (-s SERIAL | QUERY) | import FILE | "
-	    "list  [--json]\n");
+	    "[--sha256 HEX] | search (-s SERIAL | QUERY) | fetch (-s SERIAL "
+	    "| BUILD | URL) [--to FILE] | update | import FILE | list  "
+	    "[--json]\n");
 	return 2;
 }

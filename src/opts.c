@@ -60,7 +60,14 @@ const struct opt_def opt_table[] = {
 	    "backup: only these categories (photos,videos,...; see man)" },
 	{ "to",		 required_argument, OPT_TO, "DIR",
 	    "backup, backups, restore: the backup library (default "
-	    "~/.local/share/droidmedic/backups)" },
+	    "~/.local/share/droidmedic/backups); firmware fetch: write this "
+	    "file instead of adding to the cache" },
+	{ "cacert",	 required_argument, OPT_CACERT, "FILE",
+	    "firmware fetch, update: check TLS against the CAs in FILE "
+	    "instead of the system's (TLS is always checked)" },
+	{ "connections", required_argument, OPT_CONNECTIONS, "N",
+	    "firmware fetch: connections at once when the server takes "
+	    "ranges (1-16, default 4)" },
 	{ "full",	 no_argument,	    OPT_FULL, NULL,
 	    "backup: copy every file, even those an earlier backup holds; "
 	    "flash: start over instead of resuming a stopped run" },
@@ -95,10 +102,8 @@ const struct cmd_def cmd_table[] = {
 	    "who the phone is; what is wrong and why" },
 	{ "connect", "connect|disconnect HOST[:PORT]",
 	    "add/remove a phone with ADB over TCP" },
-	{ "shell", "shell -s SERIAL [--] COMMAND...",
-	    "run a command on the phone" },
-	{ "pull", "pull|push -s SERIAL FROM [TO]",
-	    "copy files or folders off/onto the phone" },
+	{ "shell", "shell|pull|push -s SERIAL ...",
+	    "run a command; copy files off/onto it" },
 	{ "plan", "plan|fix -s SERIAL FINDING",
 	    "a finding's repair plan; run it (--confirm)" },
 	{ "action", "action -s SERIAL NAME [KEY=VAL]",
@@ -108,7 +113,7 @@ const struct cmd_def cmd_table[] = {
 	{ "fastboot-flash", "fastboot-flash -s SERIAL PART IMG",
 	    "flash one image: plan first, then --confirm" },
 	{ "flash", "flash|firmware -s SERIAL PACKAGE",
-	    "flash a ROM; verify, search, import, list" },
+	    "flash a ROM; fetch, verify, import..." },
 	{ "getvar", "getvar|fastboot|reboot -s SERIAL ..",
 	    "variables; erase, oem...; reboot MODE" },
 	{ "jobs", "jobs [attach|cancel JOB]",

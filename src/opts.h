@@ -46,6 +46,8 @@ enum {
 	OPT_KEEP_DATA,
 	OPT_WIPE,
 	OPT_LOCK,
+	OPT_CACERT,
+	OPT_CONNECTIONS,
 };
 
 struct cmd_def {
