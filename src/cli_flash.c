@@ -539,33 +539,6 @@ firmware_list(const struct cli_opts *o)
 
 /* ---- firmware fetch / update ------------------------------------------- */
 
-/* The proxies this terminal's environment names, for a job that runs in
- * the bench server (whose environment may be another's).  libcurl's
- * rules: http_proxy only in lower case. */
-static cJSON *
-proxy_env(void)
-{
-	static const struct {
-		const char *key, *lower, *upper;
-	} v[] = {
-		{ "http", "http_proxy", NULL },
-		{ "https", "https_proxy", "HTTPS_PROXY" },
-		{ "all", "all_proxy", "ALL_PROXY" },
-		{ "no", "no_proxy", "NO_PROXY" },
-	};
-	cJSON *j = cJSON_CreateObject();
-
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		const char *s = getenv(v[i].lower);
-
-		if ((s == NULL || *s == '\0') && v[i].upper != NULL)
-			s = getenv(v[i].upper);
-		if (s != NULL && *s)
-			cJSON_AddStringToObject(j, v[i].key, s);
-	}
-	return j;
-}
-
 /* The last part of a URL's path, without its query, into out. */
 static void
 url_base(const char *url, char *out, size_t len)
@@ -715,20 +688,31 @@ firmware_fetch(const struct cli_opts *o, const char *what)
 		/* A file a catalog knows gets the catalog's hashes. */
 		b = catalog_by_file(&cat, base);
 	}
-	params = cJSON_CreateObject();
-	urls = cJSON_AddArrayToObject(params, "urls");
 	if (b != NULL && strstr(what ? what : "", "://") == NULL) {
-		for (size_t i = 0; i < b->nurls; i++)
-			cJSON_AddItemToArray(urls, cJSON_CreateString(
-			    b->urls[i]));
+		params = fetchjob_params(b);
 	} else {
+		params = cJSON_CreateObject();
+		urls = cJSON_AddArrayToObject(params, "urls");
 		cJSON_AddItemToArray(urls, cJSON_CreateString(what));
+		if (b != NULL && b->file != NULL)
+			snprintf(name, sizeof(name), "%s", b->file);
+		else
+			url_base(what, name, sizeof(name));
+		cJSON_AddStringToObject(params, "name", name);
+		if (b != NULL) {
+			if (b->sha256[0])
+				cJSON_AddStringToObject(params, "sha256",
+				    b->sha256);
+			if (b->md5[0])
+				cJSON_AddStringToObject(params, "md5", b->md5);
+			if (b->size > 0)
+				cJSON_AddNumberToObject(params, "size",
+				    (double)b->size);
+			cJSON_AddItemToObject(params, "build",
+			    catalog_build_json(b));
+		}
+		cJSON_AddItemToObject(params, "proxy", dl_proxy_env());
 	}
-	if (b != NULL && b->file != NULL)
-		snprintf(name, sizeof(name), "%s", b->file);
-	else
-		url_base(b != NULL ? b->urls[0] : what, name, sizeof(name));
-	cJSON_AddStringToObject(params, "name", name);
 	if (b != NULL && b->sample && o->sha256 == NULL) {
 		fprintf(stderr, "droidmedic: %s is from the sample catalog, "
 		    "whose hashes are illustrations: give --sha256 from a "
@@ -746,23 +730,18 @@ firmware_fetch(const struct cli_opts *o, const char *what)
 		catalog_free(&cat);
 		return 1;
 	}
-	if (o->sha256 != NULL)
+	if (o->sha256 != NULL) {
+		/* The hash given is the one checked. */
+		cJSON_DeleteItemFromObjectCaseSensitive(params, "sha256");
+		cJSON_DeleteItemFromObjectCaseSensitive(params, "md5");
 		cJSON_AddStringToObject(params, "sha256", o->sha256);
-	else if (b != NULL && b->sha256[0])
-		cJSON_AddStringToObject(params, "sha256", b->sha256);
-	if (o->sha256 == NULL && b != NULL && b->md5[0])
-		cJSON_AddStringToObject(params, "md5", b->md5);
-	if (b != NULL && b->size > 0)
-		cJSON_AddNumberToObject(params, "size", (double)b->size);
-	if (b != NULL)
-		cJSON_AddItemToObject(params, "build", catalog_build_json(b));
+	}
 	if (o->to != NULL)
 		cJSON_AddStringToObject(params, "output", out);
 	if (o->connections > 0)
 		cJSON_AddNumberToObject(params, "connections", o->connections);
 	if (o->cacert != NULL)
 		cJSON_AddStringToObject(params, "cacert", ca);
-	cJSON_AddItemToObject(params, "proxy", proxy_env());
 	if (!o->json) {
 		if (b != NULL) {
 			fb_size_text(b->size, sz, sizeof(sz));
@@ -809,7 +788,7 @@ static int
 firmware_update(const struct cli_opts *o)
 {
 	cJSON *report = cJSON_CreateArray(), *e;
-	cJSON *penv = proxy_env();
+	cJSON *penv = dl_proxy_env();
 	struct dl_proxy px = {
 		.http = jget(penv, "http"), .https = jget(penv, "https"),
 		.all = jget(penv, "all"), .no = jget(penv, "no"),

@@ -41,6 +41,7 @@
 #define PROGRESS_MS	250
 #define RATE_SAMPLES	20		/* 5 s of progress ticks */
 #define MAX_SEGS	256
+#define WBUF		(1u << 20)	/* written in pieces this big */
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
@@ -67,6 +68,30 @@ dl_scheme(const char *url, char *out, size_t len)
 		    url[i] + 32 : url[i]);
 	out[n] = '\0';
 	return 0;
+}
+
+cJSON *
+dl_proxy_env(void)
+{
+	static const struct {
+		const char *key, *lower, *upper;
+	} v[] = {
+		{ "http", "http_proxy", NULL },
+		{ "https", "https_proxy", "HTTPS_PROXY" },
+		{ "all", "all_proxy", "ALL_PROXY" },
+		{ "no", "no_proxy", "NO_PROXY" },
+	};
+	cJSON *j = cJSON_CreateObject();
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		const char *s = getenv(v[i].lower);
+
+		if ((s == NULL || *s == '\0') && v[i].upper != NULL)
+			s = getenv(v[i].upper);
+		if (s != NULL && *s)
+			cJSON_AddStringToObject(j, v[i].key, s);
+	}
+	return j;
 }
 
 static long
@@ -131,6 +156,7 @@ common_opts(CURL *h, const char *url, const char *cacert,
 
 struct seg {
 	uint64_t start, end, pos;	/* end UNKNOWN until the size is */
+	uint64_t rcv;			/* received: pos plus what is buffered */
 	int active;
 	int64_t retry_at;		/* not before this (ms), after a failure */
 };
@@ -153,6 +179,8 @@ struct conn {
 	int restart;			/* the server sent the whole file */
 	int local;			/* our write failed */
 	uint64_t got;
+	uint8_t *buf;			/* what arrived, not yet written */
+	size_t blen;
 };
 
 struct dl {
@@ -168,6 +196,7 @@ struct dl {
 	const char *url;
 	int file_url;
 	struct conn *conn;		/* DL_CONNS_MAX of them */
+	uint8_t *bufs[DL_CONNS_MAX];	/* their write buffers */
 	int nconn, maxconn, conns_used;
 	CURLM *m;
 	/* the hashing thread */
@@ -423,6 +452,7 @@ seg_reset(struct dl *d)
 	d->nseg = 1;
 	memset(&d->seg[0], 0, sizeof(d->seg[0]));
 	d->seg[0].end = d->total ? d->total : UNKNOWN;
+	d->seg[0].rcv = 0;
 	d->ranges = d->split = 0;
 	d->etag[0] = d->lastmod[0] = '\0';
 }
@@ -483,6 +513,7 @@ state_load(struct dl *d, const char *first_url)
 			if (d->seg[n].pos > have)
 				d->seg[n].pos = have > d->seg[n].start ?
 				    have : d->seg[n].start;
+			d->seg[n].rcv = d->seg[n].pos;
 			d->seg[n].active = 0;
 			d->seg[n].retry_at = 0;
 			n++;
@@ -651,6 +682,37 @@ on_header(char *buf, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* Write what the connection holds at its segment's pos. */
+static int
+conn_flush(struct conn *c)
+{
+	struct dl *d = c->d;
+	struct seg *s = &d->seg[c->seg];
+	size_t off = 0;
+
+	while (off < c->blen) {
+		ssize_t w = pwrite(d->fd, c->buf + off, c->blen - off,
+		    (off_t)(s->pos + off));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			c->local = 1;
+			mirror_fail(d, 1, "%s%s: %s", errno == ENOSPC ?
+			    "the disk is full writing " : "writing ", d->part,
+			    strerror(errno));
+			s->rcv = s->pos;
+			c->blen = 0;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	s->pos += c->blen;
+	c->blen = 0;
+	hash_mark(d, 0);
+	return 0;
+}
+
 static size_t
 on_body(char *buf, size_t size, size_t n, void *ud)
 {
@@ -670,29 +732,29 @@ on_body(char *buf, size_t size, size_t n, void *ud)
 	if (c->bad || c->restart)
 		return 0;
 	take = len;
-	if (s->end != UNKNOWN && (uint64_t)take > s->end - s->pos)
-		take = (size_t)(s->end - s->pos);
+	if (s->end != UNKNOWN && (uint64_t)take > s->end - s->rcv)
+		take = (size_t)(s->end - s->rcv);
+	/* libcurl hands 16 KiB at a time: gathered into 1 MiB writes. */
 	while (off < take) {
-		ssize_t w = pwrite(d->fd, buf + off, take - off,
-		    (off_t)(s->pos + off));
+		size_t k = WBUF - c->blen;
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			c->local = 1;
-			mirror_fail(d, 1, "%s%s: %s", errno == ENOSPC ?
-			    "the disk is full writing " : "writing ", d->part,
-			    strerror(errno));
+		if (k > take - off)
+			k = take - off;
+		memcpy(c->buf + c->blen, buf + off, k);
+		c->blen += k;
+		s->rcv += k;
+		off += k;
+		if (c->blen == WBUF && conn_flush(c) < 0)
+			return 0;
+	}
+	c->got += take;
+	if (take < len || (s->end != UNKNOWN && s->rcv >= s->end)) {
+		if (conn_flush(c) < 0)
+			return 0;
+		if (take < len) {
+			c->reached = 1;
 			return 0;
 		}
-		off += (size_t)w;
-	}
-	s->pos += take;
-	c->got += take;
-	hash_mark(d, 0);
-	if (take < len) {
-		c->reached = 1;
-		return 0;
 	}
 	return len;
 }
@@ -702,6 +764,10 @@ conn_close(struct dl *d, struct conn *c)
 {
 	if (c->h == NULL)
 		return;
+	/* What arrived is good, however the connection ended. */
+	if (!c->bad && !c->restart && !c->local)
+		conn_flush(c);
+	d->seg[c->seg].rcv = d->seg[c->seg].pos;
 	curl_multi_remove_handle(d->m, c->h);
 	curl_easy_cleanup(c->h);
 	curl_slist_free_all(c->hdrs);
@@ -716,17 +782,23 @@ static int
 conn_open(struct dl *d, size_t si)
 {
 	struct seg *s = &d->seg[si];
-	struct conn *c = NULL;
+	struct conn *c;
 	char range[80], hdr[320];
+	int slot = -1;
 
 	for (int i = 0; i < DL_CONNS_MAX; i++)
 		if (d->conn[i].h == NULL) {
-			c = &d->conn[i];
+			slot = i;
 			break;
 		}
-	if (c == NULL)
+	if (slot < 0)
 		return -1;
+	c = &d->conn[slot];
 	memset(c, 0, sizeof(*c));
+	if (d->bufs[slot] == NULL)
+		d->bufs[slot] = xmalloc(WBUF);
+	c->buf = d->bufs[slot];
+	s->rcv = s->pos;
 	c->d = d;
 	c->seg = si;
 	if ((c->h = curl_easy_init()) == NULL)
@@ -785,8 +857,8 @@ steal(struct dl *d)
 
 		if (s->end == UNKNOWN || seg_complete(s))
 			continue;
-		if (s->end - s->pos > left) {
-			left = s->end - s->pos;
+		if (s->end - s->rcv > left) {
+			left = s->end - s->rcv;
 			best = i;
 		}
 	}
@@ -794,10 +866,10 @@ steal(struct dl *d)
 		return -1;
 	{
 		struct seg *s = &d->seg[best], *ns = &d->seg[d->nseg];
-		uint64_t mid = s->pos + left / 2;
+		uint64_t mid = s->rcv + left / 2;
 
 		memset(ns, 0, sizeof(*ns));
-		ns->start = ns->pos = mid;
+		ns->start = ns->pos = ns->rcv = mid;
 		ns->end = s->end;
 		s->end = mid;
 	}
@@ -967,6 +1039,8 @@ try_mirror(struct dl *d)
 			if (c == NULL)
 				continue;
 			s = &d->seg[c->seg];
+			if (!c->bad && !c->restart && !c->local)
+				conn_flush(c);
 			if (c->local) {
 				conn_close(d, c);
 				return TRY_LOCAL;
@@ -1274,6 +1348,8 @@ out:
 	pthread_mutex_destroy(&d.mu);
 	pthread_cond_destroy(&d.cv);
 	free(d.conn);
+	for (int i = 0; i < DL_CONNS_MAX; i++)
+		free(d.bufs[i]);
 	return rc;
 }
 

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #define DL_CONNS	4	/* default parallel connections */
 #define DL_CONNS_MAX	16
 #define DL_RETRIES	3	/* per mirror, after the first try */
@@ -94,6 +96,12 @@ struct dl_doc {
 int dl_get_doc(const char *url, const char *etag, const char *last_modified,
     const char *cacert, const struct dl_proxy *proxy, size_t max,
     struct dl_doc *out, char *err, size_t errlen);
+
+/* The proxies this process's environment names, as a request's "proxy"
+ * object ({"http","https","all","no"}), for a job that runs in the bench
+ * server, whose environment may be another's.  libcurl's rules:
+ * http_proxy only in lower case. */
+cJSON *dl_proxy_env(void);
 
 /* "https" from "https://..." into out ("" when none); 0 or -1. */
 int dl_scheme(const char *url, char *out, size_t len);

@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "catalog.h"
 #include "dl.h"
 #include "err.h"
 #include "fastboot.h"
@@ -271,6 +272,40 @@ fetch_job(struct job *job, void *arg)
 	}
 	cJSON_Delete(j);
 	return 0;
+}
+
+cJSON *
+fetchjob_params(const struct cat_build *b)
+{
+	cJSON *p = cJSON_CreateObject(), *urls;
+	char name[256];
+
+	urls = cJSON_AddArrayToObject(p, "urls");
+	for (size_t i = 0; i < b->nurls; i++)
+		cJSON_AddItemToArray(urls, cJSON_CreateString(b->urls[i]));
+	if (b->file != NULL) {
+		snprintf(name, sizeof(name), "%s", b->file);
+	} else {
+		const char *u = b->nurls > 0 ? b->urls[0] : "", *q;
+		const char *slash = strrchr(u, '/');
+
+		snprintf(name, sizeof(name), "%s", slash ? slash + 1 : u);
+		if ((q = strpbrk(name, "?#")) != NULL)
+			name[q - name] = '\0';
+		if (name[0] == '\0' || name[0] == '.')
+			snprintf(name, sizeof(name), "%s-%s.pkg",
+			    b->codename ? b->codename : "firmware", b->version);
+	}
+	cJSON_AddStringToObject(p, "name", name);
+	if (b->sha256[0])
+		cJSON_AddStringToObject(p, "sha256", b->sha256);
+	if (b->md5[0])
+		cJSON_AddStringToObject(p, "md5", b->md5);
+	if (b->size > 0)
+		cJSON_AddNumberToObject(p, "size", (double)b->size);
+	cJSON_AddItemToObject(p, "build", catalog_build_json(b));
+	cJSON_AddItemToObject(p, "proxy", dl_proxy_env());
+	return p;
 }
 
 static void

@@ -23,6 +23,11 @@
 
 struct jobeng;
 
+/* The request for a catalog build: its addresses, name, size, hashes
+ * and entry, and this process's proxy environment (dl_proxy_env). */
+struct cat_build;
+cJSON *fetchjob_params(const struct cat_build *b);
+
 /* Check a "fetch" request; 0 or DM_EINVAL with err. */
 int fetchjob_check(const cJSON *params, char *err, size_t errlen);
 /* Queue it (params are copied): the job id or a dm_err with err. */
