@@ -113,7 +113,7 @@ struct ui_backup {
 };
 
 /* The flash dialog (scr_flash.c). */
-enum { FL_ASK = 0, FL_WAIT, FL_PLAN };
+enum { FL_ASK = 0, FL_WAIT, FL_PLAN, FL_FETCH };
 struct ui_flash {
 	int open, stage;
 	unsigned dev_id;
@@ -122,7 +122,12 @@ struct ui_flash {
 	char path[4096];	/* absolute, as sent */
 	char sha256[80];
 	int choice;		/* 0 keep data, 1 wipe, 2 wipe and lock */
-	int field;		/* 0 package, 1 sha256, 2 choice */
+	int field;		/* 0 package, 1 sha256, 2 choice, 3 build */
+	char build[200];	/* the catalog's build for the phone, said */
+	char cached[4200];	/* it is in the cache there, or "" */
+	char build_sha[80];	/* its SHA-256, or "" */
+	cJSON *fetch;		/* the request that downloads it, or NULL */
+	unsigned fetch_job;	/* that download */
 	char typed[64];
 	char msg[300];
 	unsigned plan_job;	/* the dry run */
@@ -266,6 +271,9 @@ void scr_flash_draw(struct ui *ui);
 int scr_flash_key(struct ui *ui, int ch, enum key_action a);
 void scr_flash_job_ended(struct ui *ui, unsigned job_id);
 void scr_flash_plan(struct ui *ui, cJSON *result, const char *why);
+/* The catalog build's download ended: its result (taken), or NULL and
+ * why. */
+void scr_flash_fetched(struct ui *ui, cJSON *result, const char *why);
 void scr_flash_free(struct ui *ui);
 /* 1 and r filled in when the phone's journal holds a flash that did not
  * finish. */

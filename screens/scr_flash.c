@@ -10,6 +10,12 @@
  * its last four characters) must be typed, and Enter queues the flash
  * itself, whose progress shows with the phone's jobs.
  *
+ * The dialog also names the newest build the firmware catalogs list for
+ * the phone's codename (its region's first): Enter on that line takes it
+ * from the firmware cache, or downloads it there first (a "fetch" job of
+ * the bench server, whose progress the dialog shows), and fills in the
+ * package and the SHA-256 the download was checked against.
+ *
  * A flash that stopped (a pulled cable, a FAIL) is in the phone's
  * journal; the details pane says so, and `F` opens the dialog filled in
  * from it, so that the dry run shows the resume. */
@@ -20,9 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
+#include "catalog.h"
 #include "draw.h"
 #include "fastboot.h"
+#include "fetchjob.h"
+#include "fwcache.h"
 #include "romjob.h"
 #include "scr.h"
 #include "xmem.h"
@@ -109,6 +119,83 @@ scr_flash_active(const struct ui *ui, unsigned dev_id)
 	return 0;
 }
 
+/* What the catalogs have for this phone: f->build says it, f->fetch is
+ * the request that downloads it (NULL when it cannot be), f->cached the
+ * cache's copy. */
+static void
+find_build(const struct ui_dev *ud, struct ui_flash *f)
+{
+	const struct cat_build *v[16], *b = NULL;
+	struct catalog cat;
+	const char *code = jstr(ud->ident, "codename");
+	const cJSON *rg = cJSON_GetObjectItemCaseSensitive(ud->ident,
+	    "region");
+	const char *region = jstr(rg, "firmware");
+	char sz[32];
+	size_t n;
+
+	f->build[0] = f->cached[0] = f->build_sha[0] = '\0';
+	cJSON_Delete(f->fetch);
+	f->fetch = NULL;
+	if (code[0] == '\0')
+		code = jstr(ud->ident, "product");
+	if (code[0] == '\0')
+		return;
+	catalog_init(&cat);
+	catalog_load(&cat);
+	n = catalog_for(&cat, code, region[0] ? region : NULL, v, 16);
+	for (size_t i = 0; i < n && i < 16 && b == NULL; i++)
+		if (v[i]->nurls > 0 || v[i]->sha256[0])
+			b = v[i];
+	if (b == NULL) {
+		snprintf(f->build, sizeof(f->build), "none for %s (droidmedic "
+		    "firmware update, firmware search)", code);
+		catalog_free(&cat);
+		return;
+	}
+	fb_size_text(b->size, sz, sizeof(sz));
+	snprintf(f->build_sha, sizeof(f->build_sha), "%s", b->sha256);
+	if (b->sha256[0] && !b->sample) {
+		char *dir = fwcache_dir();
+
+		if (dir != NULL) {
+			snprintf(f->cached, sizeof(f->cached), "%s/%s.pkg", dir,
+			    b->sha256);
+			if (access(f->cached, R_OK) != 0)
+				f->cached[0] = '\0';
+		}
+		free(dir);
+	}
+	if (b->sample)
+		snprintf(f->build, sizeof(f->build), "%s %s (%s) from the "
+		    "sample catalog: not fetched", b->name ? b->name :
+		    b->codename, b->version, b->region ? b->region : "?");
+	else
+		snprintf(f->build, sizeof(f->build), "%s %s (%s, %s, %s)%s",
+		    b->name ? b->name : b->codename, b->version, b->region ?
+		    b->region : "region ?", b->date ? b->date : "date ?",
+		    b->size ? sz : "size ?", f->cached[0] ? ", in the cache" :
+		    b->nurls == 0 ? ", no address" : (!b->sha256[0] &&
+		    !b->md5[0]) ? ", NO HASH" : "");
+	if (!b->sample && b->nurls > 0 && (b->sha256[0] || b->md5[0]))
+		f->fetch = fetchjob_params(b);
+	if (region[0] && catalog_region_is(b, region) == 0) {
+		size_t k = strlen(f->build);
+
+		snprintf(f->build + k, sizeof(f->build) - k, "; NOT the "
+		    "phone's region %s", region);
+	}
+	catalog_free(&cat);
+}
+
+/* Fields: the package, its SHA-256, the choice, and the catalog's build
+ * when there is one to take. */
+static int
+nfields(const struct ui_flash *f)
+{
+	return f->fetch != NULL || f->cached[0] ? 4 : 3;
+}
+
 int
 scr_flash_open(struct ui *ui)
 {
@@ -148,6 +235,8 @@ scr_flash_open(struct ui *ui)
 		f->choice = r.choice;
 		f->resume_line = r.line;
 	}
+	find_build(ud, f);
+	f->fetch_job = 0;
 	f->open = 1;
 	return UI_REDRAW;
 }
@@ -191,9 +280,37 @@ params(struct ui_flash *f, const char *path, int dry)
 void
 scr_flash_job_ended(struct ui *ui, unsigned job_id)
 {
-	if (job_id != 0 && job_id == ui->fl.plan_job &&
-	    ui->fl.stage == FL_WAIT && ui->nfetch < UI_MAX_REPAIR)
+	if (job_id != 0 && ((job_id == ui->fl.plan_job &&
+	    ui->fl.stage == FL_WAIT) || (job_id == ui->fl.fetch_job &&
+	    ui->fl.stage == FL_FETCH)) && ui->nfetch < UI_MAX_REPAIR)
 		ui->fetch[ui->nfetch++] = job_id;
+}
+
+void
+scr_flash_fetched(struct ui *ui, cJSON *result, const char *why)
+{
+	struct ui_flash *f = &ui->fl;
+
+	if (f->stage != FL_FETCH) {
+		cJSON_Delete(result);
+		return;
+	}
+	f->stage = FL_ASK;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "ok"))) {
+		snprintf(f->package, sizeof(f->package), "%s", jstr(result,
+		    "path"));
+		snprintf(f->cached, sizeof(f->cached), "%s", f->package);
+		snprintf(f->sha256, sizeof(f->sha256), "%s", jstr(result,
+		    "sha256"));
+		snprintf(f->msg, sizeof(f->msg), "%s", "Downloaded and "
+		    "checked, in the firmware cache: Enter plans the flash");
+		f->field = 0;
+	} else {
+		snprintf(f->msg, sizeof(f->msg), "download: %s",
+		    result != NULL && jstr(result, "message")[0] ?
+		    jstr(result, "message") : why ? why : "failed");
+	}
+	cJSON_Delete(result);
 }
 
 void
@@ -273,9 +390,33 @@ dlg_lines(struct ui *ui, struct draw_line *l, int max)
 		    "catalog's: nothing is flashed without it)");
 		ADD(f->field == 2 ? A_REVERSE : A_NORMAL, "Data:    %s",
 		    choice_words[f->choice]);
+		if (f->build[0])
+			ADD(f->field == 3 ? A_REVERSE : nfields(f) == 4 ?
+			    A_NORMAL : draw_attr(DR_DIM), "Catalog: %s",
+			    f->build);
 		ADD(A_NORMAL, "%s", "");
 		ADD(draw_attr(DR_DIM), "%s", "Up/Down or Tab: field; Space: "
 		    "the choice; Enter: the plan (nothing is sent); Esc");
+		if (nfields(f) == 4)
+			ADD(draw_attr(DR_DIM), "%s", f->cached[0] ?
+			    "Enter on Catalog: take it from the firmware cache" :
+			    "Enter on Catalog: download it into the firmware "
+			    "cache, checked");
+	} else if (f->stage == FL_FETCH) {
+		const struct job_info *j = NULL;
+
+		for (int i = 0; i < ui->njobs; i++)
+			if (ui->jobs[i].id == f->fetch_job)
+				j = &ui->jobs[i];
+		ADD(A_NORMAL, "%s", "");
+		ADD(A_NORMAL, "Downloading %s", f->build);
+		ADD(A_NORMAL, "%s", j != NULL && j->what[0] ? j->what :
+		    "asking the server");
+		if (j != NULL && j->total > 0)
+			ADD(A_NORMAL, "%3d%%", (int)(j->done * 100 / j->total));
+		ADD(A_NORMAL, "%s", "");
+		ADD(draw_attr(DR_DIM), "Esc closes this; the download goes "
+		    "on (job #%u)", f->fetch_job);
 	} else if (f->stage == FL_WAIT) {
 		const struct job_info *j = NULL;
 
@@ -410,6 +551,13 @@ scr_flash_key(struct ui *ui, int ch, enum key_action a)
 	char path[PATH_MAX];
 
 	if (a == ACT_CLEAR) {
+		if (f->stage == FL_FETCH && f->fetch_job != 0) {
+			char m[96];
+
+			snprintf(m, sizeof(m), "the download goes on in the "
+			    "bench server (job #%u)", f->fetch_job);
+			say(ui, m);
+		}
 		f->open = 0;
 		return UI_REDRAW;
 	}
@@ -417,11 +565,29 @@ scr_flash_key(struct ui *ui, int ch, enum key_action a)
 		return UI_QUIT;
 	if (f->stage == FL_ASK) {
 		if (ch == KEY_UP || ch == KEY_BTAB) {
-			f->field = (f->field + 2) % 3;
+			f->field = (f->field + nfields(f) - 1) % nfields(f);
 			return UI_REDRAW;
 		}
 		if (ch == KEY_DOWN || ch == '\t') {
-			f->field = (f->field + 1) % 3;
+			f->field = (f->field + 1) % nfields(f);
+			return UI_REDRAW;
+		}
+		if (f->field == 3 && a == ACT_ENTER) {
+			f->msg[0] = '\0';
+			if (f->cached[0]) {
+				snprintf(f->package, sizeof(f->package), "%s",
+				    f->cached);
+				snprintf(f->sha256, sizeof(f->sha256), "%s",
+				    f->build_sha);
+				f->field = 0;
+				snprintf(f->msg, sizeof(f->msg), "%s", "From "
+				    "the firmware cache: Enter plans the flash");
+				return UI_REDRAW;
+			}
+			f->fetch_job = 0;
+			f->stage = FL_FETCH;
+			ui_request(ui, "fetch", f->dev_id,
+			    cJSON_Duplicate(f->fetch, 1));
 			return UI_REDRAW;
 		}
 		if (f->field == 2 && (ch == ' ' || ch == KEY_RIGHT)) {
@@ -455,7 +621,7 @@ scr_flash_key(struct ui *ui, int ch, enum key_action a)
 			return scr_code_key(f->sha256, sizeof(f->sha256), ch);
 		return 0;
 	}
-	if (f->stage == FL_WAIT)
+	if (f->stage == FL_WAIT || f->stage == FL_FETCH)
 		return 0;
 	/* FL_PLAN */
 	if (only_backup_refused(f)) {
@@ -506,4 +672,6 @@ scr_flash_free(struct ui *ui)
 {
 	cJSON_Delete(ui->fl.plan);
 	ui->fl.plan = NULL;
+	cJSON_Delete(ui->fl.fetch);
+	ui->fl.fetch = NULL;
 }

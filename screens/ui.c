@@ -1309,6 +1309,22 @@ ui_service(struct ui_main *um)
 			}
 			params = NULL;
 			op[0] = '\0';
+		} else if (strcmp(op, "fetch") == 0) {
+			/* The flash dialog's download of the catalog's
+			 * build. */
+			unsigned job = ui_queue(um, op, params);
+
+			if (job == 0) {
+				scr_flash_fetched(ui, NULL, ui->status);
+			} else {
+				ui_log_add(ui, LOG_INFO, "ui", "download queued "
+				    "as job #%u", job);
+				ui->fl.fetch_job = job;
+				if (ui_job_ended(ui, job))
+					scr_flash_job_ended(ui, job);
+			}
+			params = NULL;
+			op[0] = '\0';
 		} else if (strcmp(op, "backup") == 0 ||
 		    strcmp(op, "restore") == 0) {
 			/* Not a repair: the job shows with the phone's jobs,
@@ -1415,6 +1431,12 @@ ui_service(struct ui_main *um)
 		}
 		if (id == ui->fl.plan_job && ui->fl.stage == FL_WAIT) {
 			scr_flash_plan(ui, result, NULL);
+			result = NULL;
+		}
+		if (id == ui->fl.fetch_job && ui->fl.stage == FL_FETCH) {
+			scr_flash_fetched(ui, result, ui_json_str(
+			    cJSON_GetObjectItemCaseSensitive(res, "job"),
+			    "message"));
 			result = NULL;
 		}
 		if (id == ui->bk.est_job && ui->bk.est_wait) {

@@ -7,7 +7,10 @@
 # the flash, whose end shows with the phone's jobs, the partitions byte
 # for byte.  Then a flash cut mid-download (by the CLI) shows in the
 # details pane as stopped, `F` opens filled in from the journal, the plan
-# says where it resumes, and the resumed flash completes.  Loopback only.
+# says where it resumes, and the resumed flash completes.  Last, the
+# dialog names the catalog's build for a phone, downloads it into the
+# firmware cache (a fetch job) and fills in the package and its hash; the
+# second time it takes it from the cache.  Loopback only.
 # TAP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/env.sh"
@@ -28,18 +31,22 @@ p['props']['ro.build.version.incremental'] = 'V14.0.4.0.TKHMIXM'
 p['faults'] = [{'type': 'close', 'when': 'download', 'after_bytes': 400000, 'once': True}]"
 profile_variant "$AL" "$T/w.json" "p['serial'] = 'DASHFLASHWIP'
 p['fastboot']['vars'] = {'max-download-size': '0x80000'}"
+profile_variant "$AL" "$T/k.json" "p['serial'] = 'DASHFLASHCAT'
+p['fastboot']['vars'] = {'max-download-size': '0x80000'}"
 sim_start --strict --state "$T/sim" --ports-file "$T/ports" "$T/a.json" \
-	"$T/c.json" "$T/w.json"
+	"$T/c.json" "$T/w.json" "$T/k.json"
 P=tcp:127.0.0.1:$(port DASHFLASH001)
 C=tcp:127.0.0.1:$(port DASHFLASHCUT)
 W=tcp:127.0.0.1:$(port DASHFLASHWIP)
+K=tcp:127.0.0.1:$(port DASHFLASHCAT)
 parts=$T/sim/DASHFLASH001/partitions
 
 "$D" connect "$P" >"$T/o" 2>&1
 "$D" connect "$C" >>"$T/o" 2>&1
 "$D" connect "$W" >>"$T/o" 2>&1
-check "the three phones are on the bench in fastboot" \
-	test "$(grep -c 'fastboot, alioth' "$T/o")" -eq 3
+"$D" connect "$K" >>"$T/o" 2>&1
+check "the four phones are on the bench in fastboot" \
+	test "$(grep -c 'fastboot, alioth' "$T/o")" -eq 4
 tm new-session -d -s dm -x 150 -y 50 "$D; sleep 600"
 check "the dashboard comes up" wait_for 10 has "droidmedic "
 shown_fail() { [ "$tap_fail" -eq "${seen_fail:-0}" ] || { seen_fail=$tap_fail; diag "the screen:"; diag "$(screen)"; }; }
@@ -150,6 +157,46 @@ check "the wiping flash runs and ends" \
 shown_fail
 check "userdata holds the package's" \
 	cmp -s "$T/sim/DASHFLASHWIP/partitions/userdata.img" "$ROM.expect/userdata.img"
+# ---- the catalog's build, downloaded from the dialog -----------------------------------
+mkdir -p "$XDG_CONFIG_HOME/droidmedic/catalogs"
+cat >"$XDG_CONFIG_HOME/droidmedic/catalogs/bench.json" <<JSON
+{"catalog": 1, "name": "bench", "devices": [{"names": ["POCO F3"],
+ "codenames": ["alioth"], "builds": [{"version": "V99.0.0.0.TEST",
+ "region": "Global", "date": "2030-01-01", "type": "xiaomi-fastboot-tgz",
+ "file": "alioth_test.tgz", "size": $(stat -c %s "$ROM"), "sha256": "$SHA",
+ "urls": ["file://$T/missing.tgz", "file://$ROM"]}]}]}
+JSON
+FW=$XDG_CACHE_HOME/droidmedic/firmware
+keys Escape
+keys / "${K##*:}" Enter
+check "filtered to the fourth phone" wait_for 10 has "${K#tcp:}"
+keys F
+check "F: the dialog names the catalog's newest build for the phone" \
+	wait_for 5 has "Catalog: POCO F3 V99.0.0.0.TEST (Global, 2030-01-01"
+shown_fail
+keys Down Down Down Enter
+check "Enter on it: downloaded (past a missing mirror), checked, in the cache" \
+	wait_for 30 has "Downloaded and checked, in the firmware cache"
+shown_fail
+check "the package and its hash are filled in" \
+	sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'Package: $FW/$SHA.pkg' &&
+	       tmux -L '$TM' capture-pane -p -t dm | grep -q 'SHA-256: $SHA'"
+check "the cache holds the package byte for byte" cmp -s "$ROM" "$FW/$SHA.pkg"
+keys Enter
+check "the dry run of the downloaded package: the package gate passes" \
+	wait_for 30 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'package *ok *SHA-256 $SHA as expected'"
+shown_fail
+keys Escape
+keys F
+check "F again: the build is in the cache" \
+	wait_for 5 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q '2030-01-01, .*in the cache'"
+jobs_before=$("$D" jobs --json | python3 -c "import json,sys; print(len([j for j in json.load(sys.stdin) if j['kind'] == 'fetch']))")
+keys C-u Down Down Down Enter
+check "Enter on it takes the cached copy, no download" \
+	wait_for 5 has "From the firmware cache: Enter plans the flash"
+check "no second fetch job" test "$("$D" jobs --json | python3 -c "import json,sys; print(len([j for j in json.load(sys.stdin) if j['kind'] == 'fetch']))")" = "$jobs_before"
+shown_fail
+keys Escape
 keys q
 sim_end
 done_testing
