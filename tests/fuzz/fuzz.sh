@@ -31,8 +31,9 @@ declare -A srcs=(
 	[adb]="$(ls "$S"/*.c | grep -vE '/(err|xmem|log|paths|dev|ev|job)\.c$' | tr '\n' ' ')"
 )
 srcs[fastboot]=${srcs[adb]}
+srcs[catalog]=${srcs[adb]}
 for t in proto usbdesc props fbvars sparse rules capture bkarc romscript \
-    gzindex adb fastboot; do
+    gzindex catalog adb fastboot; do
 	exe=$B/fuzz_$t
 	# shellcheck disable=SC2086
 	if clang $flags -o "$exe" "$top_srcdir/tests/fuzz/fuzz_$t.c" \
