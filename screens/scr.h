@@ -113,6 +113,7 @@ struct ui_backup {
 };
 
 /* The flash dialog (scr_flash.c). */
+#define UI_FLASH_BUILDS	16
 enum { FL_ASK = 0, FL_WAIT, FL_PLAN, FL_FETCH };
 struct ui_flash {
 	int open, stage;
@@ -127,6 +128,8 @@ struct ui_flash {
 	char cached[4200];	/* it is in the cache there, or "" */
 	char build_sha[80];	/* its SHA-256, or "" */
 	cJSON *fetch;		/* the request that downloads it, or NULL */
+	cJSON *builds;		/* every build offered (scr_flash.c) */
+	int bsel;		/* the one picked */
 	unsigned fetch_job;	/* that download */
 	char typed[64];
 	char msg[300];

@@ -10,10 +10,11 @@
  * its last four characters) must be typed, and Enter queues the flash
  * itself, whose progress shows with the phone's jobs.
  *
- * The dialog also names the newest build the firmware catalogs list for
- * the phone's codename (its region's first): Enter on that line takes it
- * from the firmware cache, or downloads it there first (a "fetch" job of
- * the bench server, whose progress the dialog shows), and fills in the
+ * The dialog also offers the builds the firmware catalogs list for the
+ * phone's codename, its region's first and newest first (Space or
+ * Left/Right picks another): Enter on that line takes the build from the
+ * firmware cache, or downloads it there first (a "fetch" job of the
+ * bench server, whose progress the dialog shows), and fills in the
  * package and the SHA-256 the download was checked against.
  *
  * A flash that stopped (a pulled cable, a FAIL) is in the phone's
@@ -119,73 +120,97 @@ scr_flash_active(const struct ui *ui, unsigned dev_id)
 	return 0;
 }
 
-/* What the catalogs have for this phone: f->build says it, f->fetch is
- * the request that downloads it (NULL when it cannot be), f->cached the
- * cache's copy. */
+/* Make build k of f->builds the one the dialog offers: f->build says it,
+ * f->fetch is the request that downloads it (NULL when it cannot be),
+ * f->cached the cache's copy. */
 static void
-find_build(const struct ui_dev *ud, struct ui_flash *f)
+pick_build(struct ui_flash *f, int k)
 {
-	const struct cat_build *v[16], *b = NULL;
+	const cJSON *e = cJSON_GetArrayItem(f->builds, k);
+	const cJSON *fe = cJSON_GetObjectItemCaseSensitive(e, "fetch");
+
+	cJSON_Delete(f->fetch);
+	f->fetch = cJSON_IsObject(fe) ? cJSON_Duplicate(fe, 1) : NULL;
+	f->bsel = k;
+	snprintf(f->build, sizeof(f->build), "%s", jstr(e, "say"));
+	snprintf(f->cached, sizeof(f->cached), "%s", jstr(e, "cached"));
+	snprintf(f->build_sha, sizeof(f->build_sha), "%s", jstr(e, "sha256"));
+}
+
+/* What the catalogs have for this phone, by the codename and region it
+ * gave: its region's builds first, newest first.  f->builds gets each
+ * as {"say", "fetch", "cached", "sha256"}; the first is offered. */
+static void
+find_builds(const struct ui_dev *ud, struct ui_flash *f)
+{
+	const struct cat_build *v[UI_FLASH_BUILDS];
 	struct catalog cat;
 	const char *code = jstr(ud->ident, "codename");
 	const cJSON *rg = cJSON_GetObjectItemCaseSensitive(ud->ident,
 	    "region");
 	const char *region = jstr(rg, "firmware");
-	char sz[32];
+	char *dir = fwcache_dir();
 	size_t n;
 
 	f->build[0] = f->cached[0] = f->build_sha[0] = '\0';
 	cJSON_Delete(f->fetch);
 	f->fetch = NULL;
+	cJSON_Delete(f->builds);
+	f->builds = cJSON_CreateArray();
+	f->bsel = 0;
 	if (code[0] == '\0')
 		code = jstr(ud->ident, "product");
-	if (code[0] == '\0')
+	if (code[0] == '\0') {
+		free(dir);
 		return;
+	}
 	catalog_init(&cat);
 	catalog_load(&cat);
-	n = catalog_for(&cat, code, region[0] ? region : NULL, v, 16);
-	for (size_t i = 0; i < n && i < 16 && b == NULL; i++)
-		if (v[i]->nurls > 0 || v[i]->sha256[0])
-			b = v[i];
-	if (b == NULL) {
+	n = catalog_for(&cat, code, region[0] ? region : NULL, v,
+	    UI_FLASH_BUILDS);
+	for (size_t i = 0; i < n && i < UI_FLASH_BUILDS; i++) {
+		const struct cat_build *b = v[i];
+		cJSON *e = cJSON_CreateObject();
+		char say[200], sz[32], cached[4200] = "";
+
+		fb_size_text(b->size, sz, sizeof(sz));
+		if (b->sha256[0] && !b->sample && dir != NULL) {
+			snprintf(cached, sizeof(cached), "%s/%s.pkg", dir,
+			    b->sha256);
+			if (access(cached, R_OK) != 0)
+				cached[0] = '\0';
+		}
+		if (b->sample)
+			snprintf(say, sizeof(say), "%s %s (%s) from the sample "
+			    "catalog: not fetched", b->name ? b->name :
+			    b->codename, b->version, b->region ? b->region :
+			    "?");
+		else
+			snprintf(say, sizeof(say), "%s %s (%s%s%s, %s, %s)%s%s",
+			    b->name ? b->name : b->codename, b->version,
+			    b->region ? b->region : "region ?", b->carrier ?
+			    ", " : "", b->carrier ? b->carrier : "", b->date ?
+			    b->date : "date ?", b->size ? sz : "size ?",
+			    cached[0] ? ", in the cache" : b->nurls == 0 ?
+			    ", no address" : (!b->sha256[0] && !b->md5[0]) ?
+			    ", NO HASH" : "", region[0] &&
+			    catalog_region_is(b, region) == 0 ?
+			    "; NOT the phone's region" : "");
+		cJSON_AddStringToObject(e, "say", say);
+		cJSON_AddStringToObject(e, "cached", cached);
+		cJSON_AddStringToObject(e, "sha256", b->sample ? "" :
+		    b->sha256);
+		if (!b->sample && b->nurls > 0 && (b->sha256[0] || b->md5[0]))
+			cJSON_AddItemToObject(e, "fetch", fetchjob_params(b));
+		cJSON_AddItemToArray(f->builds, e);
+	}
+	if (n > 0)
+		pick_build(f, 0);
+	else
 		snprintf(f->build, sizeof(f->build), "none for %s (droidmedic "
 		    "firmware update, firmware search)", code);
-		catalog_free(&cat);
-		return;
-	}
-	fb_size_text(b->size, sz, sizeof(sz));
-	snprintf(f->build_sha, sizeof(f->build_sha), "%s", b->sha256);
-	if (b->sha256[0] && !b->sample) {
-		char *dir = fwcache_dir();
-
-		if (dir != NULL) {
-			snprintf(f->cached, sizeof(f->cached), "%s/%s.pkg", dir,
-			    b->sha256);
-			if (access(f->cached, R_OK) != 0)
-				f->cached[0] = '\0';
-		}
-		free(dir);
-	}
-	if (b->sample)
-		snprintf(f->build, sizeof(f->build), "%s %s (%s) from the "
-		    "sample catalog: not fetched", b->name ? b->name :
-		    b->codename, b->version, b->region ? b->region : "?");
-	else
-		snprintf(f->build, sizeof(f->build), "%s %s (%s, %s, %s)%s",
-		    b->name ? b->name : b->codename, b->version, b->region ?
-		    b->region : "region ?", b->date ? b->date : "date ?",
-		    b->size ? sz : "size ?", f->cached[0] ? ", in the cache" :
-		    b->nurls == 0 ? ", no address" : (!b->sha256[0] &&
-		    !b->md5[0]) ? ", NO HASH" : "");
-	if (!b->sample && b->nurls > 0 && (b->sha256[0] || b->md5[0]))
-		f->fetch = fetchjob_params(b);
-	if (region[0] && catalog_region_is(b, region) == 0) {
-		size_t k = strlen(f->build);
-
-		snprintf(f->build + k, sizeof(f->build) - k, "; NOT the "
-		    "phone's region %s", region);
-	}
 	catalog_free(&cat);
+	free(dir);
 }
 
 /* Fields: the package, its SHA-256, the choice, and the catalog's build
@@ -193,7 +218,7 @@ find_build(const struct ui_dev *ud, struct ui_flash *f)
 static int
 nfields(const struct ui_flash *f)
 {
-	return f->fetch != NULL || f->cached[0] ? 4 : 3;
+	return cJSON_GetArraySize(f->builds) > 0 ? 4 : 3;
 }
 
 int
@@ -235,7 +260,7 @@ scr_flash_open(struct ui *ui)
 		f->choice = r.choice;
 		f->resume_line = r.line;
 	}
-	find_build(ud, f);
+	find_builds(ud, f);
 	f->fetch_job = 0;
 	f->open = 1;
 	return UI_REDRAW;
@@ -390,7 +415,11 @@ dlg_lines(struct ui *ui, struct draw_line *l, int max)
 		    "catalog's: nothing is flashed without it)");
 		ADD(f->field == 2 ? A_REVERSE : A_NORMAL, "Data:    %s",
 		    choice_words[f->choice]);
-		if (f->build[0])
+		if (cJSON_GetArraySize(f->builds) > 1)
+			ADD(f->field == 3 ? A_REVERSE : A_NORMAL, "Catalog: "
+			    "%s  [%d of %d]", f->build, f->bsel + 1,
+			    cJSON_GetArraySize(f->builds));
+		else if (f->build[0])
 			ADD(f->field == 3 ? A_REVERSE : nfields(f) == 4 ?
 			    A_NORMAL : draw_attr(DR_DIM), "Catalog: %s",
 			    f->build);
@@ -398,10 +427,11 @@ dlg_lines(struct ui *ui, struct draw_line *l, int max)
 		ADD(draw_attr(DR_DIM), "%s", "Up/Down or Tab: field; Space: "
 		    "the choice; Enter: the plan (nothing is sent); Esc");
 		if (nfields(f) == 4)
-			ADD(draw_attr(DR_DIM), "%s", f->cached[0] ?
-			    "Enter on Catalog: take it from the firmware cache" :
-			    "Enter on Catalog: download it into the firmware "
-			    "cache, checked");
+			ADD(draw_attr(DR_DIM), "On Catalog: Space or Left/Right "
+			    "another build; Enter %s", f->cached[0] ?
+			    "takes it from the firmware cache" : f->fetch ?
+			    "downloads it into the firmware cache, checked" :
+			    "(this one cannot be downloaded)");
 	} else if (f->stage == FL_FETCH) {
 		const struct job_info *j = NULL;
 
@@ -572,8 +602,22 @@ scr_flash_key(struct ui *ui, int ch, enum key_action a)
 			f->field = (f->field + 1) % nfields(f);
 			return UI_REDRAW;
 		}
+		if (f->field == 3 && (ch == ' ' || ch == KEY_RIGHT ||
+		    ch == KEY_LEFT)) {
+			int nb = cJSON_GetArraySize(f->builds);
+
+			pick_build(f, (f->bsel + (ch == KEY_LEFT ? nb - 1 : 1)) %
+			    nb);
+			return UI_REDRAW;
+		}
 		if (f->field == 3 && a == ACT_ENTER) {
 			f->msg[0] = '\0';
+			if (f->fetch == NULL && !f->cached[0]) {
+				snprintf(f->msg, sizeof(f->msg), "%s", "this "
+				    "build has no address or no hash, or is a "
+				    "sample: it is not downloaded");
+				return UI_REDRAW;
+			}
 			if (f->cached[0]) {
 				snprintf(f->package, sizeof(f->package), "%s",
 				    f->cached);
@@ -674,4 +718,6 @@ scr_flash_free(struct ui *ui)
 	ui->fl.plan = NULL;
 	cJSON_Delete(ui->fl.fetch);
 	ui->fl.fetch = NULL;
+	cJSON_Delete(ui->fl.builds);
+	ui->fl.builds = NULL;
 }

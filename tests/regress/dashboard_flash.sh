@@ -8,9 +8,10 @@
 # for byte.  Then a flash cut mid-download (by the CLI) shows in the
 # details pane as stopped, `F` opens filled in from the journal, the plan
 # says where it resumes, and the resumed flash completes.  Last, the
-# dialog names the catalog's build for a phone, downloads it into the
-# firmware cache (a fetch job) and fills in the package and its hash; the
-# second time it takes it from the cache.  Loopback only.
+# dialog lists the catalog's builds for a phone (newest first, the others
+# a key away), downloads one into the firmware cache (a fetch job) and
+# fills in the package and its hash; the second time it takes it from the
+# cache.  Loopback only.
 # TAP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/env.sh"
@@ -164,7 +165,10 @@ cat >"$XDG_CONFIG_HOME/droidmedic/catalogs/bench.json" <<JSON
  "codenames": ["alioth"], "builds": [{"version": "V99.0.0.0.TEST",
  "region": "Global", "date": "2030-01-01", "type": "xiaomi-fastboot-tgz",
  "file": "alioth_test.tgz", "size": $(stat -c %s "$ROM"), "sha256": "$SHA",
- "urls": ["file://$T/missing.tgz", "file://$ROM"]}]}]}
+ "urls": ["file://$T/missing.tgz", "file://$ROM"]},
+ {"version": "V98.0.0.0.TEST", "region": "China", "carrier": "CMCC",
+ "date": "2029-01-01", "type": "xiaomi-fastboot-tgz", "file": "old.tgz",
+ "sha256": "$(printf '%064d' 0)", "urls": ["file://$T/old.tgz"]}]}]}
 JSON
 FW=$XDG_CACHE_HOME/droidmedic/firmware
 keys Escape
@@ -173,8 +177,15 @@ check "filtered to the fourth phone" wait_for 10 has "${K#tcp:}"
 keys F
 check "F: the dialog names the catalog's newest build for the phone" \
 	wait_for 5 has "Catalog: POCO F3 V99.0.0.0.TEST (Global, 2030-01-01"
+check "one of two it lists" has "[1 of 2]"
 shown_fail
-keys Down Down Down Enter
+keys Down Down Down Space
+check "Space on it: the other build, with its region and carrier" \
+	wait_for 3 has "Catalog: POCO F3 V98.0.0.0.TEST (China, CMCC, 2029-01-01"
+keys Left
+check "Left: back to the newest" wait_for 3 has "V99.0.0.0.TEST (Global, 2030-01-01"
+shown_fail
+keys Enter
 check "Enter on it: downloaded (past a missing mirror), checked, in the cache" \
 	wait_for 30 has "Downloaded and checked, in the firmware cache"
 shown_fail
