@@ -223,6 +223,7 @@ struct run {
 	const struct rom_plan *pl;
 	size_t step, nsteps;		/* the step running, 1-based */
 	uint64_t base, total;		/* image bytes before this step */
+	int64_t t0;			/* when the steps began (ms) */
 	const struct rom_step *st;
 	struct fb_flash_plan *fp;
 	struct fb_flash_result *res;
@@ -253,8 +254,24 @@ on_progress(void *ud, uint64_t done, uint64_t total)
 		at += (uint64_t)((double)r->st->size *
 		    ((double)r->res->pieces_done + (double)done / total) /
 		    (double)r->fp->npieces);
-	snprintf(r->what, sizeof(r->what), "step %zu/%zu: flash %s (%s)",
-	    r->step, r->nsteps, r->st->target, r->st->file);
+	{
+		/* This image's share, and the whole run's time left at the
+		 * rate so far. */
+		int64_t el = dm_mono_ms() - r->t0;
+		char eta[48] = "";
+
+		if (el > 2000 && at > 0 && r->total > at) {
+			int64_t left = (int64_t)((double)(r->total - at) *
+			    (double)el / (double)at / 1000.0);
+
+			snprintf(eta, sizeof(eta), ", all: %lld:%02lld left",
+			    (long long)(left / 60), (long long)(left % 60));
+		}
+		snprintf(r->what, sizeof(r->what), "step %zu/%zu: flash %s "
+		    "(%s) %d%%%s", r->step, r->nsteps, r->st->target,
+		    r->st->file, r->st->size > 0 ? (int)((at - r->base) *
+		    100 / r->st->size) : 0, eta);
+	}
 	job_progress(r->job, (int64_t)at, (int64_t)r->total, r->what);
 	return 0;
 }
@@ -837,6 +854,7 @@ rom_job(struct job *job, void *arg)
 		    pl.steps[i].line < resume_line))
 			r.total += pl.steps[i].size;
 	t0 = dm_mono_ms();
+	r.t0 = t0;
 	rc = 0;
 	r.step = done;
 	for (size_t i = 0; i < pl.n && rc == 0; i++) {
