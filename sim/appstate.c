@@ -505,9 +505,18 @@ pm_locked(struct appstate *st, int argc, char **argv, int at,
 		if (a->system)
 			txt_add(out, "package:/system/priv-app/%s/%s.apk\n",
 			    a->name, a->name);
-		else
+		else {
+			const struct sim_package *pk = NULL;
+
+			for (size_t k = 0; k < st->prof->npkgs; k++)
+				if (strcmp(st->prof->pkgs[k].name, a->name) == 0)
+					pk = &st->prof->pkgs[k];
 			txt_add(out, "package:/data/app/%s-1/base.apk\n",
 			    a->name);
+			for (size_t k = 0; pk != NULL && k < pk->nsplits; k++)
+				txt_add(out, "package:/data/app/%s-1/"
+				    "split_%s.apk\n", a->name, pk->splits[k]);
+		}
 		return 0;
 	}
 	if (strcmp(sub, "install-existing") == 0) {

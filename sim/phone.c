@@ -299,6 +299,42 @@ listen_on(int port, int *out, char *err, size_t errlen)
 	return ntohs(sa.sin_port);
 }
 
+/* The user apps' APKs under /data/app, as `pm path` names them: the
+ * base and each split, of a size and content fixed by the name (so a
+ * backup of them can be compared byte for byte). */
+static int
+put_apks(struct vfs *v, const struct profile *prof, char *err,
+    size_t errlen)
+{
+	for (size_t i = 0; i < prof->npkgs; i++) {
+		const struct sim_package *pk = &prof->pkgs[i];
+		uint64_t seed = 1469598103934665603ull;
+
+		if (pk->system)
+			continue;
+		for (const char *c = pk->name; *c; c++)
+			seed = (seed ^ (uint8_t)*c) * 1099511628211ull;
+		for (size_t k = 0; k <= pk->nsplits; k++) {
+			char path[512];
+			int rc;
+
+			if (k == 0)
+				snprintf(path, sizeof(path),
+				    "/data/app/%s-1/base.apk", pk->name);
+			else
+				snprintf(path, sizeof(path),
+				    "/data/app/%s-1/split_%s.apk", pk->name,
+				    pk->splits[k - 1]);
+			rc = vfs_put_pattern(v, path, seed + k, k == 0 ?
+			    40000 + seed % 60000 : 5000 + (seed >> 8) % 9000);
+			if (rc < 0)
+				return dm_fail(err, errlen, dm_from_errno(-rc),
+				    "%s: %s", path, strerror(-rc));
+		}
+	}
+	return 0;
+}
+
 int
 phone_new(struct phone **out, struct profile *prof, const char *state,
     int port, const struct fault *extra, size_t nextra, char *err,
@@ -357,6 +393,9 @@ phone_new(struct phone **out, struct profile *prof, const char *state,
 		    prof->path, detail);
 		goto out;
 	}
+	rc = put_apks(ph->vfs, prof, err, errlen);
+	if (rc < 0)
+		goto out;
 	appstate_boot_files(ph->apps, ph->vfs);	/* the first boot */
 	if (pipe2(ph->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
 		rc = dm_fail(err, errlen, dm_from_errno(errno), "pipe: %s",

@@ -380,7 +380,8 @@ load_packages(struct loader *l, const cJSON *j)
 
 	if (!cJSON_IsObject(j))
 		return fail(l, DM_EINVAL, "\"packages\" must be an object: "
-		    "name -> \"system\" or \"user\"");
+		    "name -> \"system\", \"user\" or {\"type\": \"user\", "
+		    "\"splits\": [...]}");
 	l->p->pkgs = xcalloc((size_t)cJSON_GetArraySize(j) + 1,
 	    sizeof(*l->p->pkgs));
 	cJSON_ArrayForEach(kv, j) {
@@ -389,12 +390,30 @@ load_packages(struct loader *l, const cJSON *j)
 		if (!act_valid_package(kv->string))
 			return fail(l, DM_EINVAL, "\"packages\": \"%s\" is "
 			    "not a package name", kv->string);
-		if (!cJSON_IsString(kv) || (strcmp(kv->valuestring,
-		    "system") != 0 && strcmp(kv->valuestring, "user") != 0))
+		const cJSON *type = cJSON_IsObject(kv) ?
+		    cJSON_GetObjectItemCaseSensitive(kv, "type") : kv;
+		const cJSON *splits = cJSON_IsObject(kv) ?
+		    cJSON_GetObjectItemCaseSensitive(kv, "splits") : NULL, *sp;
+
+		if (!cJSON_IsString(type) || (strcmp(type->valuestring,
+		    "system") != 0 && strcmp(type->valuestring, "user") != 0))
 			return fail(l, DM_EINVAL, "\"packages\": \"%s\" must "
 			    "be \"system\" or \"user\"", kv->string);
+		if (splits != NULL && !cJSON_IsArray(splits))
+			return fail(l, DM_EINVAL, "\"packages\": \"%s\": "
+			    "\"splits\" must be a list of names", kv->string);
 		pk->name = xstrdup(kv->string);
-		pk->system = kv->valuestring[0] == 's';
+		pk->system = type->valuestring[0] == 's';
+		pk->splits = xcalloc((size_t)cJSON_GetArraySize(splits) + 1,
+		    sizeof(*pk->splits));
+		cJSON_ArrayForEach(sp, splits) {
+			if (!cJSON_IsString(sp) || !act_valid_package(
+			    sp->valuestring))
+				return fail(l, DM_EINVAL, "\"packages\": "
+				    "\"%s\": a split is a name like "
+				    "\"config.en\"", kv->string);
+			pk->splits[pk->nsplits++] = xstrdup(sp->valuestring);
+		}
 		l->p->npkgs++;
 	}
 	return 0;
@@ -1100,8 +1119,12 @@ profile_free(struct profile *p)
 	if (p == NULL)
 		return;
 	cmds_free(p->cmds, p->ncmds);
-	for (size_t i = 0; i < p->npkgs; i++)
+	for (size_t i = 0; i < p->npkgs; i++) {
 		free(p->pkgs[i].name);
+		for (size_t k = 0; k < p->pkgs[i].nsplits; k++)
+			free(p->pkgs[i].splits[k]);
+		free(p->pkgs[i].splits);
+	}
 	free(p->pkgs);
 	for (size_t i = 0; i < p->neffects; i++) {
 		struct sim_effect *e = &p->effects[i];

@@ -77,6 +77,8 @@ struct storage_entry {
 struct sim_package {
 	char *name;
 	int system;		/* on the system image: cannot be removed */
+	char **splits;		/* a user app's split APKs ("config.en") */
+	size_t nsplits;
 };
 
 /* How the phone changes once things have happened to it: when every

@@ -357,11 +357,11 @@ prepare(struct sync *y, const char *path, char **host)
 	*host = NULL;
 	if (slash != NULL && slash != dir) {
 		*slash = '\0';
-		e = vfs_mkdirs(y->vfs, dir, 0771, 0);
+		e = vfs_mkdirs(y->vfs, dir, 0771, VFS_WRITE);
 	}
 	free(dir);
 	if (e == 0)
-		e = vfs_resolve(y->vfs, path, VFS_NOFOLLOW, host);
+		e = vfs_resolve(y->vfs, path, VFS_NOFOLLOW | VFS_WRITE, host);
 	if (e == 0 && lstat(*host, &st) == 0) {
 		if (S_ISDIR(st.st_mode))
 			e = -EISDIR;

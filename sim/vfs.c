@@ -19,7 +19,7 @@
 
 #define VFS_MAX_PATH	1024	/* the sync protocol's limit, too */
 
-enum { TREE_STORAGE, TREE_TMP, TREE_EFS, NTREES };
+enum { TREE_STORAGE, TREE_TMP, TREE_EFS, TREE_APP, NTREES };
 
 struct vfs {
 	char *root[NTREES];	/* as created */
@@ -35,6 +35,7 @@ static const struct {
 	{ "/storage/self/primary", TREE_STORAGE },
 	{ "/data/local/tmp", TREE_TMP },
 	{ "/efs", TREE_EFS },		/* Samsung's; root only */
+	{ "/data/app", TREE_APP },	/* APKs: read, not listed, not written */
 };
 
 static int
@@ -49,7 +50,7 @@ int
 vfs_new(struct vfs **out, const char *dir)
 {
 	static const char *const names[NTREES] = { "storage", "tmp",
-	    "efs" };
+	    "efs", "app" };
 	struct vfs *v = xcalloc(1, sizeof(*v));
 	int rc;
 
@@ -176,6 +177,9 @@ vfs_resolve(const struct vfs *v, const char *devpath, int flags, char **out)
 	}
 	if (tree < 0 || (tree == TREE_EFS && !(flags & VFS_ROOT)))
 		return -EACCES;
+	if (tree == TREE_APP && !(flags & VFS_ROOT) && ((flags & VFS_WRITE) ||
+	    *rest == '\0'))
+		return -EACCES;
 	host = xasprintf("%s%s", v->root[tree], rest);
 	if (*rest == '\0')
 		goto done;
@@ -237,7 +241,8 @@ vfs_mkdirs(const struct vfs *v, const char *devdir, unsigned mode,
 		if (path[i] != '/' && path[i] != '\0')
 			continue;
 		path[i] = '\0';
-		rc = vfs_resolve(v, path, flags & VFS_ROOT, &host);
+		rc = vfs_resolve(v, path, flags & (VFS_ROOT | VFS_WRITE),
+		    &host);
 		if (rc == -EACCES && i < n) {
 			/* "/storage" on the way to "/storage/emulated/0". */
 			rc = 0;
@@ -322,6 +327,54 @@ set_mtime(const char *host, int64_t mtime)
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
 	return utimensat(AT_FDCWD, host, ts, AT_SYMLINK_NOFOLLOW) < 0 ?
 	    -errno : 0;
+}
+
+int
+vfs_put_pattern(const struct vfs *v, const char *devpath, uint64_t seed,
+    uint64_t size)
+{
+	char *dir = xstrdup(devpath), *slash = strrchr(dir, '/'), *host = NULL;
+	uint8_t buf[65536];
+	struct stat st;
+	uint64_t off = 0;
+	FILE *f;
+	int rc = 0;
+
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		rc = vfs_mkdirs(v, dir, 0755, VFS_ROOT);
+	}
+	free(dir);
+	if (rc == 0)
+		rc = vfs_resolve(v, devpath, VFS_NOFOLLOW | VFS_ROOT, &host);
+	if (rc < 0)
+		return rc;
+	if (stat(host, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size == size) {
+		free(host);
+		return 0;
+	}
+	f = fopen(host, "wb");
+	if (f == NULL) {
+		rc = -errno;
+		free(host);
+		return rc;
+	}
+	while (off < size && rc == 0) {
+		size_t k = size - off > sizeof(buf) ? sizeof(buf) :
+		    (size_t)(size - off);
+
+		vfs_pattern(seed, off, buf, k);
+		if (fwrite(buf, 1, k, f) != k)
+			rc = -EIO;
+		off += k;
+	}
+	if (fclose(f) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc == 0)
+		chmod(host, 0644);
+	free(host);
+	return rc;
 }
 
 int

@@ -4,6 +4,9 @@
  *   /sdcard, /storage/emulated/0, /storage/self/primary  ->  DIR/storage
  *   /data/local/tmp                                      ->  DIR/tmp
  *   /efs (Samsung's; root only: VFS_ROOT)                ->  DIR/efs
+ *   /data/app (the user apps' APKs: the shell user reads  ->  DIR/app
+ *              them but may neither list /data/app itself nor write
+ *              there; VFS_WRITE says a caller would write)
  *
  * Every other path is refused (EACCES, as a shell user would see on most of
  * a real phone).  A path is never allowed out of its tree: ".." is refused
@@ -24,6 +27,7 @@ struct vfs;
 /* Flags for vfs_resolve(). */
 #define VFS_NOFOLLOW	1	/* a final symlink is not followed */
 #define VFS_ROOT	2	/* as root: /efs may be reached */
+#define VFS_WRITE	4	/* the caller would write there */
 
 /* Create (if needed) DIR/storage, DIR/tmp and DIR/efs.  0 or -errno. */
 int vfs_new(struct vfs **out, const char *dir);
@@ -50,6 +54,12 @@ int vfs_mkdirs(const struct vfs *v, const char *devdir, unsigned mode,
  * 0 or -errno with the path in err. */
 int vfs_populate(const struct vfs *v, const struct storage_entry *e,
     size_t n, char *err, size_t errlen);
+
+/* A file of size bytes of vfs_pattern(seed) at devpath (as root; its
+ * folders made), left alone when it is there with that size.  For the
+ * APKs of the user apps.  0 or -errno. */
+int vfs_put_pattern(const struct vfs *v, const char *devpath, uint64_t seed,
+    uint64_t size);
 
 /* The deterministic content of a "seed" file: byte i is byte (i % 8) of
  * the little-endian splitmix64 output number i / 8 for that seed. */

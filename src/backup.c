@@ -1358,11 +1358,18 @@ backup_main(struct adb_conn *c, const struct backup_req *q,
 	if (q->dry_run) {
 		/* The estimate: what is there and what would be copied,
 		 * without the slow and small parts (apps, providers). */
-	} else if (q->cats & (1u << bk_cat_find("apps"))) {
+	} else if (q->cats & ((1u << bk_cat_find("apps")) |
+	    (1u << bk_cat_find("apks")))) {
+		/* The APKs are found from the app list: it is read for
+		 * either, and kept when apps is asked for. */
 		b_progress(&x, 0, 0, "listing the apps");
 		appstext = apps_json(&x, &apps);
 		if (apps != NULL && (q->cats & (1u << bk_cat_find("apks"))))
 			list_apks(&x, apps);
+		if (!(q->cats & (1u << bk_cat_find("apps")))) {
+			free(appstext);
+			appstext = NULL;
+		}
 	}
 	for (size_t k = 0; k < 3; k++) {
 		int cat = bk_cat_find(providers[k].cat);

@@ -3,7 +3,7 @@
 # bench server.  The Xiaomi 14's profile with a storage tree of about two
 # thousand files of mixed sizes, names with spaces, UTF-8 and a newline,
 # empty folders, a link inside the tree and one pointing out of it; a user
-# app; `content query` answers hand-made in AOSP's format (contacts read,
+# app with two split APKs; `content query` answers hand-made in AOSP's format (contacts read,
 # the call log refused).  Checked: the archive is complete, every hash is
 # Python's, GNU tar and bsdtar read it and extract the tree byte for byte;
 # a file the shell user may not read is listed as not saved and the
@@ -16,7 +16,8 @@
 # from the last without copying again what was saved, and the chain of
 # archives restores byte for byte; a restore onto another phone says so;
 # the server killed mid-backup leaves a .part whose whole files the next
-# backup takes instead of pulling them again; a write error (a file size
+# backup takes instead of pulling them again; `--only apks` saves the user
+# app's base and split APKs byte for byte; a write error (a file size
 # limit standing in for a full disk) keeps nothing and leaves earlier
 # backups alone.  Loopback only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
@@ -30,7 +31,7 @@ X14=$PROFILES/xiaomi_14_houji.json
 # Hand-made in AOSP's format: no capture has `content query` output.
 profile_variant "$X14" "$T/bk.json" "p['serial'] = 'BACKUPX140001'
 p['storage'] = []
-p.setdefault('packages', {})['org.example.notes'] = 'user'
+p.setdefault('packages', {})['org.example.notes'] = {'type': 'user', 'splits': ['config.arm64_v8a', 'config.en']}
 c = p.setdefault('commands', {})
 c['content query --uri content://com.android.contacts/data/phones'] = {'stdout': 'Row: 0 display_name=Alice Example, data1=+1 555 0100\\nRow: 1 display_name=Bob, data1=+44 20 7946 0000\\n'}
 c['content query --uri content://call_log/calls'] = {'stdout': 'Error while accessing provider:call_log\\njava.lang.SecurityException: Permission Denial: opening provider com.android.providers.contacts.CallLogProvider from (pid=1234, uid=2000) requires android.permission.READ_CALL_LOG\\n', 'exit': 1}"
@@ -491,6 +492,24 @@ parts = glob.glob(os.path.join(os.path.dirname(r["archive"]), "*.part"))
 print(bad[:3], parts)
 sys.exit(bool(bad) or bool(parts))
 PY
+
+# ---- APKs, on request -------------------------------------------------------------------------
+B backup -s "$P" --only apks --to "$T/libapk" --json >"$T/ba.json" 2>"$T/ba.err"
+check "--only apks: the user app's APKs, base and splits (exit 0)" test $? -eq 0
+ARCA=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['archive'])" "$T/ba.json")
+mkdir -p "$T/xa"
+tar --zstd -xf "$ARCA" -C "$T/xa" 2>"$T/xa.err"
+APK=$T/sim/BACKUPX140001/app/org.example.notes-1
+check "each APK byte for byte, as pm path names them" \
+	sh -c "cmp -s '$APK/base.apk' '$T/xa/apks/org.example.notes/base.apk' &&
+	       cmp -s '$APK/split_config.arm64_v8a.apk' '$T/xa/apks/org.example.notes/split_config.arm64_v8a.apk' &&
+	       cmp -s '$APK/split_config.en.apk' '$T/xa/apks/org.example.notes/split_config.en.apk'"
+check "no system app's APK, nothing else" \
+	test "$(find "$T/xa/apks" -type f | wc -l)" -eq 3
+B push -s "$P" "$T/ba.json" /data/app/org.example.notes-1/x.apk >"$T/o" 2>&1
+check "the simulator, like a phone, lets no one push into /data/app" test $? -ne 0
+B shell -s "$P" -- ls /data/app >"$T/o" 2>&1
+check "and lists no /data/app to the shell user" grep -q "Permission denied" "$T/o"
 
 # ---- a write error --------------------------------------------------------------------------
 sleep 1
