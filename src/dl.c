@@ -457,6 +457,35 @@ seg_reset(struct dl *d)
 	d->etag[0] = d->lastmod[0] = '\0';
 }
 
+/* Do the n segments tile the file: the first from 0, each next where
+ * the one before ends, the last at size (or of an end not known yet,
+ * size 0)?  A state that does not would leave a hole no one fetches. */
+static int
+tiles(const struct seg *seg, size_t n, uint64_t size)
+{
+	uint64_t at = 0;
+
+	for (size_t hits = 0; hits < n; hits++) {
+		size_t next = SIZE_MAX;
+
+		for (size_t k = 0; k < n; k++) {
+			if (seg[k].start != at)
+				continue;
+			if (next != SIZE_MAX)
+				return 0;	/* two start here */
+			next = k;
+		}
+		if (next == SIZE_MAX)
+			return 0;		/* a hole */
+		if (seg[next].end == UNKNOWN)
+			return hits + 1 == n && size == 0;
+		if (seg[next].end <= at)
+			return 0;
+		at = seg[next].end;
+	}
+	return size == 0 ? 0 : at == size;
+}
+
 /* What a partial left by an earlier call says, when it fits this one;
  * else start afresh.  The partial's size caps what is believed. */
 static void
@@ -518,6 +547,8 @@ state_load(struct dl *d, const char *first_url)
 			d->seg[n].retry_at = 0;
 			n++;
 		}
+		if (ok && !tiles(d->seg, n, size > 0 ? (uint64_t)size : 0))
+			ok = 0;
 		if (ok && n > 0) {
 			d->nseg = n;
 			d->total = size > 0 ? (uint64_t)size : 0;
