@@ -1049,6 +1049,9 @@ try_mirror(struct dl *d)
 	d->attempts = 0;
 	d->fatal = 0;
 	d->why[0] = '\0';
+	/* Another mirror need not wait out the last one's pause. */
+	for (size_t i = 0; i < d->nseg; i++)
+		d->seg[i].retry_at = 0;
 	for (;;) {
 		CURLMsg *msg;
 		int left, running;
@@ -1082,7 +1085,7 @@ try_mirror(struct dl *d)
 					mirror_fail(d, 1, "it keeps sending "
 					    "the whole file where a piece was "
 					    "asked for");
-					return TRY_FAILED;
+					goto fail;
 				}
 				say(d, "%s sent the whole file, not the piece "
 				    "asked for (it changed, or it does not "
