@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -622,21 +623,21 @@ firmware_fetch(const struct cli_opts *o, const char *what)
 		char dir[PATH_MAX], *slash;
 
 		snprintf(dir, sizeof(dir), "%s", o->to);
-		slash = strrchr(dir, '/');
-		if (slash == NULL)
-			snprintf(dir, sizeof(dir), ".");
-		else if (slash == dir)
-			dir[1] = '\0';
-		else
-			*slash = '\0';
-		if (realpath(dir, out) == NULL) {
+		if (realpath(dirname(dir), out) == NULL) {
 			fprintf(stderr, "droidmedic: --to %s: %s\n", o->to,
 			    strerror(errno));
 			return 2;
 		}
 		slash = strrchr(o->to, '/');
+		slash = slash != NULL ? slash + 1 : (char *)o->to;
+		if (*slash == '\0' || strcmp(slash, ".") == 0 ||
+		    strcmp(slash, "..") == 0) {
+			fprintf(stderr, "droidmedic: --to wants a file's name, "
+			    "not a folder (%s)\n", o->to);
+			return 2;
+		}
 		snprintf(out + strlen(out), sizeof(out) - strlen(out), "/%s",
-		    slash != NULL ? slash + 1 : o->to);
+		    slash);
 	}
 	if (o->serial != NULL && phone_codename(o, codename,
 	    sizeof(codename), region, sizeof(region)) < 0)
