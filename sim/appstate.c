@@ -4,11 +4,14 @@
  * state: ..." for enable and disable, "Failure [...]" for uninstall. */
 #include "config.h"
 
+#include <ftw.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "appstate.h"
 #include "profile.h"
@@ -36,6 +39,15 @@ struct appstate {
 	char **setprops;	/* key, value, ... set since boot (or persist.) */
 	size_t nsetprops;
 	unsigned char *files_ok; /* per effect: its "files" held at boot */
+	const struct vfs *vfs;
+	struct session {	/* pm install-create ... install-commit */
+		unsigned id;
+		size_t n;
+		char *names[8];
+		unsigned char *data[8];
+		size_t len[8];
+	} sessions[4];
+	unsigned next_session;
 };
 
 struct appstate *
@@ -98,11 +110,29 @@ appstate_boot_files(struct appstate *st, const struct vfs *v)
 	pthread_mutex_unlock(&st->lock);
 }
 
+static void
+session_clear(struct session *s)
+{
+	for (size_t k = 0; k < s->n; k++) {
+		free(s->names[k]);
+		free(s->data[k]);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+void
+appstate_set_vfs(struct appstate *st, const struct vfs *v)
+{
+	st->vfs = v;
+}
+
 void
 appstate_free(struct appstate *st)
 {
 	if (st == NULL)
 		return;
+	for (size_t k = 0; k < 4; k++)
+		session_clear(&st->sessions[k]);
 	for (size_t i = 0; i < st->nevents; i++)
 		free(st->events[i]);
 	free(st->events);
@@ -458,6 +488,202 @@ pm_list(struct appstate *st, int argc, char **argv, struct txt *out,
 }
 
 static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)sb;
+	(void)f;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 ? -1 : 0;
+}
+
+/* rm -rf of a host folder. */
+static void
+remove_tree(const char *host)
+{
+	(void)nftw(host, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static struct session *
+session_find(struct appstate *st, const char *id)
+{
+	unsigned long v = strtoul(id, NULL, 10);
+
+	for (size_t k = 0; k < 4; k++)
+		if (v != 0 && st->sessions[k].id == v)
+			return &st->sessions[k];
+	return NULL;
+}
+
+/* The user app whose base APK these bytes are, or NULL (pm would find
+ * its name in the APK's manifest; the simulator's APKs are patterns
+ * fixed by the name). */
+static struct app *
+apk_owner(struct appstate *st, const unsigned char *b, size_t len)
+{
+	unsigned char *want;
+
+	for (size_t i = 0; i < st->napps; i++) {
+		uint64_t seed, size;
+		int same;
+
+		if (st->apps[i].system)
+			continue;
+		vfs_apk_spec(st->apps[i].name, 0, &seed, &size);
+		if (size != len)
+			continue;
+		want = xmalloc(len ? len : 1);
+		vfs_pattern(seed, 0, want, len);
+		same = memcmp(want, b, len) == 0;
+		free(want);
+		if (same)
+			return &st->apps[i];
+	}
+	return NULL;
+}
+
+/* A device file's bytes, read as the shell user reads it. */
+static unsigned char *
+read_dev(struct appstate *st, const char *path, size_t *len)
+{
+	char *host = NULL;
+	unsigned char *b = NULL;
+	FILE *f;
+	long n;
+
+	if (st->vfs == NULL || vfs_resolve(st->vfs, path, 0, &host) < 0)
+		return NULL;
+	f = fopen(host, "rb");
+	free(host);
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    n < (64l << 20) && fseek(f, 0, SEEK_SET) == 0) {
+		b = xmalloc((size_t)n + 1);
+		if (fread(b, 1, (size_t)n, f) != (size_t)n) {
+			free(b);
+			b = NULL;
+		} else {
+			*len = (size_t)n;
+		}
+	}
+	fclose(f);
+	return b;
+}
+
+/* pm install-create / install-write / install-commit / install-abandon:
+ * what a restore of apps runs.  AOSP's words. */
+static int
+pm_session(struct appstate *st, const char *sub, int argc, char **argv,
+    int at, struct txt *out, struct txt *err)
+{
+	struct session *s;
+
+	if (strcmp(sub, "install-create") == 0) {
+		for (size_t k = 0; k < 4; k++)
+			if (st->sessions[k].id == 0) {
+				st->sessions[k].id = 1000 + ++st->next_session;
+				txt_add(out, "Success: created install session "
+				    "[%u]\n", st->sessions[k].id);
+				return 0;
+			}
+		txt_add(err, "Error: too many active sessions\n");
+		return 1;
+	}
+	/* install-write [-S SIZE] SESSION NAME PATH */
+	if (strcmp(sub, "install-write") == 0) {
+		int i = at + 1;
+		long long size = -1;
+		unsigned char *b;
+		size_t len = 0;
+
+		if (i + 1 < argc && strcmp(argv[i], "-S") == 0) {
+			size = strtoll(argv[i + 1], NULL, 10);
+			i += 2;
+		}
+		if (i + 3 > argc) {
+			txt_add(err, "Error: must specify a session ID, a "
+			    "split name and a path\n");
+			return 255;
+		}
+		s = session_find(st, argv[i]);
+		if (s == NULL) {
+			txt_add(err, "Error: Failed to open session %s\n",
+			    argv[i]);
+			return 1;
+		}
+		b = read_dev(st, argv[i + 2], &len);
+		if (b == NULL) {
+			txt_add(err, "Error: Unable to open file: %s\n",
+			    argv[i + 2]);
+			return 1;
+		}
+		if ((size >= 0 && (size_t)size != len) || s->n >= 8) {
+			free(b);
+			txt_add(err, "Error: Failed to write: %s\n",
+			    s->n >= 8 ? "too many files" : "size mismatch");
+			return 1;
+		}
+		s->names[s->n] = xstrdup(argv[i + 1]);
+		s->data[s->n] = b;
+		s->len[s->n++] = len;
+		txt_add(out, "Success: streamed %zu bytes\n", len);
+		return 0;
+	}
+	if (at + 1 >= argc || (s = session_find(st, argv[at + 1])) == NULL) {
+		txt_add(err, "Error: Failed to open session %s\n",
+		    at + 1 < argc ? argv[at + 1] : "");
+		return 1;
+	}
+	if (strcmp(sub, "install-abandon") == 0) {
+		session_clear(s);
+		txt_add(out, "Success\n");
+		return 0;
+	}
+	/* install-commit: the base names the app; every file lands in its
+	 * folder under /data/app. */
+	{
+		struct app *a = NULL;
+		char ev[300];
+		size_t k;
+
+		for (k = 0; k < s->n; k++)
+			if (strcmp(s->names[k], "base.apk") == 0)
+				a = apk_owner(st, s->data[k], s->len[k]);
+		if (a == NULL) {
+			session_clear(s);
+			txt_add(out, "Failure [INSTALL_PARSE_FAILED_NOT_APK: "
+			    "Failed to parse base.apk]\n");
+			return 1;
+		}
+		for (k = 0; k < s->n && st->vfs != NULL; k++) {
+			char path[512], *host = NULL, *dir;
+			FILE *f;
+
+			snprintf(path, sizeof(path), "/data/app/%s-1/%s",
+			    a->name, s->names[k]);
+			dir = xasprintf("/data/app/%s-1", a->name);
+			(void)vfs_mkdirs(st->vfs, dir, 0755, VFS_ROOT);
+			free(dir);
+			if (strchr(s->names[k], '/') != NULL ||
+			    vfs_resolve(st->vfs, path, VFS_ROOT, &host) < 0)
+				continue;
+			f = fopen(host, "wb");
+			if (f != NULL) {
+				fwrite(s->data[k], 1, s->len[k], f);
+				fclose(f);
+			}
+			free(host);
+		}
+		a->installed = 1;
+		a->disabled = 0;
+		snprintf(ev, sizeof(ev), "install %s", a->name);
+		event_locked(st, ev);
+		session_clear(s);
+		txt_add(out, "Success\n");
+		return 0;
+	}
+}
+
+static int
 pm_locked(struct appstate *st, int argc, char **argv, int at,
     struct txt *out, struct txt *err)
 {
@@ -483,6 +709,11 @@ pm_locked(struct appstate *st, int argc, char **argv, int at,
 		event_locked(st, "trim-caches");
 		return 0;
 	}
+	if (strcmp(sub, "install-create") == 0 ||
+	    strcmp(sub, "install-write") == 0 ||
+	    strcmp(sub, "install-commit") == 0 ||
+	    strcmp(sub, "install-abandon") == 0)
+		return pm_session(st, sub, argc, argv, at, out, err);
 	if (strcmp(sub, "reset-permissions") == 0) {
 		event_locked(st, "reset-permissions");
 		return 0;
@@ -564,6 +795,14 @@ pm_locked(struct appstate *st, int argc, char **argv, int at,
 		char ev[300];
 
 		a->installed = 0;
+		if (!a->system && st->vfs != NULL) {
+			char dir[512], *host = NULL;
+
+			snprintf(dir, sizeof(dir), "/data/app/%s-1", a->name);
+			if (vfs_resolve(st->vfs, dir, VFS_ROOT, &host) == 0)
+				remove_tree(host);
+			free(host);
+		}
 		snprintf(ev, sizeof(ev), "uninstall %s", a->name);
 		event_locked(st, ev);
 		txt_add(out, "Success\n");

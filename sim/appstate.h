@@ -28,6 +28,9 @@ void appstate_event(struct appstate *st, const char *fmt, ...)
 /* The phone boots into Android: note which effects' "files" hold now
  * (read as root through v).  Called at start and before each "reboot". */
 void appstate_boot_files(struct appstate *st, const struct vfs *v);
+/* The phone's files, for pm's install sessions and uninstall (the APKs
+ * under /data/app). */
+void appstate_set_vfs(struct appstate *st, const struct vfs *v);
 
 /* The command line's canned answer: the newest effect in force that has
  * one, else the profile's; NULL when neither has. */

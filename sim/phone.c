@@ -308,14 +308,12 @@ put_apks(struct vfs *v, const struct profile *prof, char *err,
 {
 	for (size_t i = 0; i < prof->npkgs; i++) {
 		const struct sim_package *pk = &prof->pkgs[i];
-		uint64_t seed = 1469598103934665603ull;
 
 		if (pk->system)
 			continue;
-		for (const char *c = pk->name; *c; c++)
-			seed = (seed ^ (uint8_t)*c) * 1099511628211ull;
 		for (size_t k = 0; k <= pk->nsplits; k++) {
 			char path[512];
+			uint64_t seed, size;
 			int rc;
 
 			if (k == 0)
@@ -325,8 +323,8 @@ put_apks(struct vfs *v, const struct profile *prof, char *err,
 				snprintf(path, sizeof(path),
 				    "/data/app/%s-1/split_%s.apk", pk->name,
 				    pk->splits[k - 1]);
-			rc = vfs_put_pattern(v, path, seed + k, k == 0 ?
-			    40000 + seed % 60000 : 5000 + (seed >> 8) % 9000);
+			vfs_apk_spec(pk->name, k, &seed, &size);
+			rc = vfs_put_pattern(v, path, seed, size);
 			if (rc < 0)
 				return dm_fail(err, errlen, dm_from_errno(-rc),
 				    "%s: %s", path, strerror(-rc));
@@ -396,6 +394,7 @@ phone_new(struct phone **out, struct profile *prof, const char *state,
 	rc = put_apks(ph->vfs, prof, err, errlen);
 	if (rc < 0)
 		goto out;
+	appstate_set_vfs(ph->apps, ph->vfs);
 	appstate_boot_files(ph->apps, ph->vfs);	/* the first boot */
 	if (pipe2(ph->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
 		rc = dm_fail(err, errlen, dm_from_errno(errno), "pipe: %s",

@@ -329,6 +329,17 @@ set_mtime(const char *host, int64_t mtime)
 	    -errno : 0;
 }
 
+void
+vfs_apk_spec(const char *pkg, size_t k, uint64_t *seed, uint64_t *size)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (const char *c = pkg; *c; c++)
+		h = (h ^ (uint8_t)*c) * 1099511628211ull;
+	*seed = h + k;
+	*size = k == 0 ? 40000 + h % 60000 : 5000 + (h >> 8) % 9000;
+}
+
 int
 vfs_put_pattern(const struct vfs *v, const char *devpath, uint64_t seed,
     uint64_t size)

@@ -61,6 +61,11 @@ int vfs_populate(const struct vfs *v, const struct storage_entry *e,
 int vfs_put_pattern(const struct vfs *v, const char *devpath, uint64_t seed,
     uint64_t size);
 
+/* A simulated user app's APK k (0 the base, then its splits): the seed
+ * and size of its pattern, fixed by the package name. */
+void vfs_apk_spec(const char *pkg, size_t k, uint64_t *seed,
+    uint64_t *size);
+
 /* The deterministic content of a "seed" file: byte i is byte (i % 8) of
  * the little-endian splitmix64 output number i / 8 for that seed. */
 void vfs_pattern(uint64_t seed, uint64_t offset, uint8_t *buf, size_t len);

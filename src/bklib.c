@@ -547,6 +547,24 @@ restore_selected(const cJSON *item, const char *sel)
 	char *copy, *save = NULL, *t;
 	int hit = 0;
 
+	if (path != NULL && strncmp(path, "apks/", 5) == 0) {
+		/* APKs go back (are installed) only when asked for: the
+		 * category, a package's folder or a pattern. */
+		if (sel == NULL || sel[0] == '\0')
+			return 0;
+		copy = xstrdup(sel);
+		for (t = strtok_r(copy, ",", &save); t != NULL && !hit;
+		    t = strtok_r(NULL, ",", &save)) {
+			size_t n = strlen(t);
+
+			if (strcmp(t, "apks") == 0 || fnmatch(t, path, 0) == 0 ||
+			    (n > 0 && strncmp(path, t, n) == 0 &&
+			    (path[n] == '/' || t[n - 1] == '/')))
+				hit = 1;
+		}
+		free(copy);
+		return hit;
+	}
 	if (path == NULL || strncmp(path, "storage/", 8) != 0)
 		return 0;	/* only the phone's storage goes back */
 	if (sel == NULL || sel[0] == '\0')

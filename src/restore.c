@@ -1,6 +1,10 @@
 /* restore.c - the restore job (see backup.h): the selected storage items
  * of a backup, with the chain of earlier backups it references, pushed
- * back to the phone keeping their times.  Every archive involved is read
+ * back to the phone keeping their times; and, when asked for (--select
+ * apks), the user apps whose APKs the backup holds installed again: each
+ * app's base and split APKs pushed to /data/local/tmp, then one pm
+ * install session per app (install-create, install-write, install-commit;
+ * AOSP's pm since Android 5), then the copies removed.  Every archive involved is read
  * once first with each selected file's SHA-256 checked and every member
  * name checked for safety; nothing is pushed unless all of that holds.
  * Files already on the phone with the same size and time are left alone,
@@ -26,6 +30,7 @@
 #include "xmem.h"
 
 #define STORAGE		"/sdcard"
+#define APK_TMP		"/data/local/tmp/droidmedic-restore"
 #define CHUNK		(64 * 1024)
 #define SHELL_MS	60000
 
@@ -40,6 +45,7 @@ struct ritem {
 	int64_t mtime;
 	uint32_t mode;
 	int checked, pushed, skipped;
+	int apk;		/* apks/PACKAGE/NAME.apk: to install */
 };
 
 struct rctx {
@@ -56,6 +62,8 @@ struct rctx {
 	int cur_arc;
 	uint64_t bytes_total, bytes_done;
 	size_t files_total, files_done, skipped, pushed;
+	size_t apps, apps_done;	/* apps to install, installed */
+	char apps_failed[1024];	/* "pkg: why; ..." */
 	int64_t t0, last_ms;
 	uint8_t *buf;
 };
@@ -148,6 +156,8 @@ check_cb(void *ud, struct bkr *r, const struct bkr_member *m)
 static char *
 remote_of(const char *name)
 {
+	if (strncmp(name, "apks/", 5) == 0)
+		return xasprintf(APK_TMP "/%s", name + strlen("apks/"));
 	return xasprintf(STORAGE "/%s", name + strlen("storage/"));
 }
 
@@ -198,8 +208,9 @@ push_cb(void *ud, struct bkr *r, const struct bkr_member *m)
 		free(remote);
 		return rc;
 	}
-	if ((it->type == BK_FILE && S_ISREG(st.mode) && st.size == it->size &&
-	    st.mtime == it->mtime) || (it->type == BK_LINK &&
+	if ((it->type == BK_FILE && !it->apk && S_ISREG(st.mode) &&
+	    st.size == it->size && st.mtime == it->mtime) ||
+	    (it->type == BK_LINK &&
 	    S_ISLNK(st.mode) && link_is(x, remote, m->target))) {
 		it->skipped = 1;
 		x->skipped++;
@@ -293,6 +304,138 @@ make_dirs(struct rctx *x)
 	return rc;
 }
 
+/* ---- pass 3: the apps ------------------------------------------------- */
+
+/* Run a pm command; 0 with its output (malloc'ed) when it says Success,
+ * else a dm_err with why. */
+static int
+pm(struct rctx *x, const char *cmd, char **out, char *why, size_t whylen)
+{
+	size_t len = 0;
+	int code = -1, rc;
+	char *o = NULL;
+
+	rc = adb_shell_capture(x->c, cmd, &o, &len, 65536, &code, SHELL_MS,
+	    why, whylen);
+	if (rc < 0)
+		return rc;
+	while (len > 0 && (o[len - 1] == '\n' || o[len - 1] == '\r'))
+		o[--len] = '\0';
+	if (strstr(o, "Success") == NULL) {
+		for (char *p = o; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+		rc = dm_fail(why, whylen, DM_EREFUSED, "%s",
+		    len > 0 ? o : "pm said nothing");
+		free(o);
+		return rc;
+	}
+	if (out != NULL)
+		*out = o;
+	else
+		free(o);
+	return 0;
+}
+
+/* One app from its pushed APKs (items first..last-1, one package). */
+static int
+install_app(struct rctx *x, size_t first, size_t last, char *why,
+    size_t whylen)
+{
+	char *out = NULL, *cmd, *p;
+	unsigned long session;
+	int rc;
+
+	rc = pm(x, "pm install-create -r", &out, why, whylen);
+	if (rc < 0)
+		return rc;
+	p = strchr(out, '[');
+	session = p != NULL ? strtoul(p + 1, NULL, 10) : 0;
+	free(out);
+	if (session == 0)
+		return dm_fail(why, whylen, DM_EPROTO, "pm install-create gave "
+		    "no session");
+	for (size_t i = first; i < last && rc == 0; i++) {
+		const char *name = strrchr(x->v[i].path, '/') + 1;
+		char *remote = remote_of(x->v[i].path);
+		char *qr = bk_shell_quote(remote), *qn = bk_shell_quote(name);
+
+		cmd = xasprintf("pm install-write -S %llu %lu %s %s",
+		    (unsigned long long)x->v[i].size, session, qn, qr);
+		rc = pm(x, cmd, NULL, why, whylen);
+		free(cmd);
+		free(qr);
+		free(qn);
+		free(remote);
+	}
+	if (rc == 0) {
+		cmd = xasprintf("pm install-commit %lu", session);
+		rc = pm(x, cmd, NULL, why, whylen);
+		free(cmd);
+	}
+	if (rc < 0) {
+		char ignore[256];
+
+		cmd = xasprintf("pm install-abandon %lu", session);
+		(void)pm(x, cmd, NULL, ignore, sizeof(ignore));
+		free(cmd);
+	}
+	return rc;
+}
+
+/* Every selected app, one after the other; what failed is said and the
+ * rest go on.  The copies in /data/local/tmp are removed after. */
+static void
+install_apps(struct rctx *x)
+{
+	char why[512];
+	size_t i = 0;
+
+	while (i < x->n) {
+		char pkg[256];
+		const char *p, *slash;
+		size_t j, k;
+		int rc;
+
+		if (!x->v[i].apk) {
+			i++;
+			continue;
+		}
+		p = x->v[i].path + 5;
+		slash = strchr(p, '/');
+		k = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		snprintf(pkg, sizeof(pkg), "%.*s", (int)k, p);
+		for (j = i; j < x->n && x->v[j].apk &&
+		    strncmp(x->v[j].path + 5, p, k) == 0 &&
+		    x->v[j].path[5 + k] == '/'; j++)
+			;
+		rprogress(x, pkg);
+		job_log(x->job, "installing %s (%zu APK%s)", pkg, j - i,
+		    j - i == 1 ? "" : "s");
+		rc = install_app(x, i, j, why, sizeof(why));
+		if (rc == 0) {
+			x->apps_done++;
+		} else {
+			size_t l = strlen(x->apps_failed);
+
+			job_log(x->job, "%s was not installed: %s", pkg, why);
+			snprintf(x->apps_failed + l, sizeof(x->apps_failed) - l,
+			    "%s%s: %s", l ? "; " : "", pkg, why);
+		}
+		x->apps++;
+		i = j;
+	}
+	{
+		char *out = NULL, err[256];
+		size_t len = 0;
+		int code;
+
+		(void)adb_shell_capture(x->c, "rm -rf " APK_TMP, &out, &len,
+		    4096, &code, SHELL_MS, err, sizeof(err));
+		free(out);
+	}
+}
+
 /* ---- the job ----------------------------------------------------------- */
 
 /* ro.serialno, else the serial the request named. */
@@ -345,6 +488,8 @@ finish(struct rctx *x, int rc, const char *msg)
 	cJSON_AddNumberToObject(j, "pushed", (double)x->pushed);
 	cJSON_AddNumberToObject(j, "unchanged", (double)x->skipped);
 	cJSON_AddNumberToObject(j, "bytes", (double)x->bytes_total);
+	cJSON_AddNumberToObject(j, "apps", (double)x->apps);
+	cJSON_AddNumberToObject(j, "apps_installed", (double)x->apps_done);
 	cJSON_AddNumberToObject(j, "seconds",
 	    (double)(dm_mono_ms() - x->t0) / 1000.0);
 	s = cJSON_PrintUnformatted(j);
@@ -428,6 +573,14 @@ restore_job(struct job *job, void *arg)
 		r->mode = (uint32_t)cJSON_GetNumberValue(cJSON_GetObjectItem(it,
 		    "mode"));
 		r->arc = in != NULL ? arc_index(&x, dir, in) : 0;
+		r->apk = strncmp(path, "apks/", 5) == 0;
+		if (r->apk && (r->type != BK_FILE || strchr(path + 5, '/') ==
+		    NULL || strchr(strchr(path + 5, '/') + 1, '/') != NULL)) {
+			rc = dm_fail(x.err, sizeof(x.err), DM_EINVAL, "the "
+			    "manifest is refused: %s is not apks/PACKAGE/"
+			    "FILE", path);
+			goto fail;
+		}
 		if (r->type == BK_FILE) {
 			if (r->hex == NULL || strlen(r->hex) != 64) {
 				rc = dm_fail(x.err, sizeof(x.err), DM_EINVAL,
@@ -530,12 +683,21 @@ restore_job(struct job *job, void *arg)
 		if (rc != 0)
 			goto fail;
 	}
+	/* Pass 3: the apps whose APKs were pushed. */
+	install_apps(&x);
 	snprintf(msg, sizeof(msg), "restored %zu of %zu item(s) from backup %s "
 	    "(%zu already there unchanged)", x.pushed + x.skipped,
 	    x.files_total, cJSON_GetStringValue(cJSON_GetObjectItem(x.m,
 	    "id")), x.skipped);
+	if (x.apps > 0) {
+		size_t l = strlen(msg);
+
+		snprintf(msg + l, sizeof(msg) - l, "; %zu of %zu app(s) "
+		    "installed%s%s", x.apps_done, x.apps, x.apps_failed[0] ?
+		    ", NOT: " : "", x.apps_failed);
+	}
 	job_log(job, "%s", msg);
-	rc = finish(&x, 0, msg);
+	rc = finish(&x, x.apps_done < x.apps ? DM_EREFUSED : 0, msg);
 	goto out;
 fail:
 	if (rc > 0)

@@ -17,7 +17,9 @@
 # archives restores byte for byte; a restore onto another phone says so;
 # the server killed mid-backup leaves a .part whose whole files the next
 # backup takes instead of pulling them again; `--only apks` saves the user
-# app's base and split APKs byte for byte; a write error (a file size
+# app's base and split APKs byte for byte, and a restore `--select apks`
+# installs the app again from them (pm install sessions) after it was
+# uninstalled; a write error (a file size
 # limit standing in for a full disk) keeps nothing and leaves earlier
 # backups alone.  Loopback only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
@@ -506,6 +508,26 @@ check "each APK byte for byte, as pm path names them" \
 	       cmp -s '$APK/split_config.en.apk' '$T/xa/apks/org.example.notes/split_config.en.apk'"
 check "no system app's APK, nothing else" \
 	test "$(find "$T/xa/apks" -type f | wc -l)" -eq 3
+IDA=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['id'])" "$T/ba.json")
+B shell -s "$P" -- pm uninstall org.example.notes >"$T/o" 2>&1
+B shell -s "$P" -- pm path org.example.notes >>"$T/o" 2>&1
+check "the app uninstalled: pm path finds nothing, its APKs are gone" \
+	sh -c "grep -q '^Success' '$T/o' && ! grep -q 'package:' '$T/o' && test ! -e '$APK'"
+B restore -s "$P" "$IDA" --to "$T/libapk" --confirm 0001 --json >"$T/ra0.json" 2>"$T/ra0.err"
+check "a restore that does not ask for apks installs nothing" \
+	sh -c "test ! -e '$APK' && grep -q 'nothing in backup' '$T/ra0.json' '$T/ra0.err'"
+B restore -s "$P" "$IDA" --to "$T/libapk" --select apks --confirm 0001 --json >"$T/ra.json" 2>"$T/ra.err"
+check "--select apks: the app installed again from its APKs (exit 0)" test $? -eq 0
+check "the result counts it" python3 -c "
+import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d['ok'] and d['apps'] == 1 and d['apps_installed'] == 1))" "$T/ra.json"
+B shell -s "$P" -- pm path org.example.notes >"$T/o" 2>&1
+check "pm path names its base and both splits again" \
+	test "$(grep -c '^package:/data/app/org.example.notes-1/' "$T/o")" -eq 3
+check "the phone holds the backed-up APKs byte for byte" \
+	sh -c "cmp -s '$APK/base.apk' '$T/xa/apks/org.example.notes/base.apk' &&
+	       cmp -s '$APK/split_config.en.apk' '$T/xa/apks/org.example.notes/split_config.en.apk'"
+B shell -s "$P" -- ls /data/local/tmp >"$T/o" 2>&1
+check "the APK copies in /data/local/tmp are removed" sh -c "! grep -q droidmedic-restore '$T/o'"
 B push -s "$P" "$T/ba.json" /data/app/org.example.notes-1/x.apk >"$T/o" 2>&1
 check "the simulator, like a phone, lets no one push into /data/app" test $? -ne 0
 B shell -s "$P" -- ls /data/app >"$T/o" 2>&1
