@@ -793,9 +793,13 @@ pm_locked(struct appstate *st, int argc, char **argv, int at,
 	}
 	if (strcmp(sub, "uninstall") == 0) {
 		char ev[300];
+		int for_user = 0;
 
+		for (int k = at; k < argc; k++)
+			for_user |= strcmp(argv[k], "--user") == 0;
 		a->installed = 0;
-		if (!a->system && st->vfs != NULL) {
+		/* Gone whole (not -k, not for one user): its APKs go too. */
+		if (!a->system && !keep && !for_user && st->vfs != NULL) {
 			char dir[512], *host = NULL;
 
 			snprintf(dir, sizeof(dir), "/data/app/%s-1", a->name);
