@@ -236,7 +236,10 @@ report_end(const struct cli_opts *o, cJSON *jr, unsigned id, int late)
 
 /* Follow job id until it ends: its log lines on stdout (text mode), a
  * progress line on stderr (a terminal only), then its result.  Ctrl-C,
- * SIGTERM or SIGHUP leave it running when it runs in the server.  Whoever
+ * SIGTERM or SIGHUP leave it running when it runs in the server; a job
+ * run in this process is cancelled instead and stops at its next safe
+ * point (a whole-ROM flash after the step it is on), so a dropped SSH
+ * session does not kill it mid-write.  Whoever
  * subscribed before the job was queued (submitted) hears every event up
  * to its job.done, the plan's log lines included, so it waits for that;
  * attaching later, a job that already ended is reported at once. */
@@ -255,8 +258,7 @@ follow(struct jobsrc *s, const struct cli_opts *o, unsigned id,
 	detach_sig = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	if (s->c != NULL)
-		sigaction(SIGHUP, &sa, &old_hup);
+	sigaction(SIGHUP, &sa, &old_hup);
 	/* Attaching: a job that already ended has nothing more to say. */
 	jr = submitted ? NULL : src_job(s, id, err, sizeof(err));
 	if (jr == NULL && !submitted) {
@@ -321,8 +323,7 @@ follow(struct jobsrc *s, const struct cli_opts *o, unsigned id,
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	if (s->c != NULL)
-		sigaction(SIGHUP, &old_hup, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	return rc;
 }
 

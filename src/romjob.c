@@ -224,6 +224,7 @@ struct run {
 	size_t step, nsteps;		/* the step running, 1-based */
 	uint64_t base, total;		/* image bytes before this step */
 	int64_t t0;			/* when the steps began (ms) */
+	int told_stop;			/* "finishes first" was said */
 	const struct rom_step *st;
 	struct fb_flash_plan *fp;
 	struct fb_flash_result *res;
@@ -248,8 +249,15 @@ on_progress(void *ud, uint64_t done, uint64_t total)
 	struct run *r = ud;
 	uint64_t at = r->base;
 
-	if (job_cancelled(r->job))
-		return DM_ECANCEL;
+	/* Asked to stop (a cancel, Ctrl-C or a hang-up of a flash run in
+	 * the command's own process): this step finishes first, and the
+	 * run stops before the next; a partition is never left
+	 * half-written by droidmedic. */
+	if (job_cancelled(r->job) && !r->told_stop) {
+		r->told_stop = 1;
+		job_log(r->job, "asked to stop: step %zu (%s) finishes first",
+		    r->step, r->st->target);
+	}
 	if (r->fp != NULL && r->fp->npieces > 0 && total > 0)
 		at += (uint64_t)((double)r->st->size *
 		    ((double)r->res->pieces_done + (double)done / total) /
@@ -866,8 +874,13 @@ rom_job(struct job *job, void *arg)
 		    st->line < resume_line))
 			continue;
 		if (job_cancelled(job)) {
+			/* Stopped between steps: this one is where the next
+			 * run goes on (the journal and the message name it). */
+			r.step++;
+			r.st = st;
 			rc = dm_fail(err, sizeof(err), DM_ECANCEL, "cancelled "
-			    "before step %zu", r.step + 1);
+			    "before step %zu; the steps before it are done",
+			    r.step);
 			break;
 		}
 		r.step++;

@@ -8,7 +8,9 @@
 # nothing; a confirmed flash leaves every partition byte for byte as the
 # package's image (both slots for Xiaomi's _ab names); the lock script
 # relocks; a pending update is cancelled first; a cable pulled mid-flash
-# stops with the step named and the next run resumes there; two phones
+# stops with the step named and the next run resumes there; a hang-up of
+# a flash run in the command's own process lets the step it is on finish
+# (super whole) and the next run resumes after it; two phones
 # flash at once from one package; and AOSP fastboot running the package's
 # own script leaves the same partitions as droidmedic.  Loopback only.
 # TAP.
@@ -59,12 +61,14 @@ variant("anti2", "ALIOTHANT2", anti="2")
 variant("snap", "ALIOTHSNAP", **{"snapshot-update-status": "merging"})
 variant("cut", "ALIOTHCUT1", faults=[{"type": "close", "when": "download",
         "after_bytes": 400000, "once": True}])
+variant("hup", "ALIOTHHUP1", faults=[{"type": "slow", "when": "flash",
+        "after_bytes": 250}])
 PY
 sim_start -v --strict --state "$T/sim" --ports-file "$T/ports" \
 	--port-base $((base + 1)) "$T"/a1.json "$T"/a2.json "$T"/aosp.json \
 	"$T"/a4.json "$T"/wipe.json "$T"/lock.json "$T"/locked.json \
 	"$T"/lowbat.json "$T"/anti2.json "$T"/snap.json "$T"/cut.json \
-	"$T"/old.json
+	"$T"/old.json "$T"/hup.json
 A1=tcp:127.0.0.1:$(port ALIOTH0001)
 export DROIDMEDIC_IDLE_EXIT=0
 D() { timeout 120 "$DROIDMEDIC" "$@"; }
@@ -294,6 +298,40 @@ check "the first step it runs is that one" grep -q "^step $stopped/22: flash mod
 check "steps before it are not sent again" test -z "$(grep '^step 1/22' "$T/o2")"
 check "the phone holds every image afterwards" same ALIOTHCUT1
 check "the journal says done" grep -q '"state":	"done"' "$(journal ALIOTHCUT1)"
+
+# ---- a hang-up mid-step: that step finishes, the run stops, the next run resumes -------------
+# The flash runs in the command's own process (no bench server), as
+# over an SSH session that drops.
+D server stop --force >/dev/null 2>&1
+HUP=tcp:127.0.0.1:$(port ALIOTHHUP1)
+"$DROIDMEDIC" --no-autostart flash -s "$HUP" "$ROM" --sha256 "$SHA" \
+	--confirm HUP1 >"$T/h" 2>&1 &
+hp=$!
+super_begun() { grep -q "sim: ALIOTHHUP1 flashed super " "$T/sim.out"; }
+check "the flash gets to super (its first piece written)" wait_for 60 super_begun
+kill -HUP "$hp"
+wait "$hp"
+check "a hang-up: the run stops (exit 129)" test $? -eq 129
+rep=$(ls -t "$XDG_STATE_HOME"/droidmedic/flash/ALIOTHHUP1-*.txt | head -1)
+check "after the step it was on, and the report says so" \
+	sh -c "grep -q 'flash super: ok' '$rep' &&
+	       grep -Eq 'FLASH STOPPED at step [0-9]+ of 22 .*cancelled before step [0-9]+; the steps before it are done' '$rep'"
+check "super is whole: the package's image byte for byte" \
+	cmp -s "$(parts ALIOTHHUP1)/super.img" "$EXP/super.img"
+check "the journal says stopped, at the line after super's" python3 - "$(journal ALIOTHHUP1)" "$ROM" <<'PY'
+import json, sys, tarfile
+j = json.load(open(sys.argv[1]))
+t = tarfile.open(sys.argv[2])
+script = [m for m in t.getmembers() if m.name.endswith("/flash_all_except_storage.sh")][0]
+lines = t.extractfile(script).read().decode().split("\n")
+sup = [i + 1 for i, l in enumerate(lines) if " super " in l and "flash" in l][0]
+print(j.get("state"), j.get("next_line"), sup)
+sys.exit(not (j.get("state") == "stopped" and j.get("next_line", 0) > sup))
+PY
+D flash -s "$HUP" "$ROM" --sha256 "$SHA" --confirm HUP1 >"$T/h2" 2>&1
+check "run again: it resumes after super and ends (exit 0)" \
+	sh -c "test $? -eq 0 && grep -q 'resuming: ' '$T/h2' && ! grep -q '^step [0-9]*/[0-9]*: flash super' '$T/h2'"
+check "the phone holds every image afterwards" same ALIOTHHUP1
 
 # ---- two phones at once from one package -------------------------------------------------
 A2=tcp:127.0.0.1:$(port ALIOTH0002)
