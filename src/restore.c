@@ -3,8 +3,9 @@
  * back to the phone keeping their times; and, when asked for (--select
  * apks), the user apps whose APKs the backup holds installed again: each
  * app's base and split APKs pushed to /data/local/tmp, then one pm
- * install session per app (install-create, install-write, install-commit;
- * AOSP's pm since Android 5), then the copies removed.  Every archive involved is read
+ * install session per app (install-create, install-write,
+ * install-commit; AOSP's pm since Android 5), then the copies removed.
+ * Every archive involved is read
  * once first with each selected file's SHA-256 checked and every member
  * name checked for safety; nothing is pushed unless all of that holds.
  * Files already on the phone with the same size and time are left alone,
@@ -319,6 +320,8 @@ pm(struct rctx *x, const char *cmd, char **out, char *why, size_t whylen)
 	    why, whylen);
 	if (rc < 0)
 		return rc;
+	if (o == NULL)
+		o = xstrdup("");
 	while (len > 0 && (o[len - 1] == '\n' || o[len - 1] == '\r'))
 		o[--len] = '\0';
 	if (strstr(o, "Success") == NULL) {
