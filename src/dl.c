@@ -1017,7 +1017,7 @@ progress_tick(struct dl *d, int64_t now, int *cancel)
 			    (double)dt;
 		if (p.rate > 0 && d->total > done)
 			p.eta_s = (int64_t)((double)(d->total - done) /
-			    p.rate);
+			    p.rate + 0.999);	/* 0:00 only when done */
 	}
 	if (d->r->progress != NULL && d->r->progress(d->r->ud, &p) != 0)
 		*cancel = 1;
