@@ -1126,7 +1126,8 @@ ls_dir(struct x *x, const char *devdir, const char *host,
 		n++;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), lsent_cmp);
+	if (n > 1)	/* an empty folder: no array at all */
+		qsort(v, n, sizeof(*v), lsent_cmp);
 	rc = ls_print(x, devdir, v, n, o, 1);
 	lsents_free(v, n);
 	return rc;

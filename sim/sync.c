@@ -193,7 +193,8 @@ do_list(struct sync *y, uint32_t id, const char *path)
 	}
 	if (d != NULL)
 		closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct stat st;
 		char *p = xasprintf("%s/%s", host, names[i]);

@@ -526,8 +526,9 @@ check "pm path names its base and both splits again" \
 check "the phone holds the backed-up APKs byte for byte" \
 	sh -c "cmp -s '$APK/base.apk' '$T/xa/apks/org.example.notes/base.apk' &&
 	       cmp -s '$APK/split_config.en.apk' '$T/xa/apks/org.example.notes/split_config.en.apk'"
-B shell -s "$P" -- ls /data/local/tmp >"$T/o" 2>&1
-check "the APK copies in /data/local/tmp are removed" sh -c "! grep -q droidmedic-restore '$T/o'"
+B shell -s "$P" -- 'ls /data/local/tmp; echo listed' >"$T/o" 2>&1
+check "the APK copies in /data/local/tmp are removed" \
+	sh -c "grep -q '^listed' '$T/o' && ! grep -q droidmedic-restore '$T/o'"
 B push -s "$P" "$T/ba.json" /data/app/org.example.notes-1/x.apk >"$T/o" 2>&1
 check "the simulator, like a phone, lets no one push into /data/app" test $? -ne 0
 B shell -s "$P" -- ls /data/app >"$T/o" 2>&1
