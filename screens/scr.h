@@ -104,6 +104,9 @@ struct ui_backup {
 	struct ui_bkent *v;	/* newest first */
 	int n, sel;
 	int stale;		/* reload before the next draw */
+	int64_t lib_stamp;	/* the phone's library folder's mtime (ns)
+				 * at the load: a backup made elsewhere (the
+				 * CLI) changes it */
 	char lib_error[300];
 	unsigned job;		/* the last job started from here */
 	/* The estimate asked for when the dialog opened (a dry run). */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "backup.h"
 #include "draw.h"
@@ -58,6 +59,19 @@ lib_free(struct ui_backup *b)
 	b->n = 0;
 }
 
+/* When the phone's folder of the library last changed (ns), or 0. */
+static int64_t
+lib_stamp(const char *root, const char *serial)
+{
+	char p[4400];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", root, serial);
+	if (root[0] == '\0' || stat(p, &st) != 0)
+		return 0;
+	return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
 /* The backups of the phone (newest first), summed per category. */
 static void
 lib_load(struct ui *ui, const struct ui_dev *ud)
@@ -75,6 +89,7 @@ lib_load(struct ui *ui, const struct ui_dev *ud)
 		return;
 	}
 	phone_serial(ud, serial, sizeof(serial));
+	b->lib_stamp = lib_stamp(b->root, serial);
 	all = bklib_list(b->root, serial);
 	b->v = xcalloc((size_t)cJSON_GetArraySize(all) + 1, sizeof(*b->v));
 	cJSON_ArrayForEach(m, all) {
@@ -101,7 +116,10 @@ lib_load(struct ui *ui, const struct ui_dev *ud)
 			const char *cat = jstr(it, "category");
 			int k;
 
-			if (!restore_selected(it, "") ||
+			/* Storage, and the APKs a restore can install
+			 * (asked for by name: see restore_selected). */
+			if (!(restore_selected(it, "") ||
+			    restore_selected(it, "apks")) ||
 			    strcmp(jstr(it, "type"), "dir") == 0)
 				continue;
 			for (k = 0; k < e->ncat; k++)
@@ -125,10 +143,26 @@ lib_load(struct ui *ui, const struct ui_dev *ud)
 		b->sel = b->n > 0 ? b->n - 1 : 0;
 }
 
+/* Does the backup hold APKs a restore can install? */
+static int
+has_apks(const struct ui_bkent *e)
+{
+	for (int k = 0; k < e->ncat; k++)
+		if (strcmp(e->cat[k].name, "apks") == 0)
+			return 1;
+	return 0;
+}
+
 static void
 lib_fresh(struct ui *ui, const struct ui_dev *ud)
 {
-	if (ud != NULL && (ui->bk.stale || ui->bk.lib_dev != ud->di.id))
+	char serial[128];
+
+	if (ud == NULL)
+		return;
+	phone_serial(ud, serial, sizeof(serial));
+	if (ui->bk.stale || ui->bk.lib_dev != ud->di.id ||
+	    lib_stamp(ui->bk.root, serial) != ui->bk.lib_stamp)
 		lib_load(ui, ud);
 }
 
@@ -364,7 +398,11 @@ scr_restore_open(struct ui *ui)
 	phone_serial(ud, b->serial, sizeof(b->serial));
 	b->typed[0] = '\0';
 	b->msg[0] = '\0';
+	/* Everything ticked but the apps: installing them is asked for. */
 	b->rsel = (1u << b->v[b->sel].ncat) - 1;
+	for (int k = 0; k < b->v[b->sel].ncat; k++)
+		if (strcmp(b->v[b->sel].cat[k].name, "apks") == 0)
+			b->rsel &= ~(1u << k);
 	b->cur = 0;
 	return UI_REDRAW;
 }
@@ -427,8 +465,10 @@ dlg_lines(struct ui *ui, struct draw_line *l, int max)
 		for (int k = 0; k < e->ncat; k++) {
 			fb_size_text((uint64_t)e->cat[k].bytes, sz, sizeof(sz));
 			ADD(k == b->cur ? A_REVERSE : A_NORMAL, "[%c] %-12s %6.0f  "
-			    "%s", b->rsel & (1u << k) ? 'x' : ' ',
-			    e->cat[k].name, e->cat[k].files, sz);
+			    "%s%s", b->rsel & (1u << k) ? 'x' : ' ',
+			    e->cat[k].name, e->cat[k].files, sz,
+			    strcmp(e->cat[k].name, "apks") == 0 ?
+			    "  (installs the apps again)" : "");
 		}
 		ADD(A_NORMAL, "%s", "Files already there unchanged are left "
 		    "alone; others are written over.");
@@ -539,7 +579,9 @@ scr_backup_key(struct ui *ui, int ch, enum key_action a)
 		p = req_params(b);
 		cJSON_AddStringToObject(p, "backup", b->v[b->sel].id);
 		cJSON_AddStringToObject(p, "confirm", b->typed);
-		if (b->rsel != (1u << b->v[b->sel].ncat) - 1) {
+		/* The whole storage is the default; apps are named. */
+		if (b->rsel != (1u << b->v[b->sel].ncat) - 1 ||
+		    has_apks(&b->v[b->sel])) {
 			const struct ui_bkent *e = &b->v[b->sel];
 			char list[512] = "";
 

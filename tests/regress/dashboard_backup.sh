@@ -7,7 +7,9 @@
 # backups view (`v` twice) lists it with what each category holds; `r`
 # shows what a restore pushes by category, Space unticks one, a code that
 # does not name the phone is refused; the right code restores what is
-# ticked only, then everything, the deleted file byte for byte.  Loopback
+# ticked only, then everything, the deleted file byte for byte; a backup
+# of the APKs made by the CLI shows in the view, and `r` with apks ticked
+# (unticked at first) installs the uninstalled app again.  Loopback
 # only.  TAP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/env.sh"
@@ -20,7 +22,8 @@ p['storage'] = [
   {'path': '/sdcard/DCIM/Camera/IMG_1.jpg', 'size': 300000, 'seed': 5, 'mtime': 1700000000},
   {'path': '/sdcard/DCIM/Camera/IMG_2.jpg', 'size': 200000, 'seed': 6, 'mtime': 1700000001},
   {'path': '/sdcard/Movies/clip.mp4', 'size': 500000, 'seed': 7, 'mtime': 1700000002},
-  {'path': '/sdcard/Documents/notes.txt', 'text': 'remember the milk\\n', 'mtime': 1700000003}]"
+  {'path': '/sdcard/Documents/notes.txt', 'text': 'remember the milk\\n', 'mtime': 1700000003}]
+p.setdefault('packages', {})['org.example.notes'] = {'type': 'user', 'splits': ['config.en']}"
 sim_start --strict --state "$T/sim" --ports-file "$T/ports" "$T/bk.json"
 P=127.0.0.1:$(port DASHBKX14003)
 ST=$T/sim/DASHBKX14003/storage
@@ -30,6 +33,7 @@ export DROIDMEDIC_BACKUPS=$T/lib
 "$D" devices --json >"$T/d.json" 2>/dev/null
 check "the phone is on the bench" \
 	json "assert any(x['serial'] == '$P' and x['mode'] == 'adb' for x in d['devices']), d" <"$T/d.json"
+shown_fail() { [ "$tap_fail" -eq "${seen_fail:-0}" ] || { seen_fail=$tap_fail; diag "the screen:"; diag "$(screen)"; }; }
 tm new-session -d -s dm -x 110 -y 45 "$D; sleep 600"
 check "the dashboard comes up" wait_for 10 has "droidmedic "
 keys / "${P##*:}" Enter
@@ -51,7 +55,6 @@ check "Space unticks the category under the cursor (videos)" \
 keys Enter
 check "Enter: the job ends with the backup complete and verified" \
 	wait_for 30 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'backup: done .*backup DASHBKX14003-.* complete and verified: 3 files'"
-shown_fail() { [ "$tap_fail" -eq "${seen_fail:-0}" ] || { seen_fail=$tap_fail; diag "the screen:"; diag "$(screen)"; }; }
 shown_fail
 "$D" backups --json >"$T/b.json" 2>/dev/null
 check "the library has it, without the videos (the estimate wrote nothing)" \
@@ -92,6 +95,28 @@ check "all of it: the deleted photo back byte for byte" \
 	wait_for 30 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q 'restore: done .*restored 3 of 3' &&
 	                   cmp -s '$T/img2' '$ST/DCIM/Camera/IMG_2.jpg'"
 shown_fail
+# ---- apps: a backup of the APKs made by the CLI, installed again from r ----
+"$D" backup -s "$P" --only apks >"$T/ba" 2>&1
+check "the CLI backs the APKs up (exit 0)" test $? -eq 0
+"$D" shell -s "$P" -- pm uninstall org.example.notes >"$T/o" 2>&1
+check "the app is uninstalled" grep -q "^Success" "$T/o"
+keys v v
+check "the backups view shows the CLI's backup too (2 of them)" \
+	wait_for 5 has "Backups of DASHBKX14003 in $T/lib: 2"
+shown_fail
+keys r
+check "r on it: apks, unticked, with what ticking it does" \
+	wait_for 5 sh -c "tmux -L '$TM' capture-pane -p -t dm | grep -q '\[ \] apks .*(installs the apps again)'"
+shown_fail
+keys Space
+check "Space ticks it" wait_for 3 has "It pushes 2 item(s)"
+keys 4 0 0 3 Enter
+check "the restore installs the app again" \
+	wait_for 30 has "1 of 1 app(s) installed"
+shown_fail
+"$D" shell -s "$P" -- pm path org.example.notes >"$T/o" 2>&1
+check "pm path names its base and split again" \
+	test "$(grep -c '^package:/data/app/org.example.notes-1/' "$T/o")" -eq 2
 keys q
 "$D" server stop --force >/dev/null 2>&1
 sim_end
