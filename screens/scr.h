@@ -275,6 +275,8 @@ void scr_backup_free(struct ui *ui);
 int scr_flash_open(struct ui *ui);
 void scr_flash_draw(struct ui *ui);
 int scr_flash_key(struct ui *ui, int ch, enum key_action a);
+/* The job the dashboard knows by that id, or NULL (scr_repair.c). */
+const struct job_info *scr_job_find(const struct ui *ui, unsigned id);
 void scr_flash_job_ended(struct ui *ui, unsigned job_id);
 void scr_flash_plan(struct ui *ui, cJSON *result, const char *why);
 /* The catalog build's download ended: its result (taken), or NULL and

@@ -433,11 +433,8 @@ dlg_lines(struct ui *ui, struct draw_line *l, int max)
 			    "downloads it into the firmware cache, checked" :
 			    "(this one cannot be downloaded)");
 	} else if (f->stage == FL_FETCH) {
-		const struct job_info *j = NULL;
+		const struct job_info *j = scr_job_find(ui, f->fetch_job);
 
-		for (int i = 0; i < ui->njobs; i++)
-			if (ui->jobs[i].id == f->fetch_job)
-				j = &ui->jobs[i];
 		ADD(A_NORMAL, "%s", "");
 		ADD(A_NORMAL, "Downloading %s", f->build);
 		ADD(A_NORMAL, "%s", j != NULL && j->what[0] ? j->what :
@@ -448,11 +445,8 @@ dlg_lines(struct ui *ui, struct draw_line *l, int max)
 		ADD(draw_attr(DR_DIM), "Esc closes this; the download goes "
 		    "on (job #%u)", f->fetch_job);
 	} else if (f->stage == FL_WAIT) {
-		const struct job_info *j = NULL;
+		const struct job_info *j = scr_job_find(ui, f->plan_job);
 
-		for (int i = 0; i < ui->njobs; i++)
-			if (ui->jobs[i].id == f->plan_job)
-				j = &ui->jobs[i];
 		ADD(A_NORMAL, "%s", "");
 		ADD(A_NORMAL, "Planning: %s", j != NULL && j->what[0] ?
 		    j->what : "reading the package and asking the phone");

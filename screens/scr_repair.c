@@ -157,8 +157,8 @@ step_label(const cJSON *s, char *buf, size_t len)
 	    "params"), buf, len);
 }
 
-static const struct job_info *
-job_find(const struct ui *ui, unsigned id)
+const struct job_info *
+scr_job_find(const struct ui *ui, unsigned id)
 {
 	for (int i = 0; i < ui->njobs; i++)
 		if (ui->jobs[i].id == id)
@@ -177,7 +177,7 @@ fix_lines(struct ui *ui, struct scr_text *t, const struct ui_repair *r)
 	if (r->fix_job == 0)
 		return;
 	if (r->fix_running) {
-		j = job_find(ui, r->fix_job);
+		j = scr_job_find(ui, r->fix_job);
 		if (j != NULL && j->total > 0)
 			snprintf(line, sizeof(line), "Fixing %s (job #%u): "
 			    "%s  [%lld/%lld]", r->fix_finding, r->fix_job, j->what,
