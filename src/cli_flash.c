@@ -165,6 +165,20 @@ verify_scripts(const struct rom_pkg *p, cJSON *j, int text)
 	return bad;
 }
 
+/* A package read through as the flash reads it, its progress on a
+ * terminal (not with --json). */
+static int
+read_package(const struct cli_opts *o, const char *path, struct rom_pkg *p,
+    char *err, size_t errlen)
+{
+	int rc = rompkg_open(path, p, o->json ? NULL : verify_progress, NULL,
+	    err, errlen);
+
+	if (!o->json && isatty(STDERR_FILENO))
+		fprintf(stderr, "\r%40s\r", "");
+	return rc;
+}
+
 static int
 firmware_verify(const struct cli_opts *o, const char *path)
 {
@@ -177,10 +191,7 @@ firmware_verify(const struct cli_opts *o, const char *path)
 		fprintf(stderr, "droidmedic: --sha256 wants 64 hex digits\n");
 		return 2;
 	}
-	rc = rompkg_open(path, &p, o->json ? NULL : verify_progress, NULL,
-	    err, sizeof(err));
-	if (!o->json && isatty(STDERR_FILENO))
-		fprintf(stderr, "\r%40s\r", "");
+	rc = read_package(o, path, &p, err, sizeof(err));
 	if (rc < 0) {
 		if (o->json)
 			return cli_print_error_json(dm_errname(rc), err);
@@ -398,10 +409,7 @@ firmware_import(const struct cli_opts *o, const char *path)
 		fprintf(stderr, "droidmedic: --sha256 wants 64 hex digits\n");
 		return 2;
 	}
-	rc = rompkg_open(path, &p, o->json ? NULL : verify_progress, NULL,
-	    err, sizeof(err));
-	if (!o->json && isatty(STDERR_FILENO))
-		fprintf(stderr, "\r%40s\r", "");
+	rc = read_package(o, path, &p, err, sizeof(err));
 	if (rc == 0 && p.kind == ROM_UNKNOWN) {
 		rc = dm_fail(err, sizeof(err), DM_EINVAL, "%s is an archive "
 		    "but no firmware package droidmedic knows", path);
