@@ -586,6 +586,15 @@ trim(char *s)
 		s[--n] = '\0';
 }
 
+/* A header line libcurl hands over (not NUL-terminated), as a string
+ * cut to the buffer. */
+static void
+header_line(const char *buf, size_t len, char *line, size_t size)
+{
+	snprintf(line, size, "%.*s", (int)(len < size - 1 ? len : size - 1),
+	    buf);
+}
+
 static int
 mirror_fail(struct dl *d, int fatal, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -669,8 +678,7 @@ on_header(char *buf, size_t size, size_t n, void *ud)
 	size_t len = size * n;
 	char line[512];
 
-	snprintf(line, sizeof(line), "%.*s", (int)(len < 511 ? len : 511),
-	    buf);
+	header_line(buf, len, line, sizeof(line));
 	if (strncmp(line, "HTTP/", 5) == 0) {
 		const char *sp = strchr(line, ' ');
 
@@ -1412,8 +1420,7 @@ doc_header(char *buf, size_t size, size_t n, void *ud)
 	size_t len = size * n;
 	char line[512];
 
-	snprintf(line, sizeof(line), "%.*s", (int)(len < 511 ? len : 511),
-	    buf);
+	header_line(buf, len, line, sizeof(line));
 	trim(line);
 	if (strncmp(line, "HTTP/", 5) == 0) {
 		b->out->etag[0] = b->out->last_modified[0] = '\0';
